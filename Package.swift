@@ -1,0 +1,71 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Portcullis",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "portcullis", targets: ["Portcullis"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // Protocol core: grammar, parser, replies, session state machine. No I/O, no dependencies.
+        .target(name: "SMTPCore"),
+        // OP25B and relay policy: pure values and decisions.
+        .target(name: "Policy"),
+        // libxcrypt, for yescrypt/bcrypt/sha512-crypt password hashes.
+        .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        .target(name: "Directory", dependencies: [
+            "CCrypt",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "Spool", dependencies: [
+            "SMTPCore",
+        ]),
+        .target(name: "Config", dependencies: [
+            "Policy",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        .target(name: "SMTPServer", dependencies: [
+            "SMTPCore", "Policy", "Directory", "Spool", "Config",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "Portcullis", dependencies: [
+            "SMTPServer", "Config", "Directory", "Spool", "Policy", "SMTPCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        .testTarget(name: "SMTPCoreTests", dependencies: ["SMTPCore"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy"], resources: [.copy("Golden")]),
+        .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "SMTPServerTests", dependencies: [
+            "SMTPServer", "SMTPCore", "Directory", "Spool", "Config",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

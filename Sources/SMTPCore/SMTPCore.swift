@@ -1,0 +1,1 @@
+// SMTPCore module
