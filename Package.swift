@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Protocol core: grammar, parser, replies, session state machine. No I/O, no dependencies.
@@ -34,7 +36,6 @@ let package = Package(
             "SMTPCore",
         ]),
         .target(name: "Config", dependencies: [
-            "Policy",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .target(name: "SMTPServer", dependencies: [
@@ -45,9 +46,24 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // DKIM signing (RFC 6376, RFC 8463): canonicalisation, signatures, key records.
+        .target(name: "DKIM", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        // Customer web: OP25B checker, setup guides, autoconfig/autodiscover/mobileconfig.
+        .target(name: "Web", dependencies: [
+            "Config", "Policy", "Directory",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Templates")]),
         .executableTarget(name: "Portcullis", dependencies: [
-            "SMTPServer", "Config", "Directory", "Spool", "Policy", "SMTPCore",
+            "SMTPServer", "DKIM", "Web", "Config", "Directory", "Spool", "Policy", "SMTPCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "X509", package: "swift-certificates"),
@@ -60,6 +76,11 @@ let package = Package(
         .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "DKIMTests", dependencies: ["DKIM"]),
+        .testTarget(name: "WebTests", dependencies: [
+            "Web", "Config", "Policy", "Directory",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
             "SMTPServer", "SMTPCore", "Directory", "Spool", "Config",
             .product(name: "NIOCore", package: "swift-nio"),
