@@ -32,6 +32,18 @@ let package = Package(
             "CCrypt",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // glibc's libresolv: res_nquery and ns_parserr, for MX, A/AAAA, SRV and TXT lookups.
+        .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
+        .target(name: "DNS", dependencies: ["CResolv"]),
+        // Queue manager, routing, SMTP client, local Maildir delivery, DSN.
+        .target(name: "Delivery", dependencies: [
+            "SMTPCore", "Spool", "Directory", "DNS", "Config",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "Spool", dependencies: [
             "SMTPCore",
         ]),
@@ -59,7 +71,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Templates")]),
         .executableTarget(name: "Portcullis", dependencies: [
-            "SMTPServer", "DKIM", "Web", "Config", "Directory", "Spool", "Policy", "SMTPCore",
+            "SMTPServer", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "Spool", "Policy", "SMTPCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -77,6 +89,12 @@ let package = Package(
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM"]),
+        .testTarget(name: "DNSTests", dependencies: ["DNS"]),
+        .testTarget(name: "DeliveryTests", dependencies: [
+            "Delivery", "SMTPCore", "Spool", "Directory", "DNS", "Config",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "WebTests", dependencies: [
             "Web", "Config", "Policy", "Directory",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
