@@ -1,0 +1,38 @@
+/// The `NOTIFY=` parameter of RCPT TO (RFC 3461 §4.1).
+///
+/// ```
+/// notify-esmtp-value  = "NEVER" / 1#notify-list-element
+/// notify-list-element = "SUCCESS" / "FAILURE" / "DELAY"
+/// ```
+/// `NEVER` combined with anything else is a syntax error, so it is its own case.
+public enum DSNNotify: Sendable, Hashable {
+    /// A DSN condition.
+    public enum Condition: String, Sendable, Hashable, CaseIterable {
+        /// Notify on successful delivery.
+        case success = "SUCCESS"
+        /// Notify on failure.
+        case failure = "FAILURE"
+        /// Notify on delay.
+        case delay = "DELAY"
+    }
+
+    /// `NOTIFY=NEVER`: no DSN at all.
+    case never
+    /// One or more conditions; never empty.
+    case on(Set<Condition>)
+
+    /// True when a DSN is wanted for `condition`.
+    public func includes(_ condition: Condition) -> Bool {
+        if case .on(let conditions) = self { return conditions.contains(condition) }
+        return false
+    }
+
+    /// The parameter value as written, conditions in a fixed order.
+    public var parameterValue: String {
+        switch self {
+        case .never: return "NEVER"
+        case .on(let conditions):
+            return Condition.allCases.filter(conditions.contains).map(\.rawValue).joined(separator: ",")
+        }
+    }
+}

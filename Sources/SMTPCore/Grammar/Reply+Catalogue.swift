@@ -1,0 +1,271 @@
+// The table of every reply the server sends. STYLE.md: reply codes are named here and
+// nowhere else. Enhanced codes come from RFC 3463 and the IANA registry (RFC 5248).
+
+extension Reply {
+    // MARK: - 2yz positive completion
+
+    /// `220 <hostname> ESMTP Portcullis`: the greeting (RFC 5321 §4.3.1). RFC 2034 §3
+    /// exempts the greeting from enhanced codes.
+    public static func serviceReady(_ hostname: String) -> Reply {
+        Reply(code: 220, "\(hostname) ESMTP Portcullis")
+    }
+
+    /// `221 2.0.0 Bye`: answer to QUIT; the server then closes (RFC 5321 §4.1.1.10).
+    public static let closing = Reply(code: 221, enhanced: .init(2, 0, 0), "Bye")
+
+    /// `250 2.0.0 Ok`: generic success (NOOP, RSET).
+    public static let ok = Reply(code: 250, enhanced: .init(2, 0, 0), "Ok")
+
+    /// `250 2.1.0 Sender ok` (RFC 3463 §3.2 X.1.0: other address status).
+    public static let senderOk = Reply(code: 250, enhanced: .init(2, 1, 0), "Sender ok")
+
+    /// `250 2.1.5 Recipient ok` (RFC 3463 X.1.5: destination address valid).
+    public static let recipientOk = Reply(code: 250, enhanced: .init(2, 1, 5), "Recipient ok")
+
+    /// `250 <hostname>`: answer to HELO (RFC 5321 §4.1.1.1). No enhanced code: RFC 2034 §3.
+    public static func helo(_ hostname: String) -> Reply {
+        Reply(code: 250, hostname)
+    }
+
+    /// The multi-line EHLO answer: the greeting line, then one extension keyword per line
+    /// (RFC 5321 §4.1.1.1). No enhanced code: RFC 2034 §3.
+    public static func ehlo(_ hostname: String, keywords: [String]) -> Reply {
+        Reply(code: 250, lines: [hostname] + keywords)
+    }
+
+    /// `250 2.0.0 Ok: queued as <id>`: the message is committed to stable storage
+    /// (RFC 5321 §4.1.1.4, §6.1: only after the message is safe).
+    public static func queued(_ queueID: String) -> Reply {
+        Reply(code: 250, enhanced: .init(2, 0, 0), "Ok: queued as \(queueID)")
+    }
+
+    /// `250 2.0.0 <n> octets received`: a non-final BDAT chunk was received (RFC 3030 §2).
+    public static func chunkReceived(_ size: Int) -> Reply {
+        Reply(code: 250, enhanced: .init(2, 0, 0), "\(size) octets received")
+    }
+
+    /// `252 2.5.0 ...`: VRFY answer that reveals nothing (RFC 5321 §3.5.3, §7.3:
+    /// verification is an address-harvesting tool).
+    public static let vrfyCannot = Reply(
+        code: 252, enhanced: .init(2, 5, 0),
+        "Cannot VRFY user, but will accept message and attempt delivery")
+
+    /// `214 2.0.0 ...`: HELP (RFC 5321 §4.1.1.8).
+    public static let help = Reply(
+        code: 214, enhanced: .init(2, 0, 0),
+        lines: ["Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY STARTTLS AUTH HELP",
+                "See RFC 5321"])
+
+    /// `220 2.0.0 Ready to start TLS` (RFC 3207 §4).
+    public static let readyToStartTLS = Reply(code: 220, enhanced: .init(2, 0, 0), "Ready to start TLS")
+
+    /// `235 2.7.0 Authentication successful` (RFC 4954 §6).
+    public static let authSucceeded = Reply(code: 235, enhanced: .init(2, 7, 0), "Authentication successful")
+
+    // MARK: - 3yz intermediate
+
+    /// `354 End data with <CR><LF>.<CR><LF>` (RFC 5321 §4.1.1.4).
+    public static let startData = Reply(code: 354, "End data with <CR><LF>.<CR><LF>")
+
+    /// `334 <base64>`: a SASL server challenge (RFC 4954 §4). An empty challenge is `334 `.
+    public static func authChallenge(_ base64: String) -> Reply {
+        Reply(code: 334, base64)
+    }
+
+    /// `334 VXNlcm5hbWU6` ("Username:"), the first LOGIN prompt (draft-murchison-sasl-login §2).
+    public static let authUsernamePrompt = Reply(code: 334, "VXNlcm5hbWU6")
+
+    /// `334 UGFzc3dvcmQ6` ("Password:"), the second LOGIN prompt.
+    public static let authPasswordPrompt = Reply(code: 334, "UGFzc3dvcmQ6")
+
+    // MARK: - 4yz transient failure
+
+    /// `421 4.3.0 Service not available, closing transmission channel` (RFC 5321 §4.2.3).
+    public static let serviceNotAvailable = Reply(
+        code: 421, enhanced: .init(4, 3, 0), "Service not available, closing transmission channel")
+
+    /// `421 4.7.0 Too many errors`: the client exceeded the error budget; the server closes.
+    public static let tooManyErrors = Reply(
+        code: 421, enhanced: .init(4, 7, 0), "Too many errors, closing transmission channel")
+
+    /// `421 4.4.2 Timeout`: the client was idle past the RFC 5321 §4.5.3.2 timeouts
+    /// (X.4.2 "bad connection", RFC 3463 §3.5).
+    public static let timeout = Reply(
+        code: 421, enhanced: .init(4, 4, 2), "Timeout exceeded, closing transmission channel")
+
+    /// `451 4.3.0 Local error in processing` (RFC 5321 §4.2.3). Prefer `localError(sessionID:)`
+    /// so the client's report can be matched with the log.
+    public static let localError = Reply(code: 451, enhanced: .init(4, 3, 0), "Local error in processing")
+
+    /// `451 4.3.0 Local error in processing (session <id>)`: STYLE.md, unknown errors
+    /// carry the session ID in the text and the log.
+    public static func localError(sessionID: String) -> Reply {
+        Reply(code: 451, enhanced: .init(4, 3, 0), "Local error in processing (session \(sessionID))")
+    }
+
+    /// `452 4.3.1 Insufficient system storage` (RFC 5321 §4.2.3, RFC 3463 X.3.1).
+    public static let insufficientStorage = Reply(
+        code: 452, enhanced: .init(4, 3, 1), "Insufficient system storage")
+
+    /// `452 4.5.3 Too many recipients` (RFC 5321 §4.5.3.1.10: 452 tells the client to
+    /// send the remaining recipients in another transaction; RFC 3463 X.5.3).
+    public static let tooManyRecipients = Reply(code: 452, enhanced: .init(4, 5, 3), "Too many recipients")
+
+    /// `454 4.7.0 TLS not available due to temporary reason` (RFC 3207 §4).
+    public static let tlsNotAvailable = Reply(
+        code: 454, enhanced: .init(4, 7, 0), "TLS not available due to temporary reason")
+
+    /// `454 4.7.0 Temporary authentication failure` (RFC 4954 §6).
+    public static let authTemporaryFailure = Reply(
+        code: 454, enhanced: .init(4, 7, 0), "Temporary authentication failure")
+
+    // MARK: - 5yz permanent failure: syntax and sequence
+
+    /// `500 5.5.2 Syntax error` (RFC 5321 §4.2.2 500; RFC 3463 X.5.2).
+    public static let syntaxError = Reply(code: 500, enhanced: .init(5, 5, 2), "Syntax error")
+
+    /// `500 5.5.2 Line too long`: a command line over 512 octets (RFC 5321 §4.5.3.1.4).
+    public static let lineTooLong = Reply(code: 500, enhanced: .init(5, 5, 2), "Line too long")
+
+    /// `500 5.5.2 Bare CR or LF in command, use CRLF`: RFC 5321 §2.3.8 allows only CRLF
+    /// as a line ending.
+    public static let bareLineEndingInCommand = Reply(
+        code: 500, enhanced: .init(5, 5, 2), "Bare CR or LF received, use CRLF")
+
+    /// `500 5.5.2 Invalid UTF-8 in command`: command bytes must be ASCII or, with
+    /// SMTPUTF8, well-formed UTF-8 (RFC 6531 §3.3).
+    public static let invalidUTF8 = Reply(code: 500, enhanced: .init(5, 5, 2), "Invalid UTF-8 in command")
+
+    /// `500 5.5.1 Command unrecognized` (RFC 5321 §4.2.4; RFC 3463 X.5.1 invalid command).
+    public static let unrecognizedCommand = Reply(code: 500, enhanced: .init(5, 5, 1), "Command unrecognized")
+
+    /// `501 5.5.4 Syntax error in parameters or arguments` (RFC 5321 §4.2.2; X.5.4).
+    public static let parameterSyntax = Reply(
+        code: 501, enhanced: .init(5, 5, 4), "Syntax error in parameters or arguments")
+
+    /// `501 5.5.4 Duplicate parameter`: a MAIL/RCPT parameter given twice
+    /// (RFC 5321 §4.1.2 does not allow repeating an esmtp-keyword).
+    public static let duplicateParameter = Reply(code: 501, enhanced: .init(5, 5, 4), "Duplicate parameter")
+
+    /// `501 5.1.7 Bad sender address syntax` (RFC 3463 X.1.7).
+    public static let badSenderSyntax = Reply(code: 501, enhanced: .init(5, 1, 7), "Bad sender address syntax")
+
+    /// `501 5.1.3 Bad recipient address syntax` (RFC 3463 X.1.3).
+    public static let badRecipientSyntax = Reply(
+        code: 501, enhanced: .init(5, 1, 3), "Bad recipient address syntax")
+
+    /// `501 5.0.0 Authentication cancelled`: the client answered a 334 with `*` (RFC 4954 §4).
+    public static let authCancelled = Reply(code: 501, enhanced: .init(5, 0, 0), "Authentication cancelled")
+
+    /// `501 5.5.2 Invalid base64 in SASL response`: RFC 4954 §4 requires 501 for
+    /// responses that cannot be base64-decoded.
+    public static let authInvalidResponse = Reply(
+        code: 501, enhanced: .init(5, 5, 2), "Invalid base64 in authentication response")
+
+    /// `502 5.5.1 Command not implemented` (RFC 5321 §4.2.4).
+    public static let notImplemented = Reply(code: 502, enhanced: .init(5, 5, 1), "Command not implemented")
+
+    /// `503 5.5.1 Bad sequence of commands` (RFC 5321 §4.2.4, §4.1.4).
+    public static let badSequence = Reply(code: 503, enhanced: .init(5, 5, 1), "Bad sequence of commands")
+
+    /// `503 5.5.1 Send HELO/EHLO first` (RFC 5321 §4.1.4: a session starts with EHLO).
+    public static let heloFirst = badSequence.with(text: "Send HELO/EHLO first")
+
+    /// `503 5.5.1 Sender already specified` (RFC 5321 §4.1.4: no nested MAIL).
+    public static let nestedMail = badSequence.with(text: "Sender already specified")
+
+    /// `503 5.5.1 Need MAIL command` (RFC 5321 §4.1.4).
+    public static let needMail = badSequence.with(text: "Need MAIL command")
+
+    /// `503 5.5.1 Already authenticated` (RFC 4954 §4: AUTH is not allowed after success).
+    public static let alreadyAuthenticated = badSequence.with(text: "Already authenticated")
+
+    /// `503 5.5.1 AUTH not allowed during a mail transaction` (RFC 4954 §4).
+    public static let authInTransaction = badSequence.with(text: "AUTH not allowed during a mail transaction")
+
+    /// `503 5.5.1 TLS already active` (RFC 3207 §4: STARTTLS only once).
+    public static let alreadyTLS = badSequence.with(text: "TLS already active")
+
+    /// `503 5.5.1 DATA and BDAT cannot be mixed` (RFC 3030 §2).
+    public static let dataBDATMixed = badSequence.with(text: "DATA and BDAT cannot be mixed in one transaction")
+
+    /// `504 5.5.4 Command parameter not implemented` (RFC 5321 §4.2.4).
+    public static let parameterNotImplemented = Reply(
+        code: 504, enhanced: .init(5, 5, 4), "Command parameter not implemented")
+
+    /// `504 5.5.4 Unrecognized authentication type` (RFC 4954 §4, §6).
+    public static let authMechanismUnknown = parameterNotImplemented.with(text: "Unrecognized authentication type")
+
+    /// `555 5.5.4 MAIL FROM/RCPT TO parameters not recognized or not implemented`
+    /// (RFC 5321 §4.1.1.11, §4.2.3).
+    public static let parametersNotRecognized = Reply(
+        code: 555, enhanced: .init(5, 5, 4), "MAIL FROM/RCPT TO parameters not recognized or not implemented")
+
+    // MARK: - 5yz permanent failure: security and policy
+
+    /// `530 5.7.0 Authentication required` (RFC 4954 §6).
+    public static let authRequired = Reply(code: 530, enhanced: .init(5, 7, 0), "Authentication required")
+
+    /// The STYLE.md spelling of `authRequired`.
+    public static let authenticationRequired = authRequired
+
+    /// `530 5.7.0 Must issue a STARTTLS command first` (RFC 3207 §4).
+    public static let encryptionRequired = Reply(
+        code: 530, enhanced: .init(5, 7, 0), "Must issue a STARTTLS command first")
+
+    /// `538 5.7.11 Encryption required for requested authentication mechanism`
+    /// (RFC 4954 §6; RFC 8314 §3: submission credentials only over TLS).
+    public static let encryptionRequiredForAuth = Reply(
+        code: 538, enhanced: .init(5, 7, 11), "Encryption required for requested authentication mechanism")
+
+    /// `535 5.7.8 Authentication credentials invalid` (RFC 4954 §6).
+    public static let authFailed = Reply(
+        code: 535, enhanced: .init(5, 7, 8), "Authentication credentials invalid")
+
+    /// `550 5.1.1 Mailbox unavailable` (RFC 5321 §4.2.3; RFC 3463 X.1.1 bad destination mailbox).
+    public static let mailboxUnavailable = Reply(
+        code: 550, enhanced: .init(5, 1, 1), "Recipient address rejected: mailbox unavailable")
+
+    /// `554 5.7.1 Relay access denied` (RFC 5321 §3.6.2, §7.1; RFC 3463 X.7.1).
+    public static let relayDenied = Reply(code: 554, enhanced: .init(5, 7, 1), "Relay access denied")
+
+    /// `553 5.7.1 Sender address not owned by the authenticated account`: submission
+    /// only lets an account send as its own addresses (RFC 6409 §6.1; RFC 3463 X.7.1).
+    ///
+    /// - Parameter allowed: addresses the account may use; listed to help the user fix
+    ///   their mail client. Empty omits the list.
+    public static func senderNotOwned(allowed: [String]) -> Reply {
+        var text = "Sender address rejected: not owned by the authenticated account"
+        if !allowed.isEmpty {
+            text += "; allowed: " + allowed.joined(separator: ", ")
+        }
+        return Reply(code: 553, enhanced: .init(5, 7, 1), text)
+    }
+
+    /// `553 5.7.1 Null sender not allowed`: an authenticated submission client has no
+    /// reason to send bounces (RFC 6409 §6.1 lets the MSA enforce the sender).
+    public static let nullSenderNotAllowed = Reply(
+        code: 553, enhanced: .init(5, 7, 1), "Null sender not allowed on submission")
+
+    /// `553 5.6.7 SMTPUTF8 required`: a non-ASCII address without the SMTPUTF8 parameter
+    /// (RFC 6531 §3.4; RFC 6531 §3.6 registers X.6.7).
+    public static let smtputf8Required = Reply(
+        code: 553, enhanced: .init(5, 6, 7), "Non-ASCII address requires the SMTPUTF8 parameter")
+
+    /// `552 5.3.4 Message size exceeds fixed limit` (RFC 1870 §6.1; RFC 3463 X.3.4).
+    public static let messageTooBig = Reply(code: 552, enhanced: .init(5, 3, 4), "Message size exceeds fixed limit")
+
+    /// `554 5.6.0 Bare CR or LF not allowed, use CRLF`: RFC 5321 §2.3.8 allows only CRLF
+    /// as a line ending. Refusing bare CR/LF in DATA is the SMTP-smuggling defence. RFC 3463
+    /// has no dedicated code, so X.6.0 (other media error) is used.
+    public static let bareLineFeed = Reply(
+        code: 554, enhanced: .init(5, 6, 0), "Bare CR or LF not allowed, use CRLF")
+
+    /// `554 5.6.0 Message line too long`: a text line over 998 octets plus CRLF
+    /// (RFC 5321 §4.5.3.1.6; RFC 5322 §2.1.1).
+    public static let messageLineTooLong = Reply(
+        code: 554, enhanced: .init(5, 6, 0), "Message line longer than 998 octets")
+
+    /// `554 5.5.1 No valid recipients` (RFC 5321 §3.3: DATA without accepted RCPT).
+    public static let noValidRecipients = Reply(code: 554, enhanced: .init(5, 5, 1), "No valid recipients")
+}
