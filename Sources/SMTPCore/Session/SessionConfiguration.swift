@@ -1,0 +1,35 @@
+/// The fixed settings of one SMTP session, read once from the configuration.
+public struct SessionConfiguration: Sendable, Hashable {
+    /// The server's name in the greeting, EHLO reply and Received header.
+    public var hostname: String
+    /// The listener kind.
+    public var service: ServiceKind
+    /// Largest accepted message in octets, advertised as `SIZE n` (RFC 1870 §4).
+    public var maxMessageSize: Int
+    /// Recipients per transaction; more get 452 4.5.3 (RFC 5321 §4.5.3.1.10). RFC 5321
+    /// §4.5.3.1.8 asks for at least 100.
+    public var maxRecipients: Int
+    /// Refused commands (5xx) before the session is closed with 421 4.7.0.
+    public var maxErrors: Int
+    /// A certificate is configured, so STARTTLS can be offered.
+    public var tlsAvailable: Bool
+    /// SASL mechanisms offered after TLS on submission, in advertising order (uppercase).
+    public var authMechanisms: [String]
+
+    /// Creates a configuration.
+    public init(hostname: String,
+                service: ServiceKind,
+                maxMessageSize: Int = 26_214_400,
+                maxRecipients: Int = SMTPLimits.minimumRecipients,
+                maxErrors: Int = 10,
+                tlsAvailable: Bool,
+                authMechanisms: [String] = ["PLAIN", "LOGIN"]) {
+        self.hostname = hostname
+        self.service = service
+        self.maxMessageSize = maxMessageSize
+        self.maxRecipients = maxRecipients
+        self.maxErrors = maxErrors
+        self.tlsAvailable = tlsAvailable
+        self.authMechanisms = authMechanisms
+    }
+}
