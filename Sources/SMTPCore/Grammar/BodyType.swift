@@ -6,4 +6,7 @@ public enum BodyType: String, Sendable, Hashable {
     case eightBitMIME = "8BITMIME"
     /// `BODY=BINARYMIME` (RFC 3030 §3): only with BDAT.
     case binaryMIME = "BINARYMIME"
+
+    /// The parameter value as written, e.g. `8BITMIME`.
+    public var keyword: String { rawValue }
 }

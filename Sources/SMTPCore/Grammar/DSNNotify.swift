@@ -27,12 +27,14 @@ public enum DSNNotify: Sendable, Hashable {
         return false
     }
 
-    /// The parameter value as written, conditions in a fixed order.
-    public var parameterValue: String {
+    /// The keywords, `["NEVER"]` or the conditions in a fixed order (SUCCESS, FAILURE, DELAY).
+    public var keywords: [String] {
         switch self {
-        case .never: return "NEVER"
-        case .on(let conditions):
-            return Condition.allCases.filter(conditions.contains).map(\.rawValue).joined(separator: ",")
+        case .never: return ["NEVER"]
+        case .on(let conditions): return Condition.allCases.filter(conditions.contains).map(\.rawValue)
         }
     }
+
+    /// The parameter value as written, e.g. `SUCCESS,FAILURE`.
+    public var parameterValue: String { keywords.joined(separator: ",") }
 }

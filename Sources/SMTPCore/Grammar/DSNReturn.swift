@@ -4,4 +4,7 @@ public enum DSNReturn: String, Sendable, Hashable {
     case full = "FULL"
     /// `RET=HDRS`: only the headers.
     case headers = "HDRS"
+
+    /// The parameter value as written, `FULL` or `HDRS`.
+    public var keyword: String { rawValue }
 }

@@ -242,6 +242,16 @@ extension Reply {
         return Reply(code: 553, enhanced: .init(5, 7, 1), text)
     }
 
+    /// `553 5.7.1 ...`: as `senderNotOwned(allowed:)` for an account with one address.
+    public static func senderNotOwned(allowed: String) -> Reply {
+        senderNotOwned(allowed: [allowed])
+    }
+
+    /// `550 5.6.0 Message has no From: header`: RFC 5322 §3.6 requires one, and submission
+    /// cannot check the author without it (RFC 6409 §8).
+    public static let missingFrom = Reply(
+        code: 550, enhanced: .init(5, 6, 0), "Message has no valid From: header")
+
     /// `553 5.7.1 Null sender not allowed`: an authenticated submission client has no
     /// reason to send bounces (RFC 6409 §6.1 lets the MSA enforce the sender).
     public static let nullSenderNotAllowed = Reply(

@@ -9,7 +9,8 @@ public enum HeaderScanner {
     public static func scan(_ bytes: some Collection<UInt8>) -> HeaderSummary {
         let input = Array(bytes)
         var summary = HeaderSummary()
-        var fromAddresses: [Mailbox]? = []
+        var fromMailboxes: [Mailbox] = []
+        var fromParseFailed = false
         var fields: [[UInt8]] = []
         var current: [UInt8]?
         var index = 0
@@ -51,15 +52,17 @@ public enum HeaderScanner {
             case "date": summary.hasDate = true
             case "from":
                 summary.fromFieldCount += 1
-                if let parsed = AddressListParser.parse(value), fromAddresses != nil {
-                    fromAddresses?.append(contentsOf: parsed)
+                if let parsed = AddressListParser.parse(value) {
+                    fromMailboxes.append(contentsOf: parsed)
                 } else {
-                    fromAddresses = nil
+                    fromParseFailed = true
                 }
             default: break
             }
         }
-        summary.fromAddresses = fromAddresses
+        // Fail closed: one unparseable From field hides all addresses.
+        summary.fromMailboxes = fromParseFailed ? [] : fromMailboxes
+        summary.fromParseFailed = fromParseFailed
         summary.isComplete = complete
         summary.headerLength = index
         return summary

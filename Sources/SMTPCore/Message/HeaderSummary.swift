@@ -6,9 +6,12 @@ public struct HeaderSummary: Sendable, Hashable {
     public var hasDate: Bool
     /// How many `From:` fields there are; RFC 5322 §3.6 requires exactly one.
     public var fromFieldCount: Int
-    /// The addresses of all `From:` fields in order; nil when a `From:` field could not be
-    /// parsed as an address list (RFC 5322 §3.4, groups of RFC 6854 included).
-    public var fromAddresses: [Mailbox]?
+    /// The mailboxes of all `From:` fields in order (RFC 5322 §3.4, RFC 6854 groups
+    /// included). Empty when a `From:` field could not be parsed, so a check over these
+    /// fails closed; `fromParseFailed` tells the two cases apart.
+    public var fromMailboxes: [Mailbox]
+    /// True when a `From:` field was present but not a valid address list.
+    public var fromParseFailed: Bool
     /// True when the empty line ending the header block was found.
     public var isComplete: Bool
     /// Octets of the header block including the empty line (when complete), or all the
@@ -18,14 +21,24 @@ public struct HeaderSummary: Sendable, Hashable {
     /// A `From:` field is present.
     public var hasFrom: Bool { fromFieldCount > 0 }
 
+    /// The From addresses as written in a path (`Mailbox.string`).
+    public var fromAddresses: [String] { fromMailboxes.map(\.string) }
+
     /// Creates a summary.
     public init(hasMessageID: Bool = false, hasDate: Bool = false, fromFieldCount: Int = 0,
-                fromAddresses: [Mailbox]? = [], isComplete: Bool = false, headerLength: Int = 0) {
+                fromMailboxes: [Mailbox] = [], fromParseFailed: Bool = false,
+                isComplete: Bool = false, headerLength: Int = 0) {
         self.hasMessageID = hasMessageID
         self.hasDate = hasDate
         self.fromFieldCount = fromFieldCount
-        self.fromAddresses = fromAddresses
+        self.fromMailboxes = fromMailboxes
+        self.fromParseFailed = fromParseFailed
         self.isComplete = isComplete
         self.headerLength = headerLength
+    }
+
+    /// Scans a header block: same as `HeaderScanner.scan(_:)`.
+    public init(scanning bytes: some Collection<UInt8>) {
+        self = HeaderScanner.scan(bytes)
     }
 }

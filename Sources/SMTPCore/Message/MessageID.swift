@@ -17,6 +17,11 @@ public enum MessageID {
         "<\(dotAtomText(uniqueToken))@\(dotAtomText(hostname))>"
     }
 
+    /// Same as `make(uniqueToken:hostname:)`.
+    public static func make(hostname: String, token: String) -> String {
+        make(uniqueToken: token, hostname: hostname)
+    }
+
     /// The complete header field, `Message-ID: <...>` with CRLF.
     public static func field(uniqueToken: String, hostname: String) -> String {
         "Message-ID: \(make(uniqueToken: uniqueToken, hostname: hostname))\r\n"

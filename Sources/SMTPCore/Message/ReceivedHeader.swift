@@ -21,7 +21,7 @@ public struct ReceivedHeader: Sendable, Hashable {
     /// The server's hostname.
     public var hostname: String
     /// The `with` keyword.
-    public var receivedProtocol: ReceivedProtocol
+    public var protocolKeyword: ReceivedProtocol
     /// The queue ID, written as `id`.
     public var queueID: String
     /// TLS parameters, written as a comment.
@@ -32,14 +32,14 @@ public struct ReceivedHeader: Sendable, Hashable {
     public var date: RFC5322Date
 
     /// Creates the header from its parts.
-    public init(heloName: String, clientAddress: String, reverseDNS: String?, hostname: String,
-                receivedProtocol: ReceivedProtocol, queueID: String, tls: TLSInfo?,
+    public init(heloName: String, clientAddress: String, reverseDNS: String? = nil, hostname: String,
+                protocolKeyword: ReceivedProtocol, queueID: String, tls: TLSInfo?,
                 recipient: ForwardPath?, date: RFC5322Date) {
         self.heloName = heloName
         self.clientAddress = clientAddress
         self.reverseDNS = reverseDNS
         self.hostname = hostname
-        self.receivedProtocol = receivedProtocol
+        self.protocolKeyword = protocolKeyword
         self.queueID = queueID
         self.tls = tls
         self.recipient = recipient
@@ -47,25 +47,27 @@ public struct ReceivedHeader: Sendable, Hashable {
     }
 
     /// Creates the header for an envelope; `for` is set when there is exactly one recipient.
-    public init(envelope: Envelope, clientAddress: String, reverseDNS: String?, hostname: String,
+    public init(envelope: Envelope, clientAddress: String, reverseDNS: String? = nil, hostname: String,
                 queueID: String, date: RFC5322Date) {
         self.init(heloName: envelope.heloName, clientAddress: clientAddress, reverseDNS: reverseDNS,
-                  hostname: hostname, receivedProtocol: envelope.receivedProtocol, queueID: queueID,
+                  hostname: hostname, protocolKeyword: envelope.receivedProtocol, queueID: queueID,
                   tls: envelope.tls,
                   recipient: envelope.recipients.count == 1 ? envelope.recipients[0].path : nil,
                   date: date)
     }
 
     /// The header field, folded with CRLF TAB, ending in CRLF.
-    public func rendered() -> String {
+    public var rendered: String {
         // RFC 5321 §4.4: TCP-info = address-literal / ( Domain FWS address-literal )
         let literal = clientAddress.contains(":") ? "[IPv6:\(clean(clientAddress))]" : "[\(clean(clientAddress))]"
         var lines = [
             "Received: from \(clean(heloName)) (\(clean(reverseDNS ?? "unknown")) \(literal))",
-            "by \(clean(hostname)) (Portcullis) with \(receivedProtocol.rawValue) id \(MessageID.dotAtomText(queueID))",
+            "by \(clean(hostname)) (Portcullis) with \(protocolKeyword.rawValue) id \(MessageID.dotAtomText(queueID))",
         ]
         if let tls {
-            lines.append("(version=\(clean(tls.version)) cipher=\(clean(tls.cipher)))")
+            // The cipher may be unknown to the TLS library binding; then only the version.
+            let cipher = tls.cipher.isEmpty ? "" : " cipher=\(clean(tls.cipher))"
+            lines.append("(version=\(clean(tls.version))\(cipher))")
         }
         if let recipient {
             lines.append("for \(cleanPath(recipient.description))")

@@ -130,6 +130,22 @@ public struct SessionStateMachine: Sendable {
     /// True while a mail transaction is open (after an accepted MAIL).
     public var hasTransaction: Bool { transaction != nil }
 
+    /// The Received `with` keyword for the current session and transaction.
+    public var protocolKeyword: ReceivedProtocol {
+        ReceivedProtocol(esmtp: usedESMTP, tls: tlsActive, authenticated: authenticatedAccount != nil,
+                         utf8: transaction?.parameters.smtpUTF8 ?? false)
+    }
+
+    /// The recipient when the transaction has exactly one, for the Received `for` clause
+    /// (RFC 5321 §7.6: naming one of several recipients would leak Bcc).
+    public var singleRecipient: ForwardPath? {
+        guard let recipients = transaction?.recipients, recipients.count == 1 else { return nil }
+        return recipients[0].path
+    }
+
+    /// The envelope of the current transaction, if any.
+    public var envelope: Envelope? { currentEnvelope() }
+
     // MARK: - Events
 
     /// The connection is open: send the greeting (RFC 5321 §4.3.1).
