@@ -115,7 +115,7 @@ public struct OP25BPolicy: Sendable {
         for (index, exemption) in exemptions.enumerated() {
             let entry = "exemptions[\(index)] \(exemption.prefix)"
             try exemption.checkFields(entry: entry)
-            try OP25BPolicy.checkInsideAccessNetworks(exemption, entry: entry, networks)
+            try OP25BPolicy.checkInsideAccessNetworks(exemption.prefix, entry: entry, networks)
             if let other = exempt.insert(exemption.prefix, index) {
                 throw PolicyError(entry: entry, problem: .duplicatePrefix(
                     exemption.prefix, otherEntry: "exemptions[\(other)]"))
@@ -132,7 +132,7 @@ public struct OP25BPolicy: Sendable {
         accessNetworks specs: [AccessNetworkSpec],
         mailHosts: [String],
         blockedPorts: [Int] = OP25BPolicy.defaultBlockedPorts,
-        exemptions: [Exemption] = []
+        exemptions exemptionSpecs: [ExemptionSpec] = []
     ) throws(PolicyError) {
         var networks: [AccessNetwork] = []
         for (index, spec) in specs.enumerated() {
@@ -153,6 +153,16 @@ public struct OP25BPolicy: Sendable {
                 hosts.append(try IPPrefix(text))
             } catch {
                 throw PolicyError(entry: "op25b.mail_hosts[\(index)]", problem: .invalidPrefix(text, error))
+            }
+        }
+        var exemptions: [Exemption] = []
+        for (index, spec) in exemptionSpecs.enumerated() {
+            do {
+                exemptions.append(Exemption(prefix: try IPPrefix(spec.prefix), reason: spec.reason,
+                                            created: spec.created, until: spec.until))
+            } catch {
+                throw PolicyError(entry: "exemptions[\(index)] \"\(IPParseError.clip(spec.prefix))\"",
+                                  problem: .invalidPrefix(spec.prefix, error))
             }
         }
         try self.init(accessNetworks: networks, mailHostPrefixes: hosts,
@@ -223,11 +233,29 @@ public struct OP25BPolicy: Sendable {
     public func validate(exemption: Exemption) throws(PolicyError) {
         let entry = "exemption \(exemption.prefix)"
         try exemption.checkFields(entry: entry)
-        try OP25BPolicy.checkInsideAccessNetworks(exemption, entry: entry, networkTable)
+        try OP25BPolicy.checkInsideAccessNetworks(exemption.prefix, entry: entry, networkTable)
         if let existing = exemptionTable[exactly: exemption.prefix] {
             throw PolicyError(entry: entry, problem: .duplicatePrefix(
                 exemption.prefix, otherEntry: "exemptions[\(existing)]"))
         }
+    }
+
+    /// Checks the prefix of a new exemption as `op25b exempt add PREFIX` gives
+    /// it: it parses strictly, lies inside an access network prefix and is not
+    /// already exempt. Returns the canonical text to store.
+    public func validateExemptionPrefix(_ text: String) throws(PolicyError) -> String {
+        let entry = "exemption \"\(IPParseError.clip(text))\""
+        let prefix: IPPrefix
+        do {
+            prefix = try IPPrefix(text)
+        } catch {
+            throw PolicyError(entry: entry, problem: .invalidPrefix(text, error))
+        }
+        try OP25BPolicy.checkInsideAccessNetworks(prefix, entry: entry, networkTable)
+        if let existing = exemptionTable[exactly: prefix] {
+            throw PolicyError(entry: entry, problem: .duplicatePrefix(prefix, otherEntry: "exemptions[\(existing)]"))
+        }
+        return prefix.description
     }
 
     /// This policy with one more exemption, validated.
@@ -240,12 +268,12 @@ public struct OP25BPolicy: Sendable {
     // MARK: Helpers
 
     private static func checkInsideAccessNetworks(
-        _ exemption: Exemption, entry: String, _ networks: PrefixTable<Int>
+        _ prefix: IPPrefix, entry: String, _ networks: PrefixTable<Int>
     ) throws(PolicyError) {
         // Inside one prefix (or equal to it): a wider exemption would name
         // addresses that are not the ISP's subscribers.
-        if networks.matches(exemption.prefix, shorterThan: Int.max).isEmpty {
-            throw PolicyError(entry: entry, problem: .outsideAccessNetworks(exemption.prefix))
+        if networks.matches(prefix, shorterThan: Int.max).isEmpty {
+            throw PolicyError(entry: entry, problem: .outsideAccessNetworks(prefix))
         }
     }
 

@@ -31,3 +31,13 @@ enum Fixtures {
 
     static func ip(_ text: String) -> IPAddress { try! IPAddress(text) }
 }
+
+extension OP25BPolicy {
+    /// Tests build exemptions as values; the directory hands them over as ``ExemptionSpec`` text.
+    init(accessNetworks: [AccessNetworkSpec], mailHosts: [String], blockedPorts: [Int] = [25], exemptions: [Exemption]) throws {
+        try self.init(accessNetworks: accessNetworks, mailHosts: mailHosts, blockedPorts: blockedPorts,
+                      exemptions: exemptions.map {
+                          ExemptionSpec(prefix: $0.prefix.description, reason: $0.reason, created: $0.created, until: $0.until)
+                      })
+    }
+}

@@ -157,6 +157,35 @@ struct OP25BPolicyTests {
         #expect(dupError?.description == "exemption 203.0.113.64/28: prefix 203.0.113.64/28 is also listed in exemptions[0]")
     }
 
+    @Test("Exemptions from the directory: a bad prefix names the entry")
+    func exemptionSpecs() {
+        let specs = [
+            ExemptionSpec(prefix: "203.0.113.64/28", reason: "ok", created: Fixtures.now),
+            ExemptionSpec(prefix: "203.0.113.65/28", reason: "typo", created: Fixtures.now),
+        ]
+        let e = #expect(throws: PolicyError.self) {
+            try OP25BPolicy(accessNetworks: Fixtures.networks, mailHosts: Fixtures.mailHosts, exemptions: specs)
+        }
+        #expect(e?.description == #"exemptions[1] "203.0.113.65/28": prefix "203.0.113.65/28": host bits set, did you mean 203.0.113.64/28"#)
+    }
+
+    @Test("validateExemptionPrefix: canonical text back, or an error naming the problem", arguments: [
+        ("203.0.113.64/28", "exemption \"203.0.113.64/28\": prefix 203.0.113.64/28 is also listed in exemptions[0]"),
+        ("203.0.113.9", "203.0.113.9/32"),
+        ("2001:DB8:100:0:0::/80", "2001:db8:100::/80"),
+        ("198.51.100.0/24", "exemption \"198.51.100.0/24\": 198.51.100.0/24 is not inside any access network prefix; only subscriber addresses can be exempted"),
+        ("203.0.113.1/28", "exemption \"203.0.113.1/28\": prefix \"203.0.113.1/28\": host bits set, did you mean 203.0.113.0/28"),
+        ("::ffff:203.0.113.9", "exemption \"::ffff:203.0.113.9\": prefix \"::ffff:203.0.113.9\": IPv4-mapped IPv6 prefixes are not accepted, write the IPv4 prefix 203.0.113.9/32 instead"),
+    ])
+    func validateExemptionPrefix(text: String, expected: String) throws {
+        let policy = try Fixtures.policy()
+        do {
+            #expect(try policy.validateExemptionPrefix(text) == expected)
+        } catch {
+            #expect(error.description == expected)
+        }
+    }
+
     @Test("accessNetwork(containing:) for the web checker, including v4-mapped visitors")
     func checker() throws {
         let policy = try Fixtures.policy()

@@ -1,0 +1,24 @@
+import Foundation
+
+/// An exemption as the directory stores it: prefix still text.
+///
+/// ``OP25BPolicy/init(accessNetworks:mailHosts:blockedPorts:exemptions:)``
+/// parses and checks these; an error names the entry, e.g.
+/// `exemptions[2] "198.51.100.0/28": 198.51.100.0/28 is not inside any access network prefix; …`.
+public struct ExemptionSpec: Hashable, Sendable {
+    /// The released prefix in CIDR notation (or a bare address).
+    public var prefix: String
+    /// Why the release was granted.
+    public var reason: String
+    /// When it was recorded.
+    public var created: Date
+    /// When it ends; nil means until removed.
+    public var until: Date?
+
+    public init(prefix: String, reason: String, created: Date, until: Date? = nil) {
+        self.prefix = prefix
+        self.reason = reason
+        self.created = created
+        self.until = until
+    }
+}
