@@ -8,9 +8,11 @@ Each scenario runs its own server (it gets killed), with its own data directory.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import time
 
-from interop_harness import INSIDE, OUTSIDE, TARO, make_message, unique_marker
+from interop_harness import INSIDE, OUTSIDE, SERVER_STOP_TIMEOUT, TARO, make_message, unique_marker
 from smtp_dialog import SMTPDialog
 
 MESSAGES = 3
@@ -76,6 +78,49 @@ def test_kill_9_during_data_leaves_nothing_after_restart(fresh_server):
 
 
 def test_sigterm_stops_cleanly(fresh_server):
-    # Issue 2, item 10: SIGTERM stops the server; it exits with status 0 within the grace period.
+    # Issue 2, item 10: SIGTERM stops the server; it exits with status 0.
+    with SMTPDialog(INSIDE, fresh_server.smtp_port, source=OUTSIDE) as s:
+        s.greeting()
+        s.expect(s.command("NOOP"), 250)
+        s.quit()
     status = fresh_server.stop()
     assert status == 0, f"`portcullis serve` exited {status} on SIGTERM\n{fresh_server.log_tail()}"
+
+
+def test_sigterm_lets_a_transaction_in_data_finish(fresh_server):
+    # Issue 2, item 10: on SIGTERM stop accepting, let transactions in DATA finish within the
+    # grace period, then exit cleanly.
+    server = fresh_server
+    marker = unique_marker("grace")
+    message = make_message("sender@example.org", [TARO.address], "grace", marker).encode()
+    with SMTPDialog(INSIDE, server.smtp_port, source=OUTSIDE) as s:
+        s.greeting()
+        s.ehlo("mx.example.org")
+        s.expect(s.command("MAIL FROM:<sender@example.org>"), 250)
+        s.expect(s.command(f"RCPT TO:<{TARO.address}>"), 250)
+        s.expect(s.command("DATA"), 354)
+        s.send(message[:40])
+        time.sleep(0.3)
+        os.kill(server.pid, signal.SIGTERM)
+        time.sleep(1.0)
+        # Stop accepting: a new connection is refused or gets no service.
+        try:
+            with SMTPDialog(INSIDE, server.smtp_port, source=OUTSIDE, timeout=3) as late:
+                reply = late.try_read_reply(3)
+                assert reply is None or reply.code == 421, late.fail("a new session was served after SIGTERM")
+        except (ConnectionRefusedError, ConnectionResetError):
+            pass
+        except AssertionError as error:
+            if "timed out" not in str(error):
+                raise
+        s.send(message[40:] + b".\r\n")
+        queued = s.expect(s.read_reply(), 250, "2.0.0", what="end of data after SIGTERM")
+        s.quit()
+    assert server.process is not None
+    try:
+        status = server.process.wait(SERVER_STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        status = None
+    assert status == 0, f"`portcullis serve` did not exit 0 after the transaction finished: {status}\n{server.log_tail()}"
+    server.stop()
+    assert queued.queue_id in server.queue_ids()
