@@ -35,7 +35,7 @@ public struct RFC5322Date: Sendable, Hashable, CustomStringConvertible {
         let hour = secondOfDay / 3600, minute = secondOfDay / 60 % 60, second = secondOfDay % 60
         let sign = utcOffsetMinutes < 0 ? "-" : "+"
         let offset = abs(utcOffsetMinutes)
-        return "\(Self.dayNames[weekday]), \(day) \(Self.monthNames[month - 1]) \(pad(year, 4)) "
+        return "\(Self.dayNames[weekday]), \(pad(Int64(day), 2)) \(Self.monthNames[month - 1]) \(pad(year, 4)) "
             + "\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)) \(sign)\(pad(Int64(offset / 60), 2))\(pad(Int64(offset % 60), 2))"
     }
 

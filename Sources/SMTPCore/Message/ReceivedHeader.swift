@@ -61,7 +61,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         // RFC 5321 §4.4: TCP-info = address-literal / ( Domain FWS address-literal )
         let literal = clientAddress.contains(":") ? "[IPv6:\(clean(clientAddress))]" : "[\(clean(clientAddress))]"
         var lines = [
-            "Received: from \(clean(heloName)) (\(clean(reverseDNS ?? "unknown")) \(literal))",
+            "Received: from \(clean(heloName, allowBrackets: true)) (\(clean(reverseDNS ?? "unknown")) \(literal))",
             "by \(clean(hostname)) (Portcullis) with \(protocolKeyword.rawValue) id \(MessageID.dotAtomText(queueID))",
         ]
         if let tls {
@@ -76,12 +76,13 @@ public struct ReceivedHeader: Sendable, Hashable {
     }
 
     /// Keeps only characters that cannot break the header structure: no controls, no
-    /// spaces, no comment or literal delimiters.
-    private func clean(_ text: String) -> String {
+    /// spaces, no comment delimiters, no `;`. Brackets only where an address literal may
+    /// stand (the HELO name), so nothing else can imitate the TCP-info literal.
+    private func clean(_ text: String, allowBrackets: Bool = false) -> String {
+        var forbidden: Set<UInt8> = [ASCII.openParen, ASCII.closeParen, ASCII.backslash, ASCII.semicolon]
+        if !allowBrackets { forbidden.formUnion([ASCII.openBracket, ASCII.closeBracket]) }
         let bytes = text.utf8.prefix(SMTPLimits.domain).map { byte -> UInt8 in
             if byte >= 0x80 { return byte }
-            let forbidden: Set<UInt8> = [ASCII.openParen, ASCII.closeParen, ASCII.backslash,
-                                         ASCII.openBracket, ASCII.closeBracket, ASCII.semicolon]
             return ASCII.isVisible(byte) && !forbidden.contains(byte) ? byte : UInt8(ascii: "?")
         }
         let cleaned = String(decoding: bytes, as: UTF8.self)
