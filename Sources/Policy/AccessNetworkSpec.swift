@@ -10,6 +10,7 @@ public struct AccessNetworkSpec: Hashable, Sendable {
     /// The `op25b` key.
     public var op25b: Bool
 
+    /// Creates a spec from the three keys of one `[[access_networks]]` table.
     public init(name: String, prefixes: [String], op25b: Bool) {
         self.name = name
         self.prefixes = prefixes

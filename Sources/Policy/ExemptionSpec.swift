@@ -15,6 +15,7 @@ public struct ExemptionSpec: Hashable, Sendable {
     /// When it ends; nil means until removed.
     public var until: Date?
 
+    /// Creates a spec from one stored exemption row.
     public init(prefix: String, reason: String, created: Date, until: Date? = nil) {
         self.prefix = prefix
         self.reason = reason

@@ -21,6 +21,7 @@ public enum IPParseError: Error, Hashable, Sendable, CustomStringConvertible {
     /// would match nothing, while a reader would believe the IPv4 range is covered.
     case ipv4MappedPrefix(suggestion: IPPrefix?)
 
+    /// One short English phrase, e.g. `host bits set, did you mean 203.0.113.0/24`.
     public var description: String {
         switch self {
         case .invalidAddress(let text):

@@ -35,6 +35,7 @@ public struct OP25BDecision: Hashable, Sendable {
     /// Why.
     public let reason: Reason
 
+    /// Creates a decision; normally made by ``OP25BPolicy/decide(source:destination:port:now:)``.
     public init(source: IPAddress, destination: IPAddress, port: Int, reason: Reason) {
         self.source = source
         self.destination = destination

@@ -50,6 +50,7 @@ public struct OP25BStats: Hashable, Sendable {
     /// Offending addresses, most packets first; equal counts in address order.
     public let offenders: [Offender]
 
+    /// Creates stats; offenders are sorted, most packets first.
     public init(blockedPackets: Int, blockedBytes: Int, offenders: [Offender]) {
         self.blockedPackets = blockedPackets
         self.blockedBytes = blockedBytes

@@ -39,11 +39,13 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What is wrong with it.
     public let problem: Problem
 
+    /// Creates an error about `entry`.
     public init(entry: String, problem: Problem) {
         self.entry = entry
         self.problem = problem
     }
 
+    /// `entry: problem`, one line for the operator.
     public var description: String {
         "\(entry): \(problemText)"
     }
