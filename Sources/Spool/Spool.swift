@@ -1,1 +1,260 @@
-// Spool module
+import Foundation
+import Synchronization
+
+/// The durable message queue: what the SMTP services accept and delivery sends on.
+///
+/// Durability contract: ``SpoolWriter/commit(envelope:)`` returns only when the message and
+/// its envelope are on stable storage, so a 250 reply after it can never be lost to a crash
+/// or power failure. Commits running at the same time share one fsync (group commit through
+/// a journal, see ``GroupCommitter`` and docs/spool.md). Nothing partial is ever visible: a
+/// message appears in ``list()`` only once committed, and opening the spool removes what an
+/// interrupted run left behind (``SpoolRecovery``).
+///
+/// One process owns a spool (an exclusive `flock` on `<spool>/lock`): the server. Another
+/// process opening the same directory (the command line while the server runs) gets a
+/// read-mostly view: it can list, show and delete, but not accept messages, and it does not
+/// run recovery.
+public final class Spool: Sendable {
+    /// The spool directory.
+    public let directory: String
+    /// Whether this instance owns the spool (holds the lock, accepts messages).
+    public let isOwner: Bool
+    /// What opening had to repair; `nil` when another process owns the spool.
+    public let recovery: SpoolRecoveryReport?
+
+    let layout: SpoolLayout
+    let committer: GroupCommitter?
+    private let lockFD: Int32
+    private let identifiers = QueueIDGenerator()
+    private let closed = Mutex(false)
+
+    /// Opens (creating it if needed) the spool in `directory`.
+    ///
+    /// Creates `tmp/`, `queue/` and `journal/`, takes the owner lock if it is free, and then
+    /// recovers from any interrupted run before returning.
+    public init(directory: String, options: SpoolOptions = SpoolOptions()) throws {
+        self.directory = directory
+        let layout = SpoolLayout(root: directory)
+        self.layout = layout
+        try FileIO.makeDirectory(directory)
+        for path in [layout.temporaryDirectory, layout.queueDirectory, layout.journalDirectory] {
+            try FileIO.makeDirectory(path)
+        }
+        lockFD = try FileIO.openFile(layout.lockPath, O_RDWR | O_CREAT)
+        if flock(lockFD, LOCK_EX | LOCK_NB) == 0 {
+            isOwner = true
+            do {
+                recovery = try SpoolRecovery.run(layout)
+            } catch {
+                FileIO.closeFile(lockFD)
+                throw error
+            }
+            let committer = GroupCommitter(layout: layout, options: options)
+            committer.start()
+            self.committer = committer
+        } else {
+            guard errno == EWOULDBLOCK else {
+                let error = FileIO.fail("flock", layout.lockPath)
+                FileIO.closeFile(lockFD)
+                throw error
+            }
+            isOwner = false
+            recovery = nil
+            committer = nil
+        }
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Finishes pending commits, checkpoints the journal and releases the lock.
+    public func close() {
+        let wasClosed = closed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        guard !wasClosed else { return }
+        committer?.stop()
+        FileIO.closeFile(lockFD)
+    }
+
+    /// Test hook: stop as a `kill -9` would, leaving the journal for the next open to replay.
+    func simulateCrash() {
+        let wasClosed = closed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        guard !wasClosed else { return }
+        committer?.abandon()
+        FileIO.closeFile(lockFD)
+    }
+
+    // MARK: Accepting
+
+    /// Starts a new message; its queue ID is fixed now.
+    public func beginMessage() throws -> SpoolWriter {
+        guard let committer, !closed.withLock({ $0 }) else {
+            throw isOwner ? SpoolError.closed : SpoolError.notOwner(directory)
+        }
+        return try SpoolWriter(id: identifiers.next(), layout: layout, committer: committer)
+    }
+
+    // MARK: Reading
+
+    /// Every committed message, oldest first.
+    public func list() throws -> [SpooledMessageSummary] {
+        let names = try FileIO.entries(of: layout.queueDirectory)
+        var summaries: [SpooledMessageSummary] = []
+        for name in names where name.hasSuffix(SpoolLayout.envelopeSuffix) {
+            guard let id = QueueID(String(name.dropLast(SpoolLayout.envelopeSuffix.count))) else { continue }
+            let envelope: SpoolEnvelope
+            do {
+                envelope = try self.envelope(of: id)
+            } catch SpoolError.notFound {
+                continue  // deleted while we were listing
+            }
+            summaries.append(SpooledMessageSummary(
+                id: id, arrival: envelope.arrival, sender: envelope.sender, recipientCount: envelope.recipients.count,
+                size: envelope.size, state: envelope.overallState))
+        }
+        return summaries.sorted { $0.id < $1.id }
+    }
+
+    /// The envelope of a committed message, with the latest delivery state of each recipient.
+    public func envelope(of id: QueueID) throws -> SpoolEnvelope {
+        let path = layout.envelopePath(id)
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.readFile(path)
+        } catch SpoolError.io(_, _, ENOENT) {
+            throw SpoolError.notFound(id)
+        }
+        let decoder = SpoolEnvelope.makeDecoder()
+        var envelope: SpoolEnvelope
+        do {
+            envelope = try decoder.decode(SpoolEnvelope.self, from: Data(bytes))
+        } catch {
+            throw SpoolError.corrupt(path: path, reason: "\(error)")
+        }
+        if let statuses = try deliveryStatuses(of: id), statuses.count == envelope.recipients.count {
+            for index in statuses.indices {
+                envelope.recipients[index].deliveryStatus = statuses[index]
+            }
+        }
+        return envelope
+    }
+
+    /// The envelope of the message whose ID is given as text (command line).
+    public func envelope(of text: String) throws -> SpoolEnvelope {
+        guard let id = QueueID(text) else { throw SpoolError.invalidQueueID(text) }
+        return try envelope(of: id)
+    }
+
+    /// The path of a committed message's bytes (RFC 5322, as received, with our Received header).
+    public func messagePath(of id: QueueID) throws -> String {
+        guard FileIO.exists(layout.envelopePath(id)) else { throw SpoolError.notFound(id) }
+        return layout.dataPath(id)
+    }
+
+    /// The file URL of a committed message's bytes.
+    public func messageURL(of id: QueueID) throws -> URL {
+        URL(fileURLWithPath: try messagePath(of: id))
+    }
+
+    // MARK: Delivery state
+
+    /// Replaces the delivery state of every recipient of `id` (one entry per recipient, in
+    /// envelope order). Durable on return: written to a temporary file, fsync'd, renamed over
+    /// the previous state, directory fsync'd; a reader sees the old state or the new one.
+    public func setDeliveryState(_ statuses: [RecipientDeliveryStatus], of id: QueueID) throws {
+        let envelope = try self.envelope(of: id)
+        guard statuses.count == envelope.recipients.count else {
+            throw SpoolError.recipientCountMismatch(id, expected: envelope.recipients.count, got: statuses.count)
+        }
+        let bytes = Array(try SpoolEnvelope.encoder.encode(statuses))
+        let temporary = layout.temporaryPath("\(id).state.\(UInt64.random(in: 0...UInt64.max))")
+        try FileIO.replaceFile(layout.statePath(id), with: bytes, temporaryPath: temporary, durable: true, directory: layout.queueDirectory)
+    }
+
+    /// The async form of ``setDeliveryState(_:of:)``: the fsyncs run off the caller's thread.
+    public func setDeliveryState(_ statuses: [RecipientDeliveryStatus], of id: QueueID) async throws {
+        try await Self.offload { try self.setDeliveryState(statuses, of: id) }
+    }
+
+    private func deliveryStatuses(of id: QueueID) throws -> [RecipientDeliveryStatus]? {
+        let path = layout.statePath(id)
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.readFile(path)
+        } catch SpoolError.io(_, _, ENOENT) {
+            return nil
+        }
+        do {
+            return try SpoolEnvelope.makeDecoder().decode([RecipientDeliveryStatus].self, from: Data(bytes))
+        } catch {
+            throw SpoolError.corrupt(path: path, reason: "\(error)")
+        }
+    }
+
+    // MARK: Deleting
+
+    /// Removes a committed message (delivered, or `portcullis queue delete`). Blocks until durable.
+    ///
+    /// In the owning process the deletion is journaled like a commit, so a crash cannot bring
+    /// the message back. From another process the files are removed and the directory fsync'd;
+    /// if the owner crashes within one checkpoint interval (5 s by default) of the message's
+    /// arrival, its journal may restore it once.
+    public func delete(_ id: QueueID) throws {
+        guard FileIO.exists(layout.envelopePath(id)) else { throw SpoolError.notFound(id) }
+        guard let committer else {
+            for path in layout.files(of: id) { try FileIO.unlinkIfPresent(path) }
+            try FileIO.syncDirectory(layout.queueDirectory)
+            return
+        }
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<Void, SpoolError>>(.success(()))
+        committer.submit(.deletion(id: id, completion: { result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }))
+        done.wait()
+        try outcome.withLock { try $0.get() }
+    }
+
+    /// The async form of ``delete(_:)``: suspends instead of blocking the caller's thread.
+    public func delete(_ id: QueueID) async throws {
+        guard let committer else {
+            try await Self.offload { try self.delete(id) }
+            return
+        }
+        guard FileIO.exists(layout.envelopePath(id)) else { throw SpoolError.notFound(id) }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            committer.submit(.deletion(id: id, completion: { result in
+                continuation.resume(with: result.mapError { $0 as any Error })
+            }))
+        }
+    }
+
+    /// Deletes the message whose ID is given as text (command line).
+    public func delete(_ text: String) throws {
+        guard let id = QueueID(text) else { throw SpoolError.invalidQueueID(text) }
+        try delete(id)
+    }
+
+    // MARK: Helpers
+
+    private static let blockingQueue = DispatchQueue(label: "portcullis.spool.blocking", attributes: .concurrent)
+
+    /// Runs blocking file work on a dispatch queue and suspends the caller meanwhile.
+    private static func offload(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            blockingQueue.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    /// Group-commit counters (tests and benchmarks).
+    var statistics: GroupCommitter.Statistics {
+        committer?.currentStatistics ?? GroupCommitter.Statistics()
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// The mutable part of a recipient: what the delivery engine rewrites after each attempt.
+///
+/// Stored apart from the immutable envelope (`<id>.state`, one entry per recipient in
+/// envelope order) so an update is one small atomic file replacement.
+public struct RecipientDeliveryStatus: Sendable, Hashable, Codable {
+    /// Delivery state.
+    public var state: DeliveryState
+    /// Attempts made so far.
+    public var attempts: Int
+    /// When to try again.
+    public var nextAttempt: Date?
+    /// The last error text.
+    public var lastError: String?
+
+    /// Creates a status value.
+    public init(state: DeliveryState, attempts: Int = 0, nextAttempt: Date? = nil, lastError: String? = nil) {
+        self.state = state
+        self.attempts = attempts
+        self.nextAttempt = nextAttempt
+        self.lastError = lastError
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Synchronization
+
+/// Receives one message's bytes and commits it to the spool.
+///
+/// ```swift
+/// let writer = try spool.beginMessage()        // writer.id is known now (for the Received header)
+/// try writer.write(chunk)                      // as DATA/BDAT streams in; memory stays bounded
+/// let id = try await writer.commit(envelope: envelope)   // returns once durable: now send 250
+/// ```
+/// or `writer.abort()` when the transaction fails. A writer that is dropped without either
+/// is aborted. Bytes go to `tmp/<id>` through a 64 KiB buffer; nothing is fsync'd until
+/// commit, where the group committer makes it durable together with concurrent commits.
+public final class SpoolWriter: Sendable {
+    /// The message's queue ID, assigned at the start so it can appear in the Received header.
+    public let id: QueueID
+
+    private struct State {
+        var fd: Int32
+        var buffer: [UInt8] = []
+        var size = 0
+        var finished = false
+    }
+
+    /// Buffered bytes are written out once this many are waiting.
+    static let bufferLimit = 64 * 1024
+
+    private let state: Mutex<State>
+    private let path: String
+    private let committer: GroupCommitter
+
+    init(id: QueueID, layout: SpoolLayout, committer: GroupCommitter) throws {
+        self.id = id
+        self.path = layout.temporaryDataPath(id)
+        self.committer = committer
+        // O_EXCL: an ID is never reused; O_RDWR: the committer reads the bytes back for the journal.
+        let fd = try FileIO.openFile(path, O_RDWR | O_CREAT | O_EXCL)
+        var initial = State(fd: fd)
+        initial.buffer.reserveCapacity(Self.bufferLimit)
+        state = Mutex(initial)
+    }
+
+    deinit {
+        abort()
+    }
+
+    /// The number of octets written so far.
+    public var size: Int {
+        state.withLock { $0.size }
+    }
+
+    /// Appends message bytes.
+    public func write(_ bytes: some Collection<UInt8>) throws {
+        try state.withLock { state in
+            guard !state.finished else { throw SpoolError.writerFinished(id) }
+            state.buffer.append(contentsOf: bytes)
+            state.size += bytes.count
+            if state.buffer.count >= Self.bufferLimit {
+                try flush(&state)
+            }
+        }
+    }
+
+    /// Makes the message durable and visible in the queue with `envelope`.
+    ///
+    /// Returns only after the message bytes and the envelope are on stable storage (the
+    /// journal's fdatasync) and the message is listed; only then may the server reply 250.
+    /// `envelope.size` is set to the number of octets written.
+    @discardableResult
+    public func commit(envelope: SpoolEnvelope) async throws -> QueueID {
+        var envelope = envelope
+        let fd: Int32 = try state.withLock { state in
+            guard !state.finished else { throw SpoolError.writerFinished(id) }
+            do {
+                try flush(&state)
+            } catch {
+                discard(&state)
+                throw error
+            }
+            state.finished = true
+            envelope.size = state.size
+            return state.fd
+        }
+        let encoded: [UInt8]
+        do {
+            encoded = Array(try SpoolEnvelope.encoder.encode(envelope))
+        } catch {
+            FileIO.closeFile(fd)
+            try? FileIO.unlinkIfPresent(path)
+            throw SpoolError.corrupt(path: path, reason: "the envelope cannot be encoded: \(error)")
+        }
+        let queueID = self.id
+        let committer = self.committer
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            committer.submit(.message(id: queueID, dataFD: fd, envelope: encoded, completion: { result in
+                continuation.resume(with: result.mapError { $0 as any Error })
+            }))
+        }
+        return queueID
+    }
+
+    /// Drops the message: closes and removes its temporary file. Safe to call more than once.
+    public func abort() {
+        state.withLock { state in
+            guard !state.finished else { return }
+            discard(&state)
+        }
+    }
+
+    private func discard(_ state: inout State) {
+        state.finished = true
+        state.buffer = []
+        FileIO.closeFile(state.fd)
+        try? FileIO.unlinkIfPresent(path)
+    }
+
+    private func flush(_ state: inout State) throws {
+        guard !state.buffer.isEmpty else { return }
+        try FileIO.writeAll(state.fd, state.buffer, path: path)
+        state.buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+@testable import Spool
+
+/// A fresh folder under the system temporary directory.
+struct TemporaryFolder {
+    let path: String
+
+    init() throws {
+        path = "\(FileManager.default.temporaryDirectory.path)/portcullis-spool-tests-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Names in a subfolder, sorted (empty when it does not exist).
+    func names(in subfolder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "\(path)/\(subfolder)")) ?? []).sorted()
+    }
+}
+
+/// An envelope with every field set, for round trips.
+func sampleEnvelope(recipients: [String] = ["taro@alato.example"], sender: String = "hanako@virtual.example") -> SpoolEnvelope {
+    SpoolEnvelope(
+        sender: sender,
+        recipients: recipients.enumerated().map { index, address in
+            SpoolRecipient(address: address, notify: index == 0 ? ["FAILURE", "DELAY"] : nil, orcpt: index == 0 ? "rfc822;\(address)" : nil)
+        },
+        dsnRet: "HDRS", envid: "QQ314159", body: "8BITMIME", smtputf8: true,
+        arrival: Date(timeIntervalSince1970: 1_800_000_000.25), clientAddress: "203.0.113.9",
+        heloName: "client.example.net", authenticatedAccount: "hanako@virtual.example", service: "submission")
+}
+
+/// A message of `count` octets whose content depends on `seed`, so mix-ups are detected.
+func sampleMessage(seed: Int, count: Int = 4096) -> [UInt8] {
+    let header = Array("Subject: message \(seed)\r\n\r\n".utf8)
+    var bytes = header
+    var value = UInt32(truncatingIfNeeded: seed &* 2_654_435_761 &+ 1)
+    while bytes.count < count {
+        value = value &* 1_664_525 &+ 1_013_904_223
+        bytes.append(UInt8(0x41 + (value >> 24) % 26))
+    }
+    return Array(bytes.prefix(count))
+}
+
+/// Writes `bytes` in chunks of `chunk` and commits.
+@discardableResult
+func spoolMessage(_ spool: Spool, _ bytes: [UInt8], envelope: SpoolEnvelope = sampleEnvelope(), chunk: Int = 1000) async throws -> QueueID {
+    let writer = try spool.beginMessage()
+    var index = 0
+    while index < bytes.count {
+        let end = min(bytes.count, index + chunk)
+        try writer.write(bytes[index..<end])
+        index = end
+    }
+    return try await writer.commit(envelope: envelope)
+}
+
+/// The bytes of a committed message.
+func storedBytes(_ spool: Spool, _ id: QueueID) throws -> [UInt8] {
+    Array(try Data(contentsOf: spool.messageURL(of: id)))
+}
+
+/// Calls the blocking forms (the command line's) from async tests, where Swift would pick the async overloads.
+func blockingDelete(_ spool: Spool, _ id: QueueID) throws {
+    try spool.delete(id)
+}
+
+func blockingSetDeliveryState(_ spool: Spool, _ statuses: [RecipientDeliveryStatus], of id: QueueID) throws {
+    try spool.setDeliveryState(statuses, of: id)
+}
