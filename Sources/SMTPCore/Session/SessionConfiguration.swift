@@ -13,8 +13,11 @@ public struct SessionConfiguration: Sendable, Hashable {
     public var maxErrors: Int
     /// A certificate is configured, so STARTTLS can be offered.
     public var tlsAvailable: Bool
-    /// SASL mechanisms offered after TLS on submission, in advertising order (uppercase).
-    public var authMechanisms: [String]
+    /// SASL mechanisms offered after TLS on submission, in advertising order. Stored
+    /// uppercased: AUTH matches mechanism names case-insensitively (RFC 4422 §3.1).
+    public var authMechanisms: [String] {
+        didSet { authMechanisms = authMechanisms.map { $0.uppercased() } }
+    }
 
     /// Creates a configuration.
     public init(hostname: String,
@@ -30,6 +33,6 @@ public struct SessionConfiguration: Sendable, Hashable {
         self.maxRecipients = maxRecipients
         self.maxErrors = maxErrors
         self.tlsAvailable = tlsAvailable
-        self.authMechanisms = authMechanisms
+        self.authMechanisms = authMechanisms.map { $0.uppercased() }
     }
 }

@@ -206,6 +206,18 @@ import Testing
         #expect(twice.line("AUTH PLAIN") == [.send(.alreadyAuthenticated)])
     }
 
+    @Test func configuredMechanismsAreMatchedCaseInsensitively() {
+        let configuration = SessionConfiguration(hostname: "h", service: .submissionImplicitTLS,
+                                                 tlsAvailable: true, authMechanisms: ["login"])
+        #expect(configuration.authMechanisms == ["LOGIN"])
+        var machine = SessionStateMachine(configuration: configuration, tlsActive: true)
+        _ = machine.start()
+        #expect(replies(machine.receivedLine(bytes("EHLO x"))).first?.lines.last == "AUTH LOGIN")
+        #expect(machine.receivedLine(bytes("auth login")) == [.send(.authUsernamePrompt)])
+        #expect(machine.receivedLine(bytes("*")) == [.send(.authCancelled)])
+        #expect(machine.receivedLine(bytes("AUTH PLAIN")) == [.send(.authMechanismUnknown)])
+    }
+
     // MARK: MAIL
 
     @Test func mailRefusals() {
