@@ -1,0 +1,82 @@
+/// Everything `portcullis.toml` says, with defaults filled in and paths resolved against the data dir.
+///
+/// Read once at start-up and passed down (STYLE.md). The keys are the contract in DESIGN.md.
+public struct Configuration: Sendable, Equatable {
+    /// Host name for the banner, EHLO and Received headers.
+    public var hostname: String
+    /// Directory holding the config, TLS material, the directory database and the spool.
+    public var dataDirectory: String
+    public var tls: TLS
+    public var directoryURL: String
+    public var smtp: SMTP
+    public var submission: Submission
+    public var limits: Limits
+    public var delivery: Delivery
+    public var accessNetworks: [AccessNetwork]
+    public var op25b: OP25B
+    public var web: Web
+    public var clientSettings: ClientSettings
+
+    public struct TLS: Sendable, Equatable {
+        public var certificatePath: String
+        public var privateKeyPath: String
+    }
+
+    /// The port-25 service.
+    public struct SMTP: Sendable, Equatable {
+        public var listen: [ListenAddress]
+    }
+
+    public struct Submission: Sendable, Equatable {
+        public var listen: [ListenAddress]
+        public var implicitTLSListen: [ListenAddress]
+        public var maxMessageSize: Int
+        public var maxRecipients: Int
+    }
+
+    /// Connection and session limits shared by all SMTP listeners.
+    public struct Limits: Sendable, Equatable {
+        public var maxConnections: Int
+        public var maxConnectionsPerClient: Int
+        /// Errors in one session before 421 and disconnect.
+        public var maxErrors: Int
+        /// RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for a command.
+        public var commandTimeoutSeconds: Int
+        /// RFC 5321 §4.5.3.2.6: 10 minutes between DATA blocks.
+        public var dataTimeoutSeconds: Int
+        /// Grace period for transactions in DATA when the server is told to stop.
+        public var shutdownGraceSeconds: Int
+    }
+
+    public struct Delivery: Sendable, Equatable {
+        public var nameservers: [String]
+        public var smtpPort: Int
+        public var routes: [String: String]
+    }
+
+    /// `[[access_networks]]`: raw prefixes; the Policy module validates and models them.
+    public struct AccessNetwork: Sendable, Equatable {
+        public var name: String
+        public var prefixes: [String]
+        public var op25b: Bool
+    }
+
+    public struct OP25B: Sendable, Equatable {
+        public var mailHosts: [String]
+        public var blockedPorts: [Int]
+    }
+
+    public struct Web: Sendable, Equatable {
+        public var listen: [ListenAddress]
+        public var trustedProxies: [String]
+    }
+
+    public struct ClientSettings: Sendable, Equatable {
+        public var submissionHost: String
+        public var submissionPort: Int
+        public var submissionsPort: Int
+        public var incomingHost: String?
+        public var incomingProtocol: String?
+        public var incomingPort: Int?
+    }
+}

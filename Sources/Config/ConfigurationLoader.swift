@@ -1,0 +1,249 @@
+import Foundation
+import TOMLKit
+
+extension Configuration {
+    /// Loads and validates `portcullis.toml`. Relative paths in it are relative to `dataDirectory`
+    /// (by default the directory holding the file).
+    public static func load(file: String, dataDirectory: String? = nil) throws(ConfigurationError) -> Configuration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: file, key: nil, message: "cannot read the file (\(error.localizedDescription))")
+        }
+        let base = dataDirectory ?? (file as NSString).deletingLastPathComponent
+        return try parse(text, file: file, dataDirectory: base.isEmpty ? "." : base)
+    }
+
+    /// Parses configuration text; `file` only names the source in errors.
+    public static func parse(_ text: String, file: String, dataDirectory: String) throws(ConfigurationError) -> Configuration {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(file: file, key: nil, message: "not valid TOML: \(error.description) (\(error.source.debugDescription))")
+        } catch {
+            throw ConfigurationError(file: file, key: nil, message: "not valid TOML: \(error)")
+        }
+        do {
+            return try Reader(table: root, path: "").configuration(dataDirectory: dataDirectory)
+        } catch let problem as KeyProblem {
+            throw ConfigurationError(file: file, key: problem.key, message: problem.message)
+        } catch {
+            throw ConfigurationError(file: file, key: nil, message: "\(error)")
+        }
+    }
+}
+
+/// A problem located at one key.
+struct KeyProblem: Error {
+    var key: String
+    var message: String
+}
+
+/// Walks one TOML table with type checks, remembering which keys were read so that
+/// unknown (usually misspelt) keys are reported instead of silently ignored.
+final class Reader {
+    let table: TOMLTable
+    let path: String
+    private var seen: Set<String> = []
+
+    init(table: TOMLTable, path: String) {
+        self.table = table
+        self.path = path
+    }
+
+    func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+    private func value(_ name: String) -> TOMLValueConvertible? {
+        seen.insert(name)
+        return table[name]
+    }
+
+    func string(_ name: String) throws -> String? {
+        guard let value = value(name) else { return nil }
+        guard let string = value.string else { throw KeyProblem(key: key(name), message: "must be a string, found \(value.type)") }
+        return string
+    }
+
+    func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = value(name) else { return nil }
+        guard let int = value.int else { throw KeyProblem(key: key(name), message: "must be an integer, found \(value.type)") }
+        guard range.contains(int) else {
+            throw KeyProblem(key: key(name), message: "must be between \(range.lowerBound) and \(range.upperBound), found \(int)")
+        }
+        return int
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let value = value(name) else { return nil }
+        guard let bool = value.bool else { throw KeyProblem(key: key(name), message: "must be true or false, found \(value.type)") }
+        return bool
+    }
+
+    func strings(_ name: String) throws -> [String]? {
+        guard let value = value(name) else { return nil }
+        guard let array = value.array else { throw KeyProblem(key: key(name), message: "must be an array of strings, found \(value.type)") }
+        return try array.enumerated().map { index, element in
+            guard let string = element.string else {
+                throw KeyProblem(key: "\(key(name))[\(index)]", message: "must be a string, found \(element.type)")
+            }
+            return string
+        }
+    }
+
+    func ints(_ name: String, in range: ClosedRange<Int>) throws -> [Int]? {
+        guard let value = value(name) else { return nil }
+        guard let array = value.array else { throw KeyProblem(key: key(name), message: "must be an array of integers, found \(value.type)") }
+        return try array.enumerated().map { index, element in
+            guard let int = element.int, range.contains(int) else {
+                throw KeyProblem(key: "\(key(name))[\(index)]", message: "must be an integer between \(range.lowerBound) and \(range.upperBound)")
+            }
+            return int
+        }
+    }
+
+    func listen(_ name: String) throws -> [ListenAddress]? {
+        guard let texts = try strings(name) else { return nil }
+        return try texts.enumerated().map { index, text in
+            switch ListenAddress.parse(text) {
+            case .success(let address): return address
+            case .failure(let problem): throw KeyProblem(key: "\(key(name))[\(index)]", message: problem.message)
+            }
+        }
+    }
+
+    func stringMap(_ name: String) throws -> [String: String]? {
+        guard let value = value(name) else { return nil }
+        guard let table = value.table else { throw KeyProblem(key: key(name), message: "must be a table of strings, found \(value.type)") }
+        var result: [String: String] = [:]
+        for entry in table.keys {
+            guard let string = table[entry]?.string else {
+                throw KeyProblem(key: "\(key(name)).\(entry)", message: "must be a string")
+            }
+            result[entry] = string
+        }
+        return result
+    }
+
+    /// A sub-table; an absent one reads as empty so that defaults apply.
+    func table(_ name: String) throws -> Reader {
+        guard let value = value(name) else { return Reader(table: TOMLTable(), path: key(name)) }
+        guard let table = value.table else { throw KeyProblem(key: key(name), message: "must be a table, found \(value.type)") }
+        return Reader(table: table, path: key(name))
+    }
+
+    /// An array of tables (`[[name]]`).
+    func tables(_ name: String) throws -> [Reader] {
+        guard let value = value(name) else { return [] }
+        guard let array = value.array else { throw KeyProblem(key: key(name), message: "must be an array of tables ([[\(name)]])") }
+        return try array.enumerated().map { index, element in
+            guard let table = element.table else { throw KeyProblem(key: "\(key(name))[\(index)]", message: "must be a table") }
+            return Reader(table: table, path: "\(key(name))[\(index)]")
+        }
+    }
+
+    /// Fails on any key that no reader asked for.
+    func finish() throws {
+        for name in table.keys.sorted() where !seen.contains(name) {
+            throw KeyProblem(key: key(name), message: "unknown key (misspelt? see the configuration reference in README.md)")
+        }
+    }
+}
+
+extension Reader {
+    func configuration(dataDirectory: String) throws -> Configuration {
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : (dataDirectory as NSString).appendingPathComponent(path)
+        }
+        let hostname = try string("hostname") ?? "localhost"
+        guard !hostname.isEmpty, hostname.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
+            throw KeyProblem(key: "hostname", message: "\"\(hostname)\" is not a host name")
+        }
+
+        let tlsTable = try table("tls")
+        let tls = Configuration.TLS(
+            certificatePath: resolve(try tlsTable.string("certificate") ?? "tls/cert.pem"),
+            privateKeyPath: resolve(try tlsTable.string("private_key") ?? "tls/key.pem"))
+        try tlsTable.finish()
+
+        let directoryTable = try table("directory")
+        var directoryURL = try directoryTable.string("url") ?? "sqlite:directory.sqlite"
+        if directoryURL.hasPrefix("sqlite:") {
+            directoryURL = "sqlite:" + resolve(String(directoryURL.dropFirst("sqlite:".count)))
+        } else if !directoryURL.hasPrefix("postgres://") && !directoryURL.hasPrefix("postgresql://") {
+            throw KeyProblem(key: "directory.url", message: "\"\(directoryURL)\" must start with sqlite: or postgres://")
+        }
+        try directoryTable.finish()
+
+        let smtpTable = try table("smtp")
+        let smtp = Configuration.SMTP(listen: try smtpTable.listen("listen") ?? [ListenAddress(host: "127.0.0.1", port: 2525)])
+        try smtpTable.finish()
+
+        let submissionTable = try table("submission")
+        let submission = Configuration.Submission(
+            listen: try submissionTable.listen("listen") ?? [ListenAddress(host: "127.0.0.1", port: 2587)],
+            implicitTLSListen: try submissionTable.listen("implicit_tls_listen") ?? [ListenAddress(host: "127.0.0.1", port: 2465)],
+            maxMessageSize: try submissionTable.int("max_message_size", in: 1024...1 << 31) ?? 26_214_400,
+            // RFC 5321 §4.5.3.1.8: at least 100 recipients must be accepted.
+            maxRecipients: try submissionTable.int("max_recipients", in: 1...100_000) ?? 100)
+        try submissionTable.finish()
+
+        let limitsTable = try table("limits")
+        let limits = Configuration.Limits(
+            maxConnections: try limitsTable.int("max_connections", in: 1...1_000_000) ?? 20_000,
+            maxConnectionsPerClient: try limitsTable.int("max_connections_per_client", in: 1...1_000_000) ?? 50,
+            maxErrors: try limitsTable.int("max_errors", in: 1...1000) ?? 10,
+            commandTimeoutSeconds: try limitsTable.int("command_timeout", in: 1...86_400) ?? 300,
+            dataTimeoutSeconds: try limitsTable.int("data_timeout", in: 1...86_400) ?? 600,
+            shutdownGraceSeconds: try limitsTable.int("shutdown_grace", in: 0...3600) ?? 30)
+        try limitsTable.finish()
+
+        let deliveryTable = try table("delivery")
+        let delivery = Configuration.Delivery(
+            nameservers: try deliveryTable.strings("nameservers") ?? [],
+            smtpPort: try deliveryTable.int("smtp_port", in: 1...65535) ?? 25,
+            routes: try deliveryTable.stringMap("routes") ?? [:])
+        try deliveryTable.finish()
+
+        let accessNetworks = try tables("access_networks").map { network in
+            guard let name = try network.string("name"), !name.isEmpty else {
+                throw KeyProblem(key: network.key("name"), message: "every access network needs a name")
+            }
+            let result = Configuration.AccessNetwork(
+                name: name,
+                prefixes: try network.strings("prefixes") ?? [],
+                op25b: try network.bool("op25b") ?? true)
+            try network.finish()
+            return result
+        }
+
+        let op25bTable = try table("op25b")
+        let op25b = Configuration.OP25B(
+            mailHosts: try op25bTable.strings("mail_hosts") ?? [],
+            blockedPorts: try op25bTable.ints("blocked_ports", in: 1...65535) ?? [25])
+        try op25bTable.finish()
+
+        let webTable = try table("web")
+        let web = Configuration.Web(
+            listen: try webTable.listen("listen") ?? [ListenAddress(host: "127.0.0.1", port: 8080)],
+            trustedProxies: try webTable.strings("trusted_proxies") ?? [])
+        try webTable.finish()
+
+        let clientTable = try table("client_settings")
+        let clientSettings = Configuration.ClientSettings(
+            submissionHost: try clientTable.string("submission_host") ?? hostname,
+            submissionPort: try clientTable.int("submission_port", in: 1...65535) ?? 587,
+            submissionsPort: try clientTable.int("submissions_port", in: 1...65535) ?? 465,
+            incomingHost: try clientTable.string("incoming_host"),
+            incomingProtocol: try clientTable.string("incoming_protocol"),
+            incomingPort: try clientTable.int("incoming_port", in: 1...65535))
+        try clientTable.finish()
+
+        try finish()
+        return Configuration(
+            hostname: hostname, dataDirectory: dataDirectory, tls: tls, directoryURL: directoryURL,
+            smtp: smtp, submission: submission, limits: limits, delivery: delivery,
+            accessNetworks: accessNetworks, op25b: op25b, web: web, clientSettings: clientSettings)
+    }
+}

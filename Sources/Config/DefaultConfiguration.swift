@@ -1,0 +1,55 @@
+/// The file `portcullis init` writes: loopback ports, so a first run touches nothing outside the machine.
+public enum DefaultConfiguration {
+    public static func text(hostname: String) -> String {
+        """
+        # Portcullis configuration. Reference: README.md, "Configuration".
+        hostname = "\(hostname)"
+
+        [tls]
+        certificate = "tls/cert.pem"
+        private_key = "tls/key.pem"
+
+        [directory]
+        url = "sqlite:directory.sqlite"
+
+        [smtp]                      # the port-25 service
+        listen = ["127.0.0.1:2525"]
+
+        [submission]
+        listen = ["127.0.0.1:2587"]              # STARTTLS, then AUTH
+        implicit_tls_listen = ["127.0.0.1:2465"] # RFC 8314 implicit TLS
+        max_message_size = 26214400
+        max_recipients = 100
+
+        [limits]
+        max_connections = 20000
+        max_connections_per_client = 50
+        max_errors = 10
+        command_timeout = 300
+        data_timeout = 600
+
+        [delivery]
+        nameservers = []
+        smtp_port = 25
+        routes = { }
+
+        # The ISP's subscriber lines. Clients here may relay through the port-25 service.
+        # [[access_networks]]
+        # name = "alato-express"
+        # prefixes = ["203.0.113.0/24", "2001:db8:100::/40"]
+        # op25b = true
+
+        [op25b]
+        mail_hosts = []
+
+        [web]
+        listen = ["127.0.0.1:8080"]
+
+        [client_settings]
+        submission_host = "\(hostname)"
+        submission_port = 587
+        submissions_port = 465
+
+        """
+    }
+}

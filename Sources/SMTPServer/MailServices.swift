@@ -1,0 +1,163 @@
+import Directory
+import Logging
+import NIOCore
+import Policy
+import SMTPCore
+import Spool
+
+/// The decisions of a session, made from the directory, the OP25B policy and the spool.
+///
+/// - Submission (587/465): the account must own the envelope sender and every From: address;
+///   any recipient may be reached, but a hosted address must exist.
+/// - Port 25: clients inside an access network may relay anywhere; everyone else may only
+///   reach hosted domains (RelayPolicy); unknown local users get 550 5.1.1.
+/// A directory failure is a 4xx (STYLE.md: a failing directory never causes a 5xx).
+public final class MailServices: SessionServices {
+    private let directory: any AccountDirectory
+    private let spool: Spool
+    private let policy: OP25BPolicy
+    private let logger: Logger
+
+    public init(directory: any AccountDirectory, spool: Spool, policy: OP25BPolicy, logger: Logger) {
+        self.directory = directory
+        self.spool = spool
+        self.policy = policy
+        self.logger = logger
+    }
+
+    public func verifyCredentials(username: String, password: Secret, context: SessionContext,
+                                  on eventLoop: EventLoop) -> EventLoopFuture<AuthOutcome> {
+        let directory = self.directory
+        let logger = self.logger
+        return eventLoop.makeFutureWithTask {
+            do {
+                switch try await directory.authenticate(username: username, password: Password(bytes: password.bytes)) {
+                case .success(let account): return .success(account: account.address)
+                case .invalidCredentials, .disabled: return .failure
+                }
+            } catch {
+                logger.error("directory failure during AUTH", metadata: ["error": .string("\(error)")])
+                return .temporaryFailure
+            }
+        }
+    }
+
+    public func checkSender(_ sender: ReversePath, _ parameters: MailParameters, context: SessionContext,
+                            on eventLoop: EventLoop) -> EventLoopFuture<Result<Void, Reply>> {
+        guard context.service != .relay else { return eventLoop.makeSucceededFuture(.success(())) }
+        guard let account = context.authenticatedAccount else {
+            return eventLoop.makeSucceededFuture(.failure(Reply.authRequired))
+        }
+        guard case .mailbox(let mailbox) = sender else {
+            return eventLoop.makeSucceededFuture(.failure(Reply.senderNotOwned(allowed: account)))
+        }
+        let directory = self.directory
+        return guarded(on: eventLoop) {
+            if try await directory.mayAccount(account, sendAs: mailbox.string) { return .success(()) }
+            return .failure(Reply.senderNotOwned(allowed: account))
+        }
+    }
+
+    public func checkRecipient(_ recipient: ForwardPath, _ parameters: RcptParameters, context: SessionContext,
+                               on eventLoop: EventLoop) -> EventLoopFuture<Result<Void, Reply>> {
+        // RFC 5321 §4.5.1: <Postmaster> is always accepted.
+        guard case .mailbox(let mailbox) = recipient else { return eventLoop.makeSucceededFuture(.success(())) }
+        let directory = self.directory
+        let policy = self.policy
+        return guarded(on: eventLoop) {
+            let hosted: Bool
+            if case .name(let name) = mailbox.domain {
+                hosted = try await directory.isHostedDomain(name)
+            } else {
+                hosted = false
+            }
+            if context.service == .relay {
+                guard let client = IPAddress(parsing: context.clientAddress) else { return .failure(Reply.relayDenied) }
+                let decision = RelayPolicy.decide(
+                    client: client, recipientLocalPart: mailbox.localPart, recipientDomain: mailbox.domain.text,
+                    isHostedDomain: { _ in hosted }, policy: policy)
+                switch decision {
+                case .denied: return .failure(Reply.relayDenied)
+                case .relay where !hosted: return .success(())
+                case .relay, .local: break
+                }
+            } else if !hosted {
+                // Authenticated submission may send anywhere.
+                return .success(())
+            }
+            switch try await directory.resolveRecipient(mailbox.string) {
+            case .unknownUser, .notHosted: return .failure(Reply.mailboxUnavailable)
+            case .local: return .success(())
+            }
+        }
+    }
+
+    public func beginMessage(context: SessionContext) throws -> any MessageSink {
+        SpoolSink(writer: try spool.beginMessage())
+    }
+
+    public func commitMessage(_ sink: any MessageSink, envelope: Envelope, headers: HeaderSummary, context: SessionContext,
+                              on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
+        guard let spoolSink = sink as? SpoolSink else {
+            return eventLoop.makeSucceededFuture(.failure(Reply.localError))
+        }
+        let directory = self.directory
+        let spoolEnvelope = SpoolEnvelope(envelope, context: context)
+        return guarded(on: eventLoop) {
+            if context.service != .relay, let account = context.authenticatedAccount {
+                // RFC 6409 §8: the submission server checks the message's author.
+                guard !headers.fromAddresses.isEmpty else { return .failure(Reply.missingFrom) }
+                for address in headers.fromAddresses where try await !directory.mayAccount(account, sendAs: address) {
+                    return .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>"))
+                }
+            }
+            let id = try await spoolSink.writer.commit(envelope: spoolEnvelope)
+            return .success(id.description)
+        }
+    }
+
+    /// Runs an async decision; an unexpected error becomes a 4xx so the client retries later.
+    private func guarded<T: Sendable>(on eventLoop: EventLoop, _ body: @escaping @Sendable () async throws -> Result<T, Reply>) -> EventLoopFuture<Result<T, Reply>> {
+        let logger = self.logger
+        return eventLoop.makeFutureWithTask {
+            do {
+                return try await body()
+            } catch let error as ReplyConvertible {
+                return .failure(error.reply)
+            } catch {
+                logger.error("internal failure", metadata: ["error": .string("\(error)")])
+                return .failure(Reply.localError)
+            }
+        }
+    }
+}
+
+/// A spool writer seen as the session's message sink.
+final class SpoolSink: MessageSink, Sendable {
+    let writer: SpoolWriter
+    init(writer: SpoolWriter) { self.writer = writer }
+    var queueID: String { writer.id.description }
+    func write(_ bytes: [UInt8]) throws { try writer.write(bytes) }
+    func abort() { writer.abort() }
+}
+
+extension SpoolEnvelope {
+    init(_ envelope: Envelope, context: SessionContext) {
+        self.init(
+            sender: envelope.sender.mailbox?.string ?? "",
+            recipients: envelope.recipients.map { recipient in
+                SpoolRecipient(
+                    address: recipient.path.mailbox?.string ?? "postmaster",
+                    notify: recipient.parameters.notify?.keywords,
+                    orcpt: recipient.parameters.originalRecipient.map { "\($0.addressType);\($0.address)" })
+            },
+            dsnRet: envelope.mailParameters.ret?.keyword,
+            envid: envelope.mailParameters.envelopeID,
+            body: envelope.mailParameters.body?.keyword,
+            smtputf8: envelope.mailParameters.smtpUTF8,
+            clientAddress: context.clientAddress,
+            heloName: envelope.heloName,
+            authenticatedAccount: context.authenticatedAccount,
+            service: "\(context.service)")
+    }
+}

@@ -1,0 +1,163 @@
+import Config
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SMTPCore
+import ServiceLifecycle
+
+/// One listening socket and the kind of SMTP service it offers.
+public struct ListenerSpec: Sendable {
+    public var address: ListenAddress
+    public var service: ServiceKind
+
+    public init(address: ListenAddress, service: ServiceKind) {
+        self.address = address
+        self.service = service
+    }
+}
+
+/// Every SMTP listener (port 25, submission, submissions) as one lifecycle service.
+///
+/// On graceful shutdown (SIGTERM/SIGINT) it stops accepting at once, lets open sessions finish
+/// for `shutdownGrace`, then closes what is left. A message is acknowledged only after it is
+/// durable, so closing a session mid-DATA loses nothing the client was told was accepted.
+public final class SMTPListener: Service, Sendable {
+    public struct Settings: Sendable {
+        public var hostname: String
+        public var maxMessageSize: Int
+        public var maxRecipients: Int
+        public var maxErrors: Int
+        public var commandTimeout: TimeAmount
+        public var dataTimeout: TimeAmount
+        public var shutdownGrace: TimeAmount
+        public var tlsContext: NIOSSLContext?
+
+        public init(configuration: Configuration, tlsContext: NIOSSLContext?) {
+            hostname = configuration.hostname
+            maxMessageSize = configuration.submission.maxMessageSize
+            maxRecipients = configuration.submission.maxRecipients
+            maxErrors = configuration.limits.maxErrors
+            commandTimeout = .seconds(Int64(configuration.limits.commandTimeoutSeconds))
+            dataTimeout = .seconds(Int64(configuration.limits.dataTimeoutSeconds))
+            shutdownGrace = .seconds(Int64(configuration.limits.shutdownGraceSeconds))
+            self.tlsContext = tlsContext
+        }
+    }
+
+    private let specs: [ListenerSpec]
+    private let settings: Settings
+    private let services: any SessionServices
+    private let limiter: ConnectionLimiter
+    private let group: EventLoopGroup
+    private let logger: Logger
+    private let channels = NIOLockedValueBox<[Channel]>([])
+    private let children = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
+    private let sessionCounter = ManagedAtomicCounter()
+
+    public init(specs: [ListenerSpec], settings: Settings, services: any SessionServices, limiter: ConnectionLimiter,
+                group: EventLoopGroup, logger: Logger) {
+        self.specs = specs
+        self.settings = settings
+        self.services = services
+        self.limiter = limiter
+        self.group = group
+        self.logger = logger
+    }
+
+    /// Binds every listener; returns the bound addresses (port 0 resolves to the real port).
+    @discardableResult
+    public func bind() async throws -> [SocketAddress] {
+        var bound: [SocketAddress] = []
+        for spec in specs {
+            let channel = try await bootstrap(for: spec.service).bind(host: spec.address.host, port: spec.address.port).get()
+            channels.withLockedValue { $0.append(channel) }
+            if let address = channel.localAddress { bound.append(address) }
+            logger.info("listening", metadata: ["address": .string("\(spec.address)"), "service": .string("\(spec.service)")])
+        }
+        return bound
+    }
+
+    public func run() async throws {
+        if channels.withLockedValue({ $0.isEmpty }) { try await bind() }
+        let listeners = channels.withLockedValue { $0 }
+        try await withGracefulShutdownHandler {
+            for channel in listeners { try? await channel.closeFuture.get() }
+        } onGracefulShutdown: {
+            self.shutdown()
+        }
+        await drainSessions()
+    }
+
+    /// Stops accepting new connections.
+    public func shutdown() {
+        let listeners = channels.withLockedValue { $0 }
+        for channel in listeners { channel.close(promise: nil) }
+    }
+
+    private func drainSessions() async {
+        let deadline = NIODeadline.now() + settings.shutdownGrace
+        while NIODeadline.now() < deadline, !children.withLockedValue({ $0.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        let remaining = children.withLockedValue { Array($0.values) }
+        if !remaining.isEmpty {
+            logger.notice("closing sessions still open after the grace period", metadata: ["count": .stringConvertible(remaining.count)])
+        }
+        for channel in remaining { try? await channel.close() }
+    }
+
+    private func bootstrap(for service: ServiceKind) -> ServerBootstrap {
+        let settings = self.settings
+        let services = self.services
+        let limiter = self.limiter
+        let logger = self.logger
+        let counter = self.sessionCounter
+        let children = self.children
+        let configuration = SessionConfiguration(
+            hostname: settings.hostname, service: service, maxMessageSize: settings.maxMessageSize,
+            maxRecipients: settings.maxRecipients, maxErrors: settings.maxErrors,
+            tlsAvailable: settings.tlsContext != nil)
+        return ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 1024)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                let client = channel.remoteAddress?.ipAddress ?? "unknown"
+                let id = ObjectIdentifier(channel)
+                children.withLockedValue { $0[id] = channel }
+                channel.closeFuture.whenComplete { _ in _ = children.withLockedValue { $0.removeValue(forKey: id) } }
+                let implicitTLS = service == .submissionImplicitTLS
+                let handler = SMTPSessionHandler(
+                    settings: .init(configuration: configuration, tlsContext: settings.tlsContext,
+                                    commandTimeout: settings.commandTimeout, dataTimeout: settings.dataTimeout,
+                                    hostname: settings.hostname),
+                    services: services, limiter: limiter, logger: logger,
+                    sessionID: counter.nextSessionID(), clientAddress: client, tlsActive: implicitTLS)
+                do {
+                    if implicitTLS, let tls = settings.tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+    }
+}
+
+/// Session IDs: short, unique within a process run, and distinct across restarts.
+final class ManagedAtomicCounter: Sendable {
+    private let value = NIOLockedValueBox<UInt64>(0)
+    private let epoch = UInt64(NIODeadline.now().uptimeNanoseconds & 0xFFFFF)
+
+    func nextSessionID() -> String {
+        let next = value.withLockedValue { value -> UInt64 in
+            value += 1
+            return value
+        }
+        return String(epoch, radix: 36) + "-" + String(next, radix: 36)
+    }
+}

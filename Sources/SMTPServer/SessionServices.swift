@@ -1,0 +1,34 @@
+import NIOCore
+import SMTPCore
+
+/// Facts about one SMTP session that the decisions below need.
+public struct SessionContext: Sendable {
+    public var sessionID: String
+    public var clientAddress: String
+    public var service: ServiceKind
+    public var authenticatedAccount: String?
+}
+
+/// The decisions a session needs from the rest of the system (directory, policy, spool).
+///
+/// The session handler calls these when the state machine asks for them and feeds the
+/// answer back as an event. Results come back as futures on the channel's event loop; an
+/// implementation may answer at once with a succeeded future.
+public protocol SessionServices: Sendable {
+    func verifyCredentials(username: String, password: Secret, context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<AuthOutcome>
+    func checkSender(_ sender: ReversePath, _ parameters: MailParameters, context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<Void, Reply>>
+    func checkRecipient(_ recipient: ForwardPath, _ parameters: RcptParameters, context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<Void, Reply>>
+    /// Opens a spool entry for the message about to be received.
+    func beginMessage(context: SessionContext) throws -> any MessageSink
+    /// Final checks on the received message and durable commit: the future succeeds with the
+    /// queue ID only once the message is on disk (fsync'd).
+    func commitMessage(_ sink: any MessageSink, envelope: Envelope, headers: HeaderSummary, context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>>
+}
+
+/// Where message bytes go while DATA or BDAT streams in.
+public protocol MessageSink: AnyObject {
+    /// The queue ID this message will have, known before commit so the Received header can carry it.
+    var queueID: String { get }
+    func write(_ bytes: [UInt8]) throws
+    func abort()
+}

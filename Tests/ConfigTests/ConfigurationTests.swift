@@ -1,0 +1,81 @@
+import Config
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func defaultFileParsesWithLoopbackPorts() throws {
+        let configuration = try Configuration.parse(
+            DefaultConfiguration.text(hostname: "mail.alato.example"), file: "portcullis.toml", dataDirectory: "/data")
+        #expect(configuration.hostname == "mail.alato.example")
+        #expect(configuration.smtp.listen == [ListenAddress(host: "127.0.0.1", port: 2525)])
+        #expect(configuration.submission.listen == [ListenAddress(host: "127.0.0.1", port: 2587)])
+        #expect(configuration.submission.implicitTLSListen == [ListenAddress(host: "127.0.0.1", port: 2465)])
+        #expect(configuration.tls.certificatePath == "/data/tls/cert.pem")
+        #expect(configuration.directoryURL == "sqlite:/data/directory.sqlite")
+        #expect(configuration.submission.maxRecipients == 100)
+    }
+
+    @Test func designExampleParses() throws {
+        let text = """
+            hostname = "mail.alato.example"
+            [delivery]
+            nameservers = ["127.0.0.1:5353"]
+            routes = { "example.net" = "127.0.0.1:2626", "*" = "smarthost:25" }
+            [[access_networks]]
+            name = "alato-express"
+            prefixes = ["203.0.113.0/24", "2001:db8:100::/40"]
+            op25b = true
+            [[access_networks]]
+            name = "alato-biz"
+            prefixes = ["198.51.100.0/24"]
+            op25b = false
+            [op25b]
+            mail_hosts = ["198.51.100.25", "2001:db8:25::25"]
+            [client_settings]
+            submission_host = "smtp.alato.example"
+            """
+        let configuration = try Configuration.parse(text, file: "t.toml", dataDirectory: "/d")
+        #expect(configuration.accessNetworks.map(\.name) == ["alato-express", "alato-biz"])
+        #expect(configuration.accessNetworks[1].op25b == false)
+        #expect(configuration.op25b.mailHosts == ["198.51.100.25", "2001:db8:25::25"])
+        #expect(configuration.delivery.routes["*"] == "smarthost:25")
+        #expect(configuration.clientSettings.submissionHost == "smtp.alato.example")
+        #expect(configuration.clientSettings.submissionPort == 587)
+    }
+
+    @Test(arguments: [
+        ("hostname = 5", "hostname", "must be a string"),
+        ("[submission]\nmax_recipients = 0", "submission.max_recipients", "between 1 and"),
+        ("[submission]\nlisten = [\"127.0.0.1\"]", "submission.listen[0]", "no port"),
+        ("[submission]\nlisten = [\"127.0.0.1:99999\"]", "submission.listen[0]", "port must be"),
+        ("[smtp]\nlisen = []", "smtp.lisen", "unknown key"),
+        ("colour = \"red\"", "colour", "unknown key"),
+        ("[directory]\nurl = \"mysql://x\"", "directory.url", "must start with"),
+        ("[[access_networks]]\nprefixes = []", "access_networks[0].name", "needs a name"),
+        ("[op25b]\nblocked_ports = [0]", "op25b.blocked_ports[0]", "between 1 and 65535"),
+    ])
+    func badValuesNameTheKey(text: String, key: String, message: String) {
+        do {
+            _ = try Configuration.parse(text, file: "bad.toml", dataDirectory: "/d")
+            Issue.record("accepted bad configuration: \(text)")
+        } catch {
+            #expect(error.file == "bad.toml")
+            #expect(error.key == key)
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    @Test func tomlSyntaxErrorNamesFile() {
+        #expect(throws: ConfigurationError.self) {
+            try Configuration.parse("hostname = ", file: "broken.toml", dataDirectory: "/d")
+        }
+    }
+
+    @Test(arguments: [
+        ("[::1]:2587", ListenAddress(host: "::1", port: 2587)),
+        (":25", ListenAddress(host: "::", port: 25)),
+        ("0.0.0.0:587", ListenAddress(host: "0.0.0.0", port: 587)),
+    ])
+    func listenAddressForms(text: String, expected: ListenAddress) throws {
+        #expect(try ListenAddress.parse(text).get() == expected)
+    }
+}
