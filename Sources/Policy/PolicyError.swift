@@ -71,8 +71,8 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
             return "port \(port) is not a TCP port (1-65535)"
         case .noBlockedPorts:
             return "no blocked ports: OP25B would block nothing (the default is [25])"
-        case .outsideAccessNetworks(let prefix):
-            return "\(prefix) is not inside any access network prefix; only subscriber addresses can be exempted"
+        case .outsideAccessNetworks:
+            return "not inside any access network prefix; only subscriber addresses can be exempted"
         case .emptyReason:
             return "an exemption needs a reason"
         case .expiresBeforeCreated(let until, let created):
