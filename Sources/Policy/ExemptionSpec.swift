@@ -4,7 +4,7 @@ import Foundation
 ///
 /// ``OP25BPolicy/init(accessNetworks:mailHosts:blockedPorts:exemptions:)``
 /// parses and checks these; an error names the entry, e.g.
-/// `exemptions[2] "198.51.100.0/28": prefix "198.51.100.0/28": host bits set, …`.
+/// `exemptions[2] "203.0.113.65/28": prefix "203.0.113.65/28": host bits set, did you mean 203.0.113.64/28`.
 public struct ExemptionSpec: Hashable, Sendable {
     /// The released prefix in CIDR notation (or a bare address).
     public var prefix: String
