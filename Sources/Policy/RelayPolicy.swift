@@ -48,8 +48,12 @@ public enum RelayPolicy {
         return hosted ? .local : .denied
     }
 
-    /// The domain as the hosted-domain lookup should see it, or nil when it can never be hosted.
-    static func lookupKey(_ domain: String) -> String? {
+    /// The domain as the hosted-domain lookup should see it (ASCII lowercase), or nil
+    /// when it can never be hosted: an address literal, a name ending in a dot,
+    /// the empty name, non-ASCII text. A caller that looks the domain up
+    /// asynchronously before calling ``decide(client:recipientLocalPart:recipientDomain:isHostedDomain:policy:)``
+    /// should look up this key, so both agree on what "hosted" means.
+    public static func hostedDomainKey(_ domain: String) -> String? {
         // Address literals (RFC 5321 §4.1.3) and the absolute form with a
         // trailing dot are not names we host; nor is the empty domain.
         guard let first = domain.utf8.first, first != UInt8(ascii: "["),
@@ -67,7 +71,7 @@ public enum RelayPolicy {
     }
 
     private static func isHosted(_ domain: String, _ isHostedDomain: (String) -> Bool) -> Bool {
-        guard let key = lookupKey(domain) else { return false }
+        guard let key = hostedDomainKey(domain) else { return false }
         return isHostedDomain(key)
     }
 }

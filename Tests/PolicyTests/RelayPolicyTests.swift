@@ -68,5 +68,9 @@ struct RelayPolicyTests {
                                    isHostedDomain: { asked.append($0); return false }, policy: try Fixtures.policy())
         }
         #expect(asked == ["alato.example"])
+        #expect(RelayPolicy.hostedDomainKey("Virtual.EXAMPLE") == "virtual.example")
+        #expect(RelayPolicy.hostedDomainKey("[IPv6:2001:db8::1]") == nil)
+        #expect(RelayPolicy.hostedDomainKey("virtual.example.") == nil)
+        #expect(RelayPolicy.hostedDomainKey("") == nil)
     }
 }
