@@ -15,6 +15,10 @@ public enum DKIMError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidSelector(String)
     /// A key file already exists where a new key was to be written.
     case keyExists(path: String)
+    /// The selector already publishes a key of the other kind for this domain;
+    /// two key records at one DNS name make verifiers fail (RFC 6376 §3.6.2.2
+    /// expects one), so each key needs its own selector.
+    case selectorInUse(selector: String, domain: String)
     /// A key file could not be parsed.
     case invalidKeyFile(path: String, reason: String)
     /// A file system operation failed; `reason` says which and why.
@@ -34,6 +38,8 @@ public enum DKIMError: Error, Hashable, Sendable, CustomStringConvertible {
             return "'\(selector)' is not a valid DKIM selector (letters, digits and hyphens in dot-separated labels)"
         case .keyExists(let path):
             return "a DKIM key already exists at \(path); choose another selector or remove the file"
+        case .selectorInUse(let selector, let domain):
+            return "selector '\(selector)' already has a key for \(domain); give each key its own selector (e.g. '\(selector)-ed25519')"
         case .invalidKeyFile(let path, let reason):
             return "cannot read the DKIM key \(path): \(reason)"
         case .io(let path, let reason):

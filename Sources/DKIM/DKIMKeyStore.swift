@@ -47,7 +47,8 @@ public struct DKIMKeyStore: Sendable {
     /// ``DKIMKey/dnsRecord`` for the operator to publish.
     ///
     /// - Throws: ``DKIMError/keyExists(path:)`` when the selector already has a
-    ///   key of this kind; name and I/O errors.
+    ///   key of this kind, ``DKIMError/selectorInUse(selector:domain:)`` when it
+    ///   has one of the other kind (one record per DNS name); name and I/O errors.
     @discardableResult
     public func generate(domain: String, selector: String, type: DKIMKeyType) throws(DKIMError) -> DKIMKey {
         let key = try DKIMKey.generate(domain: domain, selector: selector, type: type)
@@ -55,9 +56,16 @@ public struct DKIMKeyStore: Sendable {
         return key
     }
 
-    /// Writes a key created elsewhere; refuses to replace an existing file.
+    /// Writes a key created elsewhere; refuses to replace an existing file or
+    /// to put a second key under a selector that has one.
     public func store(_ key: DKIMKey) throws(DKIMError) {
         let url = try fileURL(domain: key.domain, selector: key.selector, type: key.type)
+        for other in DKIMKeyType.allCases where other != key.type {
+            let sibling = try fileURL(domain: key.domain, selector: key.selector, type: other)
+            if FileManager.default.fileExists(atPath: sibling.path) {
+                throw .selectorInUse(selector: key.selector, domain: key.domain)
+            }
+        }
         try makeDirectory(directory.deletingLastPathComponent(), private: false)
         try makeDirectory(directory, private: true)
         try makeDirectory(url.deletingLastPathComponent(), private: true)

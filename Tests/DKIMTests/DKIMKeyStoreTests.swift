@@ -65,8 +65,11 @@ struct DKIMKeyStoreTests {
                 try store.generate(domain: "alato.example", selector: "s", type: .ed25519)
             }
             #expect(try store.keys(for: "alato.example").map(\.publicKeyBase64) == [first.publicKeyBase64])
-            // The same selector may hold one key of each kind.
-            _ = try store.generate(domain: "alato.example", selector: "s", type: .rsa)
+            // One selector, one DNS record: the other kind needs another selector.
+            #expect(throws: DKIMError.selectorInUse(selector: "s", domain: "alato.example")) {
+                try store.generate(domain: "alato.example", selector: "s", type: .rsa)
+            }
+            _ = try store.generate(domain: "alato.example", selector: "s-rsa", type: .rsa)
             #expect(try store.keys(for: "alato.example").count == 2)
         }
     }

@@ -130,6 +130,8 @@ struct DKIMSignerTests {
         ("Shall we meet at noon?", "Shall we meet at midnight?"),            // body changed
         ("From: Hanako", "From: evil@example.org\r\nFrom: Hanako"),             // From added above
         ("X-Mailer: test", "X-Mailer: test\r\nTo: extra@example.org"),       // To added at the bottom
+        ("To: Taro", "To: extra@example.org\r\nTo: Taro"),                   // To added above (oversigned)
+        ("Subject: Lunch", "Subject: Wire money\r\nSubject: Lunch"),         // Subject added above (oversigned)
         ("Hanako\r\n", "Hanako\r\nP.S. wire money\r\n"),                     // text appended to body
     ])
     func tampering(original: String, replacement: String) throws {
