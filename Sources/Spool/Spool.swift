@@ -157,6 +157,17 @@ public final class Spool: Sendable {
         return layout.dataPath(id)
     }
 
+    /// The bytes of a committed message, read whole (for `portcullis queue show`; delivery
+    /// should stream from ``messagePath(of:)`` instead).
+    public func messageData(of id: QueueID) throws -> Data {
+        let path = try messagePath(of: id)
+        do {
+            return Data(try FileIO.readFile(path))
+        } catch SpoolError.io(_, _, ENOENT) {
+            throw SpoolError.notFound(id)
+        }
+    }
+
     /// The file URL of a committed message's bytes.
     public func messageURL(of id: QueueID) throws -> URL {
         URL(fileURLWithPath: try messagePath(of: id))
@@ -178,7 +189,8 @@ public final class Spool: Sendable {
     }
 
     /// The async form of ``setDeliveryState(_:of:)``: the fsyncs run off the caller's thread.
-    public func setDeliveryState(_ statuses: [RecipientDeliveryStatus], of id: QueueID) async throws {
+    /// (A separate name, so a call from async code without `await` still means the blocking form.)
+    public func setDeliveryStateAsync(_ statuses: [RecipientDeliveryStatus], of id: QueueID) async throws {
         try await Self.offload { try self.setDeliveryState(statuses, of: id) }
     }
 
@@ -223,7 +235,7 @@ public final class Spool: Sendable {
     }
 
     /// The async form of ``delete(_:)``: suspends instead of blocking the caller's thread.
-    public func delete(_ id: QueueID) async throws {
+    public func deleteAsync(_ id: QueueID) async throws {
         guard let committer else {
             try await Self.offload { try self.delete(id) }
             return

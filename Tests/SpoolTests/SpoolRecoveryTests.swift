@@ -89,7 +89,7 @@ struct SpoolRecoveryTests {
         let spool = try Spool(directory: folder.path, options: SpoolOptions(maximumSegmentAge: 3600))
         let gone = try await spoolMessage(spool, sampleMessage(seed: 20))
         let stays = try await spoolMessage(spool, sampleMessage(seed: 21))
-        try await spool.delete(gone)
+        try await spool.deleteAsync(gone)
         spool.simulateCrash()
         let reopened = try Spool(directory: folder.path)
         #expect(try reopened.list().map(\.id) == [stays])

@@ -32,6 +32,7 @@ struct SpoolTests {
         #expect(listed.first?.state == .pending)
         #expect(listed.first?.arrival == Date(timeIntervalSince1970: 1_800_000_000.25))
         #expect(try storedBytes(spool, id) == bytes)
+        #expect(try spool.messageData(of: id) == Data(bytes))
         #expect(folder.names(in: "tmp").isEmpty)
     }
 
@@ -106,13 +107,13 @@ struct SpoolTests {
         let spool = try Spool(directory: folder.path)
         let first = try await spoolMessage(spool, sampleMessage(seed: 5))
         let second = try await spoolMessage(spool, sampleMessage(seed: 6))
-        try blockingDelete(spool, first)
+        try spool.delete(first)
         #expect(try spool.list().map(\.id) == [second])
-        try await spool.delete(second)
+        try await spool.deleteAsync(second)
         #expect(try spool.list().isEmpty)
         #expect(folder.names(in: "queue").isEmpty)
         #expect(throws: SpoolError.notFound(first)) { try spool.delete(first) }
-        await #expect(throws: SpoolError.notFound(first)) { try await spool.delete(first) }
+        await #expect(throws: SpoolError.notFound(first)) { try await spool.deleteAsync(first) }
         #expect(throws: SpoolError.notFound(first)) { try spool.envelope(of: first) }
         #expect(throws: SpoolError.notFound(first)) { try spool.messagePath(of: first) }
         #expect(throws: SpoolError.invalidQueueID("../queue")) { try spool.delete("../queue") }
@@ -128,7 +129,7 @@ struct SpoolTests {
         do {
             let spool = try Spool(directory: folder.path)
             id = try await spoolMessage(spool, sampleMessage(seed: 7), envelope: sampleEnvelope(recipients: ["a@alato.example", "b@example.net"]))
-            try await spool.setDeliveryState([
+            try await spool.setDeliveryStateAsync([
                 RecipientDeliveryStatus(state: .delivered, attempts: 1),
                 RecipientDeliveryStatus(state: .deferred, attempts: 1, nextAttempt: retry, lastError: "451 4.7.1 try later"),
             ], of: id)
@@ -145,7 +146,7 @@ struct SpoolTests {
         #expect(envelope.recipients[1].lastError == "451 4.7.1 try later")
         #expect(envelope.recipients[1].attempts == 1)
         #expect(envelope.recipients[0].notify == ["FAILURE", "DELAY"], "the DSN fields are untouched")
-        try blockingSetDeliveryState(reopened, [RecipientDeliveryStatus(state: .delivered, attempts: 1), RecipientDeliveryStatus(state: .failed, attempts: 2)], of: id)
+        try reopened.setDeliveryState([RecipientDeliveryStatus(state: .delivered, attempts: 1), RecipientDeliveryStatus(state: .failed, attempts: 2)], of: id)
         #expect(try reopened.list().first?.state == .failed)
         #expect(reopened.recovery?.isClean == true)
     }
@@ -168,7 +169,7 @@ struct SpoolTests {
         #expect(folder.names(in: "tmp") == [inFlight.id.rawValue])
         try await inFlight.commit(envelope: sampleEnvelope())
         #expect(try reader.list().map(\.id) == [id, inFlight.id])
-        try blockingDelete(reader, id)
+        try reader.delete(id)
         #expect(try owner.list().map(\.id) == [inFlight.id])
     }
 

@@ -61,12 +61,3 @@ func spoolMessage(_ spool: Spool, _ bytes: [UInt8], envelope: SpoolEnvelope = sa
 func storedBytes(_ spool: Spool, _ id: QueueID) throws -> [UInt8] {
     Array(try Data(contentsOf: spool.messageURL(of: id)))
 }
-
-/// Calls the blocking forms (the command line's) from async tests, where Swift would pick the async overloads.
-func blockingDelete(_ spool: Spool, _ id: QueueID) throws {
-    try spool.delete(id)
-}
-
-func blockingSetDeliveryState(_ spool: Spool, _ statuses: [RecipientDeliveryStatus], of id: QueueID) throws {
-    try spool.setDeliveryState(statuses, of: id)
-}
