@@ -385,6 +385,9 @@ class SMTPDialog:
         try:
             self.line("QUIT")
             self.try_read_reply(5)
+            # RFC 5321 §4.1.1.10: the server closes after 221; wait for it so that neither side
+            # sees a reset (and the server log stays free of client-caused errors).
+            self.wait_closed(2)
         except (DialogError, OSError):
             pass
 
