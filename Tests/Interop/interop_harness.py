@@ -86,16 +86,20 @@ class PortcullisServer:
     SIGTERM to that PID only, then SIGKILL if it does not exit in time.
     """
 
-    def __init__(self, name: str, binary: Path | None = None) -> None:
+    def __init__(self, name: str, binary: Path | None = None, *, embedded_default: bool = False) -> None:
         self.binary = binary or portcullis_binary()
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.root = ARTIFACTS / f"interop-{stamp}-{os.getpid()}-{name}"
-        self.data_dir = self.root / "data"
+        # embedded_default: run every command from `root` without --data-dir, as the README's
+        # quick start does; the server then creates and uses ./portcullis-data.
+        self.embedded_default = embedded_default
+        self.data_dir = self.root / ("portcullis-data" if embedded_default else "data")
         self.log_path = self.root / "server.log"
         self.process: subprocess.Popen | None = None
         self._log_file = None
         self._ready = threading.Event()
         self._reader: threading.Thread | None = None
+        self.stdout_lines: list[str] = []
         self.smtp_port = 0
         self.submission_port = 0
         self.submissions_port = 0
@@ -108,10 +112,11 @@ class PortcullisServer:
     def cli(self, *args: str, input: str | None = None, check: bool = True,
             timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess:
         """Runs `portcullis ARGS --data-dir D`; with check, a non-zero exit fails with its output."""
-        command = [str(self.binary), *args, "--data-dir", str(self.data_dir)]
+        command = [str(self.binary), *args, *self.location_args()]
+        self.root.mkdir(parents=True, exist_ok=True)
         try:
             result = subprocess.run(command, input=input, capture_output=True, text=True,
-                                    timeout=timeout)
+                                    timeout=timeout, cwd=self.root)
         except subprocess.TimeoutExpired:
             raise ServerError(f"`{' '.join(command)}` did not finish within {timeout}s") from None
         self._append_log(f"$ {' '.join(args)}\n{result.stdout}{result.stderr}[exit {result.returncode}]\n")
@@ -119,6 +124,9 @@ class PortcullisServer:
             raise ServerError(f"`portcullis {' '.join(args)}` exited {result.returncode}:\n"
                               f"stdout: {result.stdout}\nstderr: {result.stderr}")
         return result
+
+    def location_args(self) -> list[str]:
+        return [] if self.embedded_default else ["--data-dir", str(self.data_dir)]
 
     def _append_log(self, text: str) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -208,10 +216,11 @@ listen = ["{INSIDE}:{self.web_port}"]
         self._append_log(f"\n===== serve (start #{self.starts}) at {time.strftime('%H:%M:%S')} =====\n")
         self._log_file = open(self.log_path, "a", encoding="utf-8")
         self._ready = threading.Event()
+        self.stdout_lines: list[str] = []
         self.process = subprocess.Popen(
-            [str(self.binary), "serve", "--data-dir", str(self.data_dir)],
+            [str(self.binary), "serve", *self.location_args()],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._log_file,
-            text=True, bufsize=1)
+            text=True, bufsize=1, cwd=self.root)
         self._reader = threading.Thread(target=self._read_stdout, args=(self.process, self._ready),
                                         daemon=True)
         self._reader.start()
@@ -229,6 +238,7 @@ listen = ["{INSIDE}:{self.web_port}"]
         # Drains stdout for the whole life of the process so the pipe can never fill up.
         assert process.stdout is not None
         for line in process.stdout:
+            self.stdout_lines.append(line)
             with open(self.log_path, "a", encoding="utf-8") as log:
                 log.write(f"[stdout] {line}")
             if "ready" in line.lower():
