@@ -379,6 +379,13 @@ def check_spooled(server: PortcullisServer, queue_id: str, *, marker: str,
     return spooled
 
 
+def read_config_limit(server: PortcullisServer, key: str) -> int:
+    """An integer from [limits] of the configuration the harness wrote (so tests follow it)."""
+    import tomllib
+    with open(server.data_dir / "portcullis.toml", "rb") as handle:
+        return int(tomllib.load(handle)["limits"][key])
+
+
 def make_message(sender: str, recipients: list[str] | tuple[str, ...], subject: str, marker: str,
                  *, message_id: bool = True, date: bool = True, from_header: str | None = None,
                  body: str | None = None) -> str:

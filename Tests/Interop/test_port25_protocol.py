@@ -195,3 +195,34 @@ def test_too_many_errors_is_421_and_close(server):
             assert 500 <= reply.code < 600, s.fail("unknown command not answered with 5xx")
         assert got_421, s.fail(f"no 421 after {MAX_ERRORS + 2} errors (max_errors = {MAX_ERRORS})")
         assert s.wait_closed(10), s.fail("connection still open after the 421")
+
+
+def test_connections_per_client_are_limited(server):
+    # Issue 2: a limit on connections per client IP (max_connections_per_client = 50 in the test
+    # configuration). Past it, the client gets 421 (RFC 5321 §3.1) or is closed: never a 220.
+    # A dedicated source address keeps the other scenarios' connections out of the count.
+    from interop_harness import read_config_limit
+    limit = read_config_limit(server, "max_connections_per_client")
+    source = "127.0.0.9"
+    held: list[SMTPDialog] = []
+    try:
+        for _ in range(limit):
+            s = SMTPDialog(INSIDE, server.smtp_port, source=source)
+            s.greeting()
+            held.append(s)
+        extra = SMTPDialog(INSIDE, server.smtp_port, source=source, timeout=10)
+        held.append(extra)
+        reply = extra.try_read_reply(10)
+        assert reply is None or reply.code == 421, extra.fail(f"connection {limit + 1} from one client was served")
+        # Another client is not affected by this one's connections.
+        with SMTPDialog(INSIDE, server.smtp_port, source=OUTSIDE) as other:
+            other.greeting()
+            other.quit()
+    finally:
+        for s in held:
+            s.quit()
+            s.close()
+    # Once they are closed, the client may connect again.
+    with SMTPDialog(INSIDE, server.smtp_port, source=source) as again:
+        again.greeting()
+        again.quit()

@@ -212,3 +212,39 @@ def test_auth_invalid_base64_is_501(server):
         s.ehlo()
         s.expect(s.command("AUTH PLAIN ***not-base64***"), 501, what="AUTH PLAIN with bad base64")
         s.quit()
+
+
+def test_no_password_in_the_server_log(server):
+    # Issue 2: "Never store or log a plain password"; STYLE.md: secrets redacted at the type level.
+    # Log in successfully (PLAIN and LOGIN) and fail once, then search the server's whole output
+    # for the passwords and for the base64 forms that travelled on the wire.
+    wrong = TARO.password + "-wrong"
+    with SMTPDialog(INSIDE, server.submission_port) as s:
+        s.login_submission(TARO.address, TARO.password)
+        s.quit()
+    with SMTPDialog(INSIDE, server.submission_port) as s:
+        s.greeting()
+        s.ehlo()
+        s.starttls()
+        s.ehlo()
+        s.expect(s.auth_login(TARO.address, TARO.password), 235, what="AUTH LOGIN")
+        s.quit()
+    with SMTPDialog(INSIDE, server.submission_port, source=AUTH_FAILURE_SOURCES[2], timeout=60) as s:
+        s.greeting()
+        s.ehlo()
+        s.starttls()
+        s.ehlo()
+        s.expect(s.auth_plain(TARO.address, wrong), 535, "5.7.8")
+        s.quit()
+    import time
+    time.sleep(1.0)  # the log handler writes asynchronously
+    log = server.log_path.read_text(encoding="utf-8", errors="replace")
+    secrets = {
+        "password": TARO.password,
+        "wrong password": wrong,
+        "PLAIN token": base64.b64encode(f"\0{TARO.address}\0{TARO.password}".encode()).decode(),
+        "failed PLAIN token": base64.b64encode(f"\0{TARO.address}\0{wrong}".encode()).decode(),
+        "LOGIN password": base64.b64encode(TARO.password.encode()).decode(),
+    }
+    leaked = [name for name, value in secrets.items() if value in log]
+    assert not leaked, f"the server log ({server.log_path}) contains: {', '.join(leaked)}"

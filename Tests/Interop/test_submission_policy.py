@@ -145,3 +145,15 @@ def test_over_long_command_line_is_500(server, length):
             if after is not None:
                 s.expect(after, 250, what="NOOP after the long line")
         s.quit()
+
+
+@pytest.mark.parametrize("command", ["MAIL FROM:<{me}>|RCPT TO:<jörg@example.net>", "MAIL FROM:<{me}>|RCPT TO:<ユーザー@example.net>"],
+                         ids=["latin", "japanese"])
+def test_utf8_address_without_smtputf8_is_refused(server, command):
+    # RFC 6531 §3.4: a non-ASCII address needs the SMTPUTF8 parameter on MAIL; without it the
+    # server refuses it with X.6.7 (RFC 6531 §3.6): 553 5.6.7 (550 5.6.7 is also seen).
+    mail, rcpt = command.format(me=TARO.address).split("|")
+    with authenticated(server) as s:
+        s.expect(s.command(mail), 250, what="MAIL without SMTPUTF8")
+        s.expect_one_of(s.command(rcpt), [(553, "5.6.7"), (550, "5.6.7")], what=f"{rcpt} without SMTPUTF8")
+        s.quit()
