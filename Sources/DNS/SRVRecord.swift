@@ -1,0 +1,23 @@
+/// A service location record: `priority weight port target` (RFC 2782).
+public struct SRVRecord: Sendable, Hashable, CustomStringConvertible {
+    /// Lower is tried first.
+    public var priority: UInt16
+    /// Relative weight among records of equal priority.
+    public var weight: UInt16
+    /// The service's port on the target.
+    public var port: UInt16
+    /// The target host without the trailing dot; empty for `.`, which means "service
+    /// decidedly not available" (RFC 2782).
+    public var target: String
+
+    /// Creates a record.
+    public init(priority: UInt16, weight: UInt16, port: UInt16, target: String) {
+        self.priority = priority
+        self.weight = weight
+        self.port = port
+        self.target = target
+    }
+
+    /// `10 5 587 smtp.example.net`.
+    public var description: String { "\(priority) \(weight) \(port) \(target.isEmpty ? "." : target)" }
+}
