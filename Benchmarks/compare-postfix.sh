@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Portcullis vs Postfix on this machine, in one run (issue 7). As root, on Debian 12:
+#
+#   Benchmarks/compare-postfix.sh            # the full run recorded in BENCHMARKS.md (about an hour)
+#   Benchmarks/compare-postfix.sh --quick    # 1,000 messages a point, one run: for iteration
+#   Benchmarks/compare-postfix.sh --help     # every option (sections, sizes, sessions, counts)
+#
+# 1. installs what is missing from Debian: Postfix (smtp-source, smtp-sink, a private instance),
+#    Cyrus SASL sasldb tools for Postfix's submission service, perf and strace for the profiles;
+# 2. builds the Portcullis release binary in .build-release (its own scratch path, so a debug
+#    .build is left alone), unless PORTCULLIS_BIN points at one;
+# 3. raises the open-file limit (10,000 idle sessions need as many descriptors on each side);
+# 4. runs Benchmarks/portbench (Python, standard library only), which starts a private Postfix
+#    (`postfix -c <tmp>/etc`, loopback ports, never the system instance) and Portcullis, drives
+#    both, stops every process it started by PID, and prints the tables.
+# All traffic stays on 127.0.0.0/8.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$PWD"
+
+if [[ $EUID -ne 0 ]]; then
+    echo "compare-postfix.sh: run as root (a private Postfix master and smtp-sink -u postfix need it)" >&2
+    exit 2
+fi
+
+need_apt=()
+command -v smtp-source >/dev/null || need_apt+=(postfix)
+command -v saslpasswd2 >/dev/null || need_apt+=(sasl2-bin)
+dpkg -s libsasl2-modules >/dev/null 2>&1 || need_apt+=(libsasl2-modules)
+command -v perf        >/dev/null || need_apt+=(linux-perf)
+command -v strace      >/dev/null || need_apt+=(strace)
+command -v openssl     >/dev/null || need_apt+=(openssl)
+if ((${#need_apt[@]})); then
+    echo "installing: ${need_apt[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    # Postfix would otherwise ask how to configure the system instance; we configure nothing
+    # there (no /etc/postfix/main.cf) and start nothing: the benchmark brings its own config.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+binary="${PORTCULLIS_BIN:-$repo/.build-release/release/portcullis}"
+if [[ -z "${PORTCULLIS_BIN:-}" ]]; then
+    echo "building the release binary (swift build -c release, scratch path .build-release)"
+    swift build -c release --product portcullis --scratch-path "$repo/.build-release" 2>&1 | tail -n 3
+fi
+if [[ ! -x "$binary" ]]; then
+    echo "compare-postfix.sh: no executable Portcullis binary at $binary" >&2
+    exit 2
+fi
+
+# 10,000 idle sessions: one descriptor each in the client and in the server, plus headroom.
+# Raise the hard limit where allowed (a container may forbid it), then the soft one up to it.
+ulimit -Hn 1048576 2>/dev/null || true
+hard=$(ulimit -Hn)
+if [[ $hard == unlimited || $hard -ge 65536 ]]; then ulimit -n 65536; else ulimit -n "$hard"; fi
+if (( $(ulimit -n) < 12000 )); then
+    echo "compare-postfix.sh: open-file limit $(ulimit -n) is too low for 10,000 idle sessions" >&2
+fi
+
+export PYTHONPATH="$repo/Benchmarks${PYTHONPATH:+:$PYTHONPATH}"
+exec python3 -m portbench --binary "$binary" "$@"

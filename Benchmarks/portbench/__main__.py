@@ -1,0 +1,233 @@
+"""`python3 -m portbench`: the whole comparison in one run (see Benchmarks/compare-postfix.sh).
+
+Sections (all by default, or pick with --only): relay, submission, idle, profile.
+Results: a JSON record and summary.md under --out (default Benchmarks/results/<UTC stamp>/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from . import machine, procfs, profiling, report
+from .idle import measure_idle, raise_file_limit
+from .portcullis import PortcullisInstance, PortcullisPorts
+from .ports import free_ports
+from .postfix import SaslAccount
+from .relay import Point, RelayBench
+from .servers import BenchServer, PortcullisServer, PostfixServer
+from .sink import SmtpSink
+from .submission import LoadSpec, run_load
+
+REPO = Path(__file__).resolve().parents[2]
+USER = "taro@alato.example"
+PASSWORD = "bench-Kasumi-gaseki-7"
+SECTIONS = ("relay", "submission", "idle", "profile")
+
+
+def log(text: str) -> None:
+    print(text, flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="compare-postfix.sh", description="Portcullis vs Postfix on this machine.")
+    parser.add_argument("--binary", type=Path, default=REPO / ".build-release" / "release" / "portcullis")
+    parser.add_argument("--quick", action="store_true",
+                        help="for iteration: 1,000 messages a point, one run, 1,000 idle sessions")
+    parser.add_argument("--messages", type=int, help="messages per point and run (default 20,000)")
+    parser.add_argument("--runs", type=int, help="runs per point; medians are reported (default 3)")
+    parser.add_argument("--sessions", default="1,20,100", help="smtp-source session counts")
+    parser.add_argument("--sizes", default="4096,102400", help="message payload sizes in bytes")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated: " + ", ".join(SECTIONS))
+    parser.add_argument("--idle", type=int, help="idle sessions against Portcullis (default 10,000)")
+    parser.add_argument("--idle-postfix", type=int, help="idle sessions against Postfix, one smtpd each (default 1,000)")
+    parser.add_argument("--submission-sessions", type=int, default=20)
+    parser.add_argument("--submission-messages", type=int, help="messages per session (default 250)")
+    parser.add_argument("--submission-processes", type=int, default=2,
+                        help="load-generator worker processes (one Python process saturates before the server)")
+    parser.add_argument("--workdir", type=Path, help="scratch directory (default: a new one under /var/tmp)")
+    parser.add_argument("--keep-workdir", action="store_true")
+    parser.add_argument("--out", type=Path, help="where results go (default Benchmarks/results/<stamp>)")
+    args = parser.parse_args(argv)
+    args.messages = args.messages or (1000 if args.quick else 20000)
+    args.runs = args.runs or (1 if args.quick else 3)
+    args.idle = args.idle or (1000 if args.quick else 10000)
+    args.idle_postfix = args.idle_postfix if args.idle_postfix is not None else (200 if args.quick else 1000)
+    args.submission_messages = args.submission_messages or (25 if args.quick else 250)
+    args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(args.sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"--only: unknown section(s) {', '.join(sorted(unknown))}")
+    return args
+
+
+def _terminate(signum, frame):  # SIGTERM: unwind through the finally blocks that stop servers
+    raise SystemExit(128 + signum)
+
+
+def run_submission(args, servers: list[BenchServer], sasl_problem: str | None) -> list[dict]:
+    results = []
+    def spec(server: BenchServer, rate: float) -> LoadSpec:
+        return LoadSpec(host="127.0.0.1", port=server.submission_port, user=USER, password=PASSWORD, sender=USER,
+                        recipient="rcpt@example.net", sessions=args.submission_sessions,
+                        messages=args.submission_messages, rate=rate, processes=args.submission_processes)
+
+    def one(server: BenchServer, rate: float) -> dict:
+        pid = server.start()
+        try:
+            cpu = procfs.cpu_seconds(pid)
+            result = run_load(spec(server, rate))
+            result["server_cpu_seconds"] = procfs.cpu_seconds(pid) - cpu
+            result["server_cpu_per_1000"] = (result["server_cpu_seconds"] * 1000 / result["messages"]
+                                             if result["messages"] else float("nan"))
+            result["server"] = server.name
+            result["load"] = procfs.loadavg()
+            return result
+        finally:
+            server.stop()
+            server.remove()
+
+    active = [s for s in servers if not (s.name == "postfix" and sasl_problem)]
+    for server in servers:
+        if server.name == "postfix" and sasl_problem:
+            results.append({"server": "postfix", "skipped": sasl_problem})
+    unpaced: dict[str, list[dict]] = {s.name: [] for s in active}
+    for run in range(1, args.runs + 1):
+        for server in (active if run % 2 == 1 else list(reversed(active))):
+            result = one(server, 0.0)
+            unpaced[server.name].append(result)
+            log(f"  submission {server.name:<10} run {run}: {result['rate']:.0f} msgs/s, p50 {result['p50_ms']:.1f} ms, "
+                f"p99 {result['p99_ms']:.1f} ms, errors {len(result['errors'])}"
+                + (f" ({result['errors'][0]})" if result["errors"] else ""))
+    for server in active:
+        runs = sorted(unpaced[server.name], key=lambda r: r["rate"])
+        median = runs[len(runs) // 2]
+        median["runs"] = [r["rate"] for r in runs]
+        results.append(median)
+        # Latency at half of this server's own maximum, and at 500/s (half the issue's target).
+        for rate in sorted({round(median["rate"] / 2), 500}):
+            if rate <= 0:
+                continue
+            paced = one(server, float(rate))
+            results.append(paced)
+            log(f"  submission {server.name:<10} paced {rate}/s: {paced['rate']:.0f} msgs/s, "
+                f"p50 {paced['p50_ms']:.1f} ms, p99 {paced['p99_ms']:.1f} ms, errors {len(paced['errors'])}")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    if os.geteuid() != 0:
+        log("run as root: Postfix's master and smtp-sink -u postfix need it")
+        return 2
+    if not args.binary.is_file():
+        log(f"no Portcullis binary at {args.binary}; build it with "
+            "swift build -c release --product portcullis --scratch-path .build-release")
+        return 2
+    raise_file_limit(max(65536, args.idle + 4096))
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    out = args.out or REPO / "Benchmarks" / "results" / stamp
+    out.mkdir(parents=True, exist_ok=True)
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="portcullis-bench.", dir="/var/tmp"))
+    work.mkdir(parents=True, exist_ok=True)
+    work.chmod(0o755)   # Postfix daemons (user postfix) traverse into their queue below it
+    log(f"work directory {work}; results in {out}")
+
+    facts = machine.describe(work, args.binary)
+    facts["sync"] = machine.sync_rates(work)
+    facts["load_start"] = " ".join(f"{x:.2f}" for x in procfs.loadavg())
+    log(f"machine: {facts['nproc']} cores, {facts['memory_gib']} GiB, {facts['disk']}; "
+        f"disk {facts['sync']}; load {facts['load_start']}")
+    record: dict = {"machine": facts, "args": {k: str(v) for k, v in vars(args).items()}}
+
+    (pf_smtp, pf_sub, pc_smtp, pc_sub, pc_subs, pc_web, pf_sink_port, pc_sink_port) = free_ports(8)
+    sinks = [SmtpSink(pf_sink_port, work, "sink-postfix"), SmtpSink(pc_sink_port, work, "sink-portcullis")]
+    try:
+        for sink in sinks:
+            sink.start()
+        template = work / "portcullis-template"
+        PortcullisInstance.make_template(args.binary, template, [(USER, PASSWORD)])
+        tls_files = (template / "tls" / "cert.pem", template / "tls" / "key.pem")
+        sasl_problem = None
+        if shutil.which("saslpasswd2") is None:
+            sasl_problem = "saslpasswd2 missing (apt-get install sasl2-bin libsasl2-modules)"
+        accounts = [SaslAccount(USER, PASSWORD)]
+        postfix = PostfixServer(work / "postfix", pf_smtp, None if sasl_problem else pf_sub, sinks[0],
+                                tls_files, [] if sasl_problem else accounts)
+        portcullis = PortcullisServer(args.binary, work / "portcullis",
+                                      PortcullisPorts(pc_smtp, pc_sub, pc_subs, pc_web, pc_sink_port), template, sinks[1])
+        servers: list[BenchServer] = [postfix, portcullis]
+        text = ""
+
+        if "relay" in args.sections:
+            points = [Point(int(s), int(z)) for z in args.sizes.split(",") for s in args.sessions.split(",")]
+            log(f"relay: {len(points)} points x {args.runs} runs x {args.messages} messages, servers alternating")
+            bench = RelayBench(servers, args.messages, args.runs, log=log)
+            summaries = bench.run(points)
+            record["relay"] = {
+                "portcullis_delivers": bench.delivers.get("portcullis"),
+                "measurements": [m.to_json() for m in bench.measurements],
+                "summaries": [dict(asdict(s), point=asdict(s.point)) for s in summaries],
+            }
+            text += (f"\n## Relay: smtp-source → server → smtp-sink ({args.messages} messages a point, "
+                     f"medians of {args.runs})\n\n" + report.relay_tables(summaries))
+
+        if "submission" in args.sections:
+            log(f"submission: {args.submission_sessions} sessions x {args.submission_messages} messages, STARTTLS + AUTH PLAIN")
+            results = run_submission(args, servers, sasl_problem)
+            record["submission"] = results
+            text += "\n## Authenticated submission (STARTTLS + AUTH PLAIN)\n\n" + report.submission_table(results)
+
+        if "idle" in args.sections:
+            log(f"idle: {args.idle} sessions against Portcullis, {args.idle_postfix} against Postfix")
+            idle_results = [measure_idle(portcullis, args.idle).to_json()]
+            if args.idle_postfix:
+                # One smtpd process per connection: the process limit must allow them all.
+                idle_postfix = PostfixServer(work / "postfix-idle", pf_smtp, None, sinks[0], tls_files, [],
+                                             process_limit=args.idle_postfix + 50)
+                idle_results.append(measure_idle(idle_postfix, args.idle_postfix).to_json())
+            for result in idle_results:
+                log(f"  idle {result['server']}: {result['established']}/{result['connections']} sessions, "
+                    f"+{result['extra_rss_kib'] / 1024:.1f} MiB RSS, {result['per_connection_bytes'] / 1024:.1f} KiB each")
+            record["idle"] = idle_results
+            text += "\n## Idle sessions after EHLO (port-25 service)\n\n" + report.idle_table(idle_results)
+
+        if "profile" in args.sections:
+            point = Point(20, 4096)
+            messages = min(args.messages, 10000)
+            log(f"profile: perf at 20 sessions x 4 KiB, {messages} messages; strace counts on 2,000")
+            profile: dict = {"perf": profiling.perf_available()}
+            if profile["perf"]:
+                profile["portcullis"] = profiling.profile_server(portcullis, point, messages, out, work)
+                profile["postfix"] = profiling.profile_server(postfix, point, messages, out, work)
+                profile["system"] = [profiling.system_profile(s, point, messages, out, work) for s in servers]
+            profile["strace"] = [profiling.syscall_counts(s, point, 2000, out) for s in servers]
+            record["profile"] = profile
+            text += "\n## Profiles\n\nperf and strace reports: " + ", ".join(
+                sorted(p.name for p in out.glob("*.txt"))) + "\n"
+
+        facts["load_end"] = " ".join(f"{x:.2f}" for x in procfs.loadavg())
+        text = "# Portcullis vs Postfix\n\n" + report.machine_lines(facts) + text
+        (out / "results.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+        (out / "summary.md").write_text(text, encoding="utf-8")
+        log("\n" + text)
+        log(f"saved {out / 'summary.md'} and {out / 'results.json'}")
+        return 0
+    finally:
+        for sink in sinks:
+            sink.stop()
+        if not args.keep_workdir and args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""What the numbers were measured on: CPU, memory, disk, kernel, versions, and the disk's sync rate."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+
+def _run(*command: str) -> str:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return result.stdout.strip()
+
+
+def _meminfo_kib(key: str) -> int:
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def sync_rates(directory: Path, seconds: float = 2.0) -> dict:
+    """The two durability primitives, per second, on the file system of `directory`:
+    create+write 4 KiB+fsync+fsync(dir) (one file per message, Postfix's way) and
+    append 4 KiB+fdatasync (a journal, the way a group commit pays)."""
+    probe = directory / "sync-probe"
+    probe.mkdir(parents=True, exist_ok=True)
+    block = b"x" * 4096
+    directory_fd = os.open(probe, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        count, deadline = 0, time.monotonic() + seconds
+        while time.monotonic() < deadline and count < 1_000_000:
+            fd = os.open(probe / f"f{count}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.write(fd, block)
+            os.fsync(fd)
+            os.close(fd)
+            os.fsync(directory_fd)
+            count += 1
+        creates = count / seconds
+        fd = os.open(probe / "journal", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        count, deadline = 0, time.monotonic() + seconds
+        while time.monotonic() < deadline and count < 1_000_000:
+            os.write(fd, block)
+            os.fdatasync(fd)
+            count += 1
+        os.close(fd)
+        appends = count / seconds
+    finally:
+        os.close(directory_fd)
+        shutil.rmtree(probe, ignore_errors=True)
+    return {"create_fsync_per_s": round(creates), "append_fdatasync_per_s": round(appends)}
+
+
+def describe(work: Path, binary: Path) -> dict:
+    model = ""
+    for line in _run("lscpu").splitlines():
+        if line.startswith("Model name:"):
+            model = line.split(":", 1)[1].strip()
+    mount = _run("findmnt", "-n", "-o", "SOURCE,FSTYPE,OPTIONS", "-T", str(work))
+    usage = shutil.disk_usage(work)
+    swift = _run("swift", "--version").splitlines()
+    return {
+        "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": round(_meminfo_kib("MemTotal") / 1024 / 1024, 1),
+        "disk": f"{mount} ({usage.total / 1e9:.0f} GB)",
+        "kernel": platform.release(),
+        "debian": Path("/etc/debian_version").read_text().strip() if Path("/etc/debian_version").exists() else "",
+        "postfix": _run("dpkg-query", "-W", "-f", "${Version}", "postfix"),
+        "swift": swift[0] if swift else "",
+        "python": platform.python_version(),
+        "portcullis_binary": str(binary),
+        "portcullis_commit": _run("git", "-C", str(Path(__file__).resolve().parents[2]), "rev-parse", "--short", "HEAD"),
+    }

@@ -1,0 +1,140 @@
+"""Where the time goes at 20 sessions, 4 KiB: perf (cpu-clock sampling) and syscall counts.
+
+Hardware counters are not available in this VM (`perf stat -e instructions true` prints
+"<not supported>"), so perf samples the software `cpu-clock` event; that is enough to see which
+functions burn the CPU. Three views:
+- `perf record -g -p PID` on the server: symbols by self time, and inclusive (children) time
+  for the call-graph roots that matter, Swift names demangled;
+- `perf record -a` while the same load runs against each server: CPU by process name, i.e.
+  what the server costs next to smtp-source, smtp-sink and the kernel;
+- `strace -c -f -p PID` on a shorter run: how many fsync/fdatasync/rename/write calls a
+  message costs (strace slows the server, so its run is not timed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from .relay import Point, smtp_source
+from .servers import BenchServer
+
+
+def perf_available() -> bool:
+    if shutil.which("perf") is None:
+        return False
+    probe = subprocess.run(["perf", "stat", "-e", "cpu-clock", "true"], capture_output=True, text=True, timeout=30)
+    return probe.returncode == 0
+
+
+def _demangle(text: str) -> str:
+    swift = shutil.which("swift-demangle") or shutil.which("swift")
+    if swift is None:
+        return text
+    command = [swift, "--simplified"] if swift.endswith("swift-demangle") else [swift, "demangle", "--simplified"]
+    result = subprocess.run(command, input=text, capture_output=True, text=True, timeout=120)
+    return result.stdout if result.returncode == 0 else text
+
+
+def _stop(process: subprocess.Popen, timeout: float = 60) -> None:
+    """perf and strace write their results on SIGINT."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def _warm(server: BenchServer, point: Point) -> None:
+    _, error = smtp_source(server.smtp_port, point.sessions, 200, point.size, timeout=300)
+    if error:
+        raise RuntimeError(f"{server.name} warm-up failed: {error}")
+
+
+def profile_server(server: BenchServer, point: Point, messages: int, out: Path, work: Path,
+                   call_graph: str = "fp") -> dict:
+    """perf record on the server process tree while smtp-source sends `messages`."""
+    out.mkdir(parents=True, exist_ok=True)
+    data = work / f"perf-{server.name}.data"
+    pid = server.start()
+    try:
+        _warm(server, point)
+        pids = ",".join(str(p) for p in _tree(pid))
+        recorder = subprocess.Popen(
+            ["perf", "record", "-e", "cpu-clock", "-F", "997", "--call-graph", call_graph, "-p", pids, "-o", str(data)],
+            stdout=subprocess.DEVNULL, stderr=open(work / f"perf-{server.name}.log", "wb"))
+        time.sleep(1.0)
+        seconds, error = smtp_source(server.smtp_port, point.sessions, messages, point.size, timeout=600)
+        _stop(recorder)
+    finally:
+        server.stop()
+        server.remove()
+    reports = {}
+    for name, args in {
+        "self": ["--no-children", "--sort", "dso,sym", "-g", "none", "--percent-limit", "0.4"],
+        "dso": ["--no-children", "--sort", "dso", "-g", "none"],
+        "children": ["--children", "--sort", "sym", "-g", "none", "--percent-limit", "2"],
+        "callers": ["--no-children", "--sort", "sym", "-g", "caller,0.5,callee,function,percent", "--percent-limit", "2"],
+    }.items():
+        result = subprocess.run(["perf", "report", "-i", str(data), "--stdio", *args], capture_output=True,
+                                text=True, timeout=600)
+        text = _demangle(result.stdout)
+        (out / f"perf-{server.name}-{name}.txt").write_text(text, encoding="utf-8")
+        reports[name] = str(out / f"perf-{server.name}-{name}.txt")
+    return {"server": server.name, "messages": messages, "seconds": seconds, "rate": messages / seconds if seconds else 0,
+            "error": error, "reports": reports}
+
+
+def system_profile(server: BenchServer, point: Point, messages: int, out: Path, work: Path) -> dict:
+    """perf record -a during a run: the CPU split between server, load generator, sink and kernel."""
+    out.mkdir(parents=True, exist_ok=True)
+    data = work / f"perf-system-{server.name}.data"
+    server.start()
+    try:
+        _warm(server, point)
+        recorder = subprocess.Popen(
+            ["perf", "record", "-e", "cpu-clock", "-F", "497", "-a", "-o", str(data)],
+            stdout=subprocess.DEVNULL, stderr=open(work / f"perf-system-{server.name}.log", "wb"))
+        time.sleep(1.0)
+        seconds, error = smtp_source(server.smtp_port, point.sessions, messages, point.size, timeout=600)
+        _stop(recorder)
+    finally:
+        server.stop()
+        server.remove()
+    result = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--sort", "comm", "--percent-limit", "0.5"],
+                            capture_output=True, text=True, timeout=600)
+    path = out / f"perf-system-{server.name}-comm.txt"
+    path.write_text(result.stdout, encoding="utf-8")
+    return {"server": server.name, "messages": messages, "seconds": seconds, "error": error, "report": str(path)}
+
+
+def syscall_counts(server: BenchServer, point: Point, messages: int, out: Path) -> dict:
+    """strace -c -f on the server tree during a short run; counts per message are what matter."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"strace-{server.name}.txt"
+    if shutil.which("strace") is None:
+        return {"server": server.name, "error": "strace is not installed"}
+    pid = server.start()
+    try:
+        _warm(server, point)
+        tracer = subprocess.Popen(["strace", "-c", "-f", "-o", str(path), *sum((["-p", str(p)] for p in _tree(pid)), [])],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        seconds, error = smtp_source(server.smtp_port, point.sessions, messages, point.size, timeout=600)
+        if server.sink is not None:
+            server.sink.wait_for(server.sink.messages + messages, timeout=60, idle_timeout=10)
+        _stop(tracer)
+    finally:
+        server.stop()
+        server.remove()
+    return {"server": server.name, "messages": messages, "error": error, "report": str(path)}
+
+
+def _tree(pid: int) -> list[int]:
+    from .procfs import process_tree
+    return process_tree(pid)

@@ -1,0 +1,108 @@
+"""Markdown tables of a run (printed, and saved next to the JSON record)."""
+
+from __future__ import annotations
+
+from .relay import Summary
+
+
+def _ratio(ours: float | None, theirs: float | None, digits: int = 2) -> str:
+    if ours is None or theirs is None or theirs == 0:
+        return "n/a"
+    return f"{ours / theirs:.{digits}f}"
+
+
+def _num(value: float | None, fmt: str = "{:.0f}") -> str:
+    return "n/a" if value is None else fmt.format(value)
+
+
+def relay_tables(summaries: list[Summary]) -> str:
+    by_point: dict = {}
+    for summary in summaries:
+        by_point.setdefault((summary.point.sessions, summary.point.size), {})[summary.server] = summary
+    throughput = [
+        "| sessions × size | accepted/s Postfix | accepted/s Portcullis | ratio | e2e/s Postfix | e2e/s Portcullis | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    resources = [
+        "| sessions × size | peak RSS MiB Postfix | Portcullis | ratio | peak PSS MiB Postfix | Portcullis | ratio "
+        "| CPU s/1k msgs Postfix | Portcullis | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    notes = []
+    for (sessions, size), row in sorted(by_point.items()):
+        label = f"{sessions} × {size // 1024} KiB"
+        pf, pc = row.get("postfix"), row.get("portcullis")
+        if pf is None or pc is None:
+            continue
+        for summary in (pf, pc):
+            if summary.failures:
+                notes.append(f"{label} {summary.server}: {len(summary.failures)} failed run(s): {summary.failures[0]}")
+        ok = pf.runs > 0 and pc.runs > 0
+        throughput.append(
+            f"| {label} | {_num(pf.accept_rate if pf.runs else None)} | {_num(pc.accept_rate if pc.runs else None)} | "
+            f"{_ratio(pc.accept_rate, pf.accept_rate) if ok else 'n/a'} | {_num(pf.e2e_rate)} | {_num(pc.e2e_rate)} | "
+            f"{_ratio(pc.e2e_rate, pf.e2e_rate)} |")
+        cpu_mark = "" if pc.cpu_includes_delivery else "¹"
+        resources.append(
+            f"| {label} | {pf.peak_hwm_kib / 1024:.1f} | {pc.peak_hwm_kib / 1024:.1f} | "
+            f"{_ratio(pc.peak_hwm_kib, pf.peak_hwm_kib) if ok else 'n/a'} | "
+            f"{pf.peak_pss_kib / 1024:.1f} | {pc.peak_pss_kib / 1024:.1f} | "
+            f"{_ratio(pc.peak_pss_kib, pf.peak_pss_kib) if ok else 'n/a'} | "
+            f"{pf.cpu_per_1000:.2f} | {pc.cpu_per_1000:.2f}{cpu_mark} | "
+            f"{_ratio(pc.cpu_per_1000, pf.cpu_per_1000) if ok else 'n/a'} |")
+        if not pc.cpu_includes_delivery:
+            notes.append("¹ Portcullis does not deliver yet: its CPU covers accepting only, Postfix's includes relaying.")
+    text = "\n".join(throughput) + "\n\n" + "\n".join(resources) + "\n"
+    if notes:
+        text += "\n" + "\n".join(f"- {note}" for note in dict.fromkeys(notes)) + "\n"
+    return text
+
+
+def submission_table(results: list[dict]) -> str:
+    lines = [
+        "| server | sessions × msgs | pacing | msgs/s | p50 ms | p99 ms | max ms | set-up s | server CPU s/1k | client CPU s | errors |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        if "skipped" in result:
+            lines.append(f"| {result['server']} | | | skipped: {result['skipped']} | | | | | | | |")
+            continue
+        pacing = "unpaced" if not result["target_rate"] else f"{result['target_rate']:.0f}/s"
+        lines.append(
+            f"| {result['server']} | {result['sessions']} × {result['messages_per_session']} | {pacing} | "
+            f"{result['rate']:.0f} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} | {result['max_ms']:.1f} | "
+            f"{result['setup_seconds']:.2f} | {result.get('server_cpu_per_1000', float('nan')):.2f} | "
+            f"{result['client_cpu_seconds']:.1f} | {len(result['errors'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def idle_table(results: list[dict]) -> str:
+    lines = [
+        "| server | idle sessions | established | RSS before MiB | RSS after MiB | extra RSS MiB | per session KiB "
+        "| extra PSS MiB | PSS per session KiB | processes | RSS after close MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        if "skipped" in r:
+            lines.append(f"| {r['server']} | skipped: {r['skipped']} | | | | | | | | | |")
+            continue
+        lines.append(
+            f"| {r['server']} | {r['connections']} | {r['established']} | {r['rss_before_kib'] / 1024:.1f} | "
+            f"{r['rss_after_kib'] / 1024:.1f} | {r['extra_rss_kib'] / 1024:.1f} | {r['per_connection_bytes'] / 1024:.1f} | "
+            f"{(r['pss_after_kib'] - r['pss_before_kib']) / 1024:.1f} | "
+            f"{(r['pss_after_kib'] - r['pss_before_kib']) / max(1, r['established']):.1f} | {r['processes_after']} | "
+            f"{r['rss_after_close_kib'] / 1024:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def machine_lines(machine: dict) -> str:
+    sync = machine.get("sync", {})
+    return "\n".join([
+        f"- date: {machine['date_utc']}; Portcullis commit {machine['portcullis_commit']}, release build",
+        f"- CPU: {machine['nproc']} × {machine['cpu_model']}; memory {machine['memory_gib']} GiB",
+        f"- disk: {machine['disk']}; {sync.get('create_fsync_per_s', '?')} create+fsync+dir-fsync/s, "
+        f"{sync.get('append_fdatasync_per_s', '?')} append+fdatasync/s (4 KiB)",
+        f"- kernel {machine['kernel']}, Debian {machine['debian']}, Postfix {machine['postfix']}, "
+        f"{machine['swift']}, Python {machine['python']}",
+        f"- load average: {machine.get('load_start', '?')} at start, {machine.get('load_end', '?')} at end",
+    ]) + "\n"

@@ -1,0 +1,87 @@
+"""The two servers under test behind one small interface, so every measurement treats them alike.
+
+Each `start()` gives a fresh instance (empty queue, new processes), so the peak RSS of a run
+belongs to that run only. `root_pid` is the process whose tree holds the server: Postfix's
+master (daemons are its children), or the single `portcullis serve` process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .portcullis import PortcullisInstance, PortcullisPorts
+from .postfix import PostfixInstance, SaslAccount
+from .sink import SmtpSink
+
+
+class BenchServer:
+    name: str
+    sink: SmtpSink
+    smtp_port: int
+    submission_port: int | None
+    root_pid: int | None
+
+    def start(self) -> int:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def remove(self) -> None:
+        raise NotImplementedError
+
+    def spooled(self) -> int | None:
+        """Messages accepted and still queued, when the server's queue can be counted cheaply."""
+        return None
+
+
+class PostfixServer(BenchServer):
+    name = "postfix"
+
+    def __init__(self, root: Path, smtp_port: int, submission_port: int | None, sink: SmtpSink,
+                 tls_files: tuple[Path, Path] | None, sasl_accounts: list[SaslAccount],
+                 process_limit: int = 100) -> None:
+        self.sink = sink
+        self.smtp_port = smtp_port
+        self.submission_port = submission_port
+        self.root_pid = None
+        self.instance = PostfixInstance(root, smtp_port=smtp_port, relay_port=sink.port,
+                                        submission_port=submission_port, tls_files=tls_files,
+                                        sasl_accounts=sasl_accounts, process_limit=process_limit)
+
+    def start(self) -> int:
+        self.instance.write_configuration()
+        self.root_pid = self.instance.start()
+        return self.root_pid
+
+    def stop(self) -> None:
+        self.instance.stop()
+        self.root_pid = None
+
+    def remove(self) -> None:
+        self.instance.remove()
+
+
+class PortcullisServer(BenchServer):
+    name = "portcullis"
+
+    def __init__(self, binary: Path, root: Path, ports: PortcullisPorts, template: Path, sink: SmtpSink) -> None:
+        self.sink = sink
+        self.smtp_port = ports.smtp
+        self.submission_port = ports.submission
+        self.root_pid = None
+        self.instance = PortcullisInstance(binary, root, ports, template)
+
+    def start(self) -> int:
+        self.root_pid = self.instance.start()
+        return self.root_pid
+
+    def stop(self) -> None:
+        self.instance.stop()
+        self.root_pid = None
+
+    def remove(self) -> None:
+        self.instance.remove()
+
+    def spooled(self) -> int | None:
+        return self.instance.spooled_messages()
