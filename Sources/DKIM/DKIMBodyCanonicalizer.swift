@@ -1,6 +1,7 @@
 /// Where a ``DKIMBodyCanonicalizer`` writes canonical bytes.
 protocol DKIMCanonicalOutput {
     mutating func append(_ byte: UInt8)
+    mutating func append(contentsOf bytes: UnsafeRawBufferPointer)
 }
 
 extension Array: DKIMCanonicalOutput where Element == UInt8 {}
@@ -35,27 +36,59 @@ struct DKIMBodyCanonicalizer {
 
     mutating func feed<Output: DKIMCanonicalOutput>(_ chunk: UnsafeRawBufferPointer, into output: inout Output) {
         let relaxed = canonicalization == .relaxed
-        for byte in chunk {
+        let count = chunk.count
+        var index = 0
+        while index < count {
+            let byte = chunk[index]
             if pendingCR {
                 pendingCR = false
                 if byte == ASCII.lf {
                     endLine(into: &output)
+                    index += 1
                     continue
                 }
                 content(ASCII.cr, into: &output)
+            }
+            if isPlain(byte, relaxed: relaxed) {
+                // Fast path: a run of bytes that canonicalization keeps as they
+                // are (in relaxed form, single spaces between them included) is
+                // written in one piece.
+                var end = index + 1
+                while end < count {
+                    let next = chunk[end]
+                    if isPlain(next, relaxed: relaxed) {
+                        end += 1
+                    } else if relaxed, next == ASCII.space, end + 1 < count, isPlain(chunk[end + 1], relaxed: true) {
+                        end += 2
+                    } else {
+                        break
+                    }
+                }
+                content(UnsafeRawBufferPointer(rebasing: chunk[index..<end]), into: &output)
+                index = end
+                continue
             }
             switch byte {
             case ASCII.cr:
                 pendingCR = true
             case ASCII.lf:
                 endLine(into: &output)
-            case ASCII.space where relaxed, ASCII.tab where relaxed:
-                // RFC 6376 §3.4.4: runs of WSP become one SP, WSP at line end goes.
-                pendingSpace = true
             default:
-                content(byte, into: &output)
+                // Relaxed only: SP or HTAB. RFC 6376 §3.4.4: runs of WSP become
+                // one SP, WSP at the end of a line goes.
+                pendingSpace = true
             }
+            index += 1
         }
+    }
+
+    /// A byte that is content as it stands: not a line end, and in relaxed
+    /// form not white space.
+    @inline(__always)
+    private func isPlain(_ byte: UInt8, relaxed: Bool) -> Bool {
+        if byte == ASCII.cr || byte == ASCII.lf { return false }
+        if relaxed && (byte == ASCII.space || byte == ASCII.tab) { return false }
+        return true
     }
 
     mutating func finish<Output: DKIMCanonicalOutput>(into output: inout Output) {
@@ -81,6 +114,23 @@ struct DKIMBodyCanonicalizer {
     }
 
     private mutating func content<Output: DKIMCanonicalOutput>(_ byte: UInt8, into output: inout Output) {
+        flushPending(into: &output)
+        output.append(byte)
+        lineHasContent = true
+        wroteAnything = true
+    }
+
+    private mutating func content<Output: DKIMCanonicalOutput>(_ bytes: UnsafeRawBufferPointer, into output: inout Output) {
+        flushPending(into: &output)
+        output.append(contentsOf: bytes)
+        lineHasContent = true
+        wroteAnything = true
+    }
+
+    /// Writes held-back empty lines and white space once content shows they
+    /// were not at the end of a line or of the body.
+    @inline(__always)
+    private mutating func flushPending<Output: DKIMCanonicalOutput>(into output: inout Output) {
         while pendingEmptyLines > 0 {
             output.append(ASCII.cr)
             output.append(ASCII.lf)
@@ -90,9 +140,6 @@ struct DKIMBodyCanonicalizer {
             output.append(ASCII.space)
             pendingSpace = false
         }
-        output.append(byte)
-        lineHasContent = true
-        wroteAnything = true
     }
 
     private mutating func endLine<Output: DKIMCanonicalOutput>(into output: inout Output) {

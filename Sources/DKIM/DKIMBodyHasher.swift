@@ -74,6 +74,17 @@ struct HashingSink: DKIMCanonicalOutput {
         }
     }
 
+    mutating func append(contentsOf bytes: UnsafeRawBufferPointer) {
+        if buffer.count + bytes.count > Self.capacity {
+            flush()
+        }
+        if bytes.count >= Self.capacity {
+            sha.update(bufferPointer: bytes)
+        } else {
+            buffer.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
     private mutating func flush() {
         sha.update(data: buffer)
         buffer.removeAll(keepingCapacity: true)
