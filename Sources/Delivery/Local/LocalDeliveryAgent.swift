@@ -1,0 +1,82 @@
+import Directory
+import Foundation
+import SMTPCore
+
+/// Delivers to hosted recipients: Maildirs for accounts, forwarding for aliases that
+/// point outside (the queue manager queues those as new remote mail).
+public struct LocalDeliveryAgent: Sendable {
+    /// What happened to one local recipient.
+    public struct Outcome: Sendable, Hashable {
+        /// The result to record for the recipient.
+        public var result: RecipientResult
+        /// Outside addresses the recipient's aliases lead to; to be queued with the same
+        /// sender and content. Only meaningful when the result is `.delivered`.
+        public var forwards: [String]
+    }
+
+    /// `<data>/mailboxes`.
+    public let mailboxRoot: String
+    /// Our host name (Maildir names, replies).
+    public let hostname: String
+    private let directory: any AccountDirectory
+
+    /// Creates an agent writing under `mailboxRoot`.
+    public init(directory: any AccountDirectory, mailboxRoot: String, hostname: String) {
+        self.directory = directory
+        self.mailboxRoot = mailboxRoot
+        self.hostname = hostname
+    }
+
+    /// Delivers the message at `dataPath` to `recipient`, with `sender` as Return-Path.
+    public func deliver(dataPath: String, sender: String, recipient: String) async -> Outcome {
+        let resolution: RecipientResolution
+        do {
+            resolution = try await directory.resolveRecipient(recipient)
+        } catch {
+            // A failing directory means 4xx, never 5xx (STYLE.md).
+            return Outcome(result: .deferred("directory lookup failed: \(error)", enhanced: .init(4, 3, 0)), forwards: [])
+        }
+        switch resolution {
+        case .notHosted, .unknownUser:
+            // RFC 3463 §3.2 X.1.1: bad destination mailbox address.
+            return Outcome(result: RecipientResult(kind: .failed, reply: Reply(
+                code: 550, enhanced: .init(5, 1, 1), "no such user here: \(recipient)")), forwards: [])
+        case .local(let mailboxes, let forwards):
+            let findings = LoopDetector.scan(path: dataPath)
+            for mailbox in mailboxes {
+                if LoopDetector.isLooping(findings, mailbox: mailbox) {
+                    return Outcome(result: RecipientResult(kind: .failed, reply: Reply(
+                        code: 554, enhanced: .init(5, 4, 6), "mail loop detected for \(mailbox)")), forwards: [])
+                }
+            }
+            if findings.receivedCount > LoopDetector.maximumReceivedHeaders {
+                return Outcome(result: RecipientResult(kind: .failed, reply: Reply(
+                    code: 554, enhanced: .init(5, 4, 6), "mail loop detected: too many Received headers")), forwards: [])
+            }
+            for mailbox in mailboxes {
+                guard let path = Maildir.path(root: mailboxRoot, account: mailbox) else { continue }
+                let maildir = Maildir(path: path, hostname: hostname)
+                let headers = ["Return-Path: <\(sender)>", "Delivered-To: \(mailbox)"]
+                do {
+                    try await Self.offload { try maildir.deliver(from: dataPath, headerLines: headers) }
+                } catch {
+                    // RFC 3463 §3.4 X.3.0 other mail system status (X.3.1 when full).
+                    return Outcome(result: .deferred("local delivery to \(mailbox) failed: \(error)", enhanced: .init(4, 3, 0)),
+                                   forwards: [])
+                }
+            }
+            return Outcome(result: RecipientResult(kind: .delivered, reply: Reply(
+                code: 250, enhanced: .init(2, 0, 0), "delivered to \(mailboxes.isEmpty ? "forward" : "maildir")")),
+                           forwards: forwards)
+        }
+    }
+
+    private static let queue = DispatchQueue(label: "portcullis.maildir", attributes: .concurrent)
+
+    // fsync-heavy work stays off the cooperative pool.
+    private static func offload(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            queue.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}

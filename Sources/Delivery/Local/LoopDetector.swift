@@ -1,0 +1,46 @@
+import Foundation
+
+/// Mail loop checks on a message's header (RFC 5321 §6.3).
+///
+/// A message that has passed too many hosts, or that already carries our `Delivered-To`
+/// for the same mailbox, is looping: it fails with 554 5.4.6 (routing loop detected,
+/// RFC 3463 §3.5) instead of circling forever.
+public enum LoopDetector {
+    /// RFC 5321 §6.3 suggests a limit on Received headers of at least 100 in the past;
+    /// Postfix uses 50 (hopcount_limit). We use 50.
+    public static let maximumReceivedHeaders = 50
+    /// Only the header section is read, up to this many octets.
+    public static let maximumHeaderBytes = 256 * 1024
+
+    /// What the header says.
+    public struct Findings: Sendable, Hashable {
+        /// Count of `Received:` fields.
+        public var receivedCount: Int
+        /// Values of `Delivered-To:` fields, lowercased.
+        public var deliveredTo: Set<String>
+    }
+
+    /// Reads the header section of the message at `path`.
+    public static func scan(path: String) -> Findings {
+        var findings = Findings(receivedCount: 0, deliveredTo: [])
+        guard let file = FileHandle(forReadingAtPath: path) else { return findings }
+        defer { try? file.close() }
+        let data = (try? file.read(upToCount: maximumHeaderBytes)) ?? Data()
+        let text = String(decoding: data, as: UTF8.self)
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            if line.isEmpty { break }  // end of the header section
+            let lower = line.lowercased()
+            if lower.hasPrefix("received:") { findings.receivedCount += 1 }
+            if lower.hasPrefix("delivered-to:") {
+                findings.deliveredTo.insert(lower.dropFirst("delivered-to:".count).trimmingCharacters(in: .whitespaces))
+            }
+        }
+        return findings
+    }
+
+    /// True when delivering to `mailbox` would continue a loop.
+    public static func isLooping(_ findings: Findings, mailbox: String) -> Bool {
+        findings.receivedCount > maximumReceivedHeaders || findings.deliveredTo.contains(mailbox.lowercased())
+    }
+}

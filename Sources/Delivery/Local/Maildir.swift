@@ -1,0 +1,164 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A Maildir (`tmp/`, `new/`, `cur/`) and the safe way to put a message into it.
+///
+/// Delivery follows the Maildir protocol: write the message under a unique name in `tmp/`,
+/// fsync it, rename it into `new/`, fsync `new/`. A reader never sees a partial message, and
+/// once ``deliver(from:headerLines:)`` returns the message survives a crash.
+/// Lines are stored with LF endings, as mail readers on Unix expect.
+public struct Maildir: Sendable {
+    /// The directory holding `tmp`, `new` and `cur`.
+    public let path: String
+    /// Host name used in unique file names.
+    public let hostname: String
+
+    private static let counter = Atomic<UInt64>(0)
+
+    /// A maildir at `path` (created on first delivery).
+    public init(path: String, hostname: String) {
+        self.path = path
+        self.hostname = hostname
+    }
+
+    /// The maildir of `account` (`local@domain`) under `root` (`<data>/mailboxes`):
+    /// `<root>/<domain>/<local>/Maildir`. Characters that could escape the directory are
+    /// percent-encoded, the domain is lowercased; returns nil for an address without `@`.
+    public static func path(root: String, account: String) -> String? {
+        guard let at = account.lastIndex(of: "@") else { return nil }
+        let local = String(account[..<at])
+        let domain = String(account[account.index(after: at)...]).lowercased()
+        guard !local.isEmpty, !domain.isEmpty else { return nil }
+        return "\(root)/\(safeComponent(domain))/\(safeComponent(local))/Maildir"
+    }
+
+    /// Makes one path component from untrusted text: no `/`, no NUL, no leading `.`.
+    static func safeComponent(_ text: String) -> String {
+        var out = ""
+        for (offset, byte) in text.utf8.enumerated() {
+            let unsafe = byte == UInt8(ascii: "/") || byte == 0 || byte == UInt8(ascii: "%") || byte < 0x20
+                || (offset == 0 && byte == UInt8(ascii: "."))
+            if unsafe {
+                out += String(format: "%%%02X", byte)
+            } else {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return out.isEmpty ? "%00" : out
+    }
+
+    /// A unique file name (the `time.MusecPpidQn.host` form of the Maildir spec).
+    func uniqueName() -> String {
+        var now = timeval()
+        gettimeofday(&now, nil)
+        let sequence = Self.counter.add(1, ordering: .relaxed).newValue
+        let host = hostname.replacingOccurrences(of: "/", with: "\\057").replacingOccurrences(of: ":", with: "\\072")
+        return "\(now.tv_sec).M\(now.tv_usec)P\(getpid())Q\(sequence).\(host)"
+    }
+
+    /// Creates `tmp`, `new` and `cur` (and parents) if missing.
+    public func create() throws {
+        for sub in ["tmp", "new", "cur"] {
+            try FileManager.default.createDirectory(atPath: "\(path)/\(sub)", withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+    }
+
+    /// Delivers the message in `sourcePath` with `headerLines` (without line endings) put in
+    /// front. Returns the final path under `new/`.
+    @discardableResult
+    public func deliver(from sourcePath: String, headerLines: [String]) throws -> String {
+        try create()
+        let name = uniqueName()
+        let temporary = "\(path)/tmp/\(name)"
+        let final = "\(path)/new/\(name)"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw MaildirError.io("create \(temporary)", errno) }
+        var committed = false
+        defer {
+            if !committed { unlink(temporary) }
+        }
+        do {
+            defer { close(fd) }
+            var converter = LineEndingConverter()
+            try writeAll(fd, Array(headerLines.map { $0 + "\n" }.joined().utf8))
+            guard let input = FileHandle(forReadingAtPath: sourcePath) else {
+                throw MaildirError.io("open \(sourcePath)", errno)
+            }
+            defer { try? input.close() }
+            while let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
+                try writeAll(fd, converter.convert(chunk))
+            }
+            try writeAll(fd, converter.finish())
+            guard fsync(fd) == 0 else { throw MaildirError.io("fsync \(temporary)", errno) }
+        }
+        guard rename(temporary, final) == 0 else { throw MaildirError.io("rename into \(path)/new", errno) }
+        committed = true
+        try syncDirectory("\(path)/new")
+        return final
+    }
+
+    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw MaildirError.io("write", errno)
+            }
+            offset += written
+        }
+    }
+
+    private func syncDirectory(_ directory: String) throws {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw MaildirError.io("open \(directory)", errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw MaildirError.io("fsync \(directory)", errno) }
+    }
+}
+
+/// A failed Maildir write; transient for delivery (disk full, permissions: the operator can fix it).
+public struct MaildirError: Error, Sendable, CustomStringConvertible {
+    /// What was being done.
+    public var operation: String
+    /// errno.
+    public var code: Int32
+
+    static func io(_ operation: String, _ code: Int32) -> MaildirError {
+        MaildirError(operation: operation, code: code)
+    }
+
+    /// `write: No space left on device`.
+    public var description: String { "\(operation): \(String(cString: strerror(code)))" }
+}
+
+/// CRLF → LF across chunk boundaries (a lone CR is kept).
+struct LineEndingConverter {
+    private var pendingCR = false
+
+    mutating func convert(_ chunk: some Collection<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(chunk.count)
+        for byte in chunk {
+            if pendingCR {
+                pendingCR = false
+                if byte != 0x0A { out.append(0x0D) }
+            }
+            if byte == 0x0D {
+                pendingCR = true
+            } else {
+                out.append(byte)
+            }
+        }
+        return out
+    }
+
+    mutating func finish() -> [UInt8] {
+        defer { pendingCR = false }
+        return pendingCR ? [0x0D] : []
+    }
+}

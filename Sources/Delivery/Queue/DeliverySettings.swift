@@ -1,0 +1,94 @@
+import Config
+import DNS
+import Foundation
+
+/// Everything the delivery engine is told, with defaults.
+///
+/// `[delivery]` in portcullis.toml gives `nameservers`, `smtp_port` and `routes` today; the
+/// other fields keep their defaults until Config reads them (keys proposed in
+/// docs/delivery.md: `retry_initial`, `retry_max`, `max_queue_lifetime`, `delay_notice_after`,
+/// `max_connections`, `max_connections_per_destination`, `tls_fallback_to_cleartext`).
+public struct DeliverySettings: Sendable {
+    /// Our host name: EHLO, Reporting-MTA, bounce From.
+    public var hostname: String
+    /// The data directory: mailboxes under `mailboxes/`, control files under `delivery/`.
+    public var dataDirectory: String
+    /// Nameservers (`[delivery] nameservers`); empty means /etc/resolv.conf.
+    public var nameservers: [String]
+    /// Port for MX hosts (`[delivery] smtp_port`).
+    public var smtpPort: Int
+    /// Static routes (`[delivery] routes`).
+    public var routes: [String: String]
+    /// Retry backoff.
+    public var retry: RetrySchedule
+    /// After this long in the queue a deferred recipient fails (default 5 days).
+    public var maximumQueueLifetime: TimeInterval
+    /// A delay notice goes out once a recipient has waited this long (default 4 hours).
+    public var delayNoticeAfter: TimeInterval
+    /// Remote connections open at once, over all destinations.
+    public var maximumConnections: Int
+    /// Remote connections open at once to one destination.
+    public var maximumConnectionsPerDestination: Int
+    /// Most messages sent over one connection before it is closed and another is opened.
+    public var maximumMessagesPerConnection: Int
+    /// Use STARTTLS when offered.
+    public var useSTARTTLS: Bool
+    /// After a failed TLS handshake, send in clear text instead of deferring.
+    public var tlsFallbackToCleartext: Bool
+    /// SMTP client timeouts (RFC 5321 §4.5.3.2 by default).
+    public var timeouts: SMTPClientTimeouts
+    /// How often the queue is scanned when nothing wakes it.
+    public var scanInterval: Duration
+    /// Largest original message returned whole in a bounce; above it only the header is.
+    public var maximumReturnedMessageSize: Int
+
+    /// Creates settings with defaults for everything but the host name and data directory.
+    public init(hostname: String, dataDirectory: String, nameservers: [String] = [], smtpPort: Int = 25,
+                routes: [String: String] = [:], retry: RetrySchedule = RetrySchedule(),
+                maximumQueueLifetime: TimeInterval = 5 * 24 * 3600, delayNoticeAfter: TimeInterval = 4 * 3600,
+                maximumConnections: Int = 20, maximumConnectionsPerDestination: Int = 4,
+                maximumMessagesPerConnection: Int = 100, useSTARTTLS: Bool = true,
+                tlsFallbackToCleartext: Bool = false, timeouts: SMTPClientTimeouts = .rfc5321,
+                scanInterval: Duration = .seconds(1), maximumReturnedMessageSize: Int = 10 * 1024 * 1024) {
+        self.hostname = hostname
+        self.dataDirectory = dataDirectory
+        self.nameservers = nameservers
+        self.smtpPort = smtpPort
+        self.routes = routes
+        self.retry = retry
+        self.maximumQueueLifetime = maximumQueueLifetime
+        self.delayNoticeAfter = delayNoticeAfter
+        self.maximumConnections = maximumConnections
+        self.maximumConnectionsPerDestination = maximumConnectionsPerDestination
+        self.maximumMessagesPerConnection = maximumMessagesPerConnection
+        self.useSTARTTLS = useSTARTTLS
+        self.tlsFallbackToCleartext = tlsFallbackToCleartext
+        self.timeouts = timeouts
+        self.scanInterval = scanInterval
+        self.maximumReturnedMessageSize = maximumReturnedMessageSize
+    }
+
+    /// Settings from the loaded configuration (hostname, data dir and `[delivery]`).
+    ///
+    /// For tests and operators, the environment variable `PORTCULLIS_RETRY_INITIAL_SECONDS`
+    /// shortens the first retry delay (and caps the backoff at ten times it) until Config
+    /// reads the retry keys.
+    public init(configuration: Configuration) {
+        self.init(hostname: configuration.hostname, dataDirectory: configuration.dataDirectory,
+                  nameservers: configuration.delivery.nameservers, smtpPort: configuration.delivery.smtpPort,
+                  routes: configuration.delivery.routes)
+        if let text = ProcessInfo.processInfo.environment["PORTCULLIS_RETRY_INITIAL_SECONDS"], let seconds = Double(text) {
+            retry = RetrySchedule(initialDelay: seconds, maximumDelay: seconds * 10)
+        }
+    }
+
+    /// `<data>/mailboxes`.
+    public var mailboxRoot: String { "\(dataDirectory)/mailboxes" }
+    /// `<data>/delivery`: flush requests, holds, notice markers.
+    public var controlDirectory: String { "\(dataDirectory)/delivery" }
+
+    /// The resolver configuration for ``nameservers``.
+    public func resolverConfiguration() throws(DNSError) -> DNSResolverConfiguration {
+        try DNSResolverConfiguration(nameservers: nameservers)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Spool
+
+/// Operator requests to a running queue manager, and markers it keeps, as files under
+/// `<data>/delivery/` so that the command line (another process) can reach the server:
+///
+/// | file | meaning |
+/// |---|---|
+/// | `flush` | retry every deferred recipient now (`portcullis queue flush`) |
+/// | `retry/<ID>` | retry the deferred recipients of one message now |
+/// | `bounce/<ID>` | fail the message's remaining recipients, bounce, delete |
+/// | `hold/<ID>` | do not deliver this message until released |
+/// | `delay-notified/<ID>` | a delay notice was sent for this message |
+///
+/// Requests are picked up at the next scan (at most one scan interval, 1 s by default).
+public struct QueueControl: Sendable {
+    /// `<data>/delivery`.
+    public let directory: String
+
+    /// The control area of a data directory.
+    public init(dataDirectory: String) {
+        directory = "\(dataDirectory)/delivery"
+    }
+
+    /// Asks the server to retry all deferred mail now.
+    public func requestFlush() throws {
+        try touch("flush")
+    }
+
+    /// Asks the server to retry one message now.
+    public func requestRetry(_ id: QueueID) throws {
+        try touch("retry/\(id)")
+    }
+
+    /// Asks the server to fail the message's undelivered recipients with a bounce and delete it.
+    public func requestBounce(_ id: QueueID) throws {
+        try touch("bounce/\(id)")
+    }
+
+    /// Holds a message: it stays queued but is not delivered.
+    public func hold(_ id: QueueID) throws {
+        try touch("hold/\(id)")
+    }
+
+    /// Releases a held message.
+    public func release(_ id: QueueID) throws {
+        unlink("\(directory)/hold/\(id)")
+    }
+
+    /// Whether `id` is held.
+    public func isHeld(_ id: QueueID) -> Bool {
+        FileManager.default.fileExists(atPath: "\(directory)/hold/\(id)")
+    }
+
+    // MARK: For the queue manager
+
+    func consumeFlush() -> Bool {
+        unlink("\(directory)/flush") == 0
+    }
+
+    func consume(_ kind: String) -> Set<String> {
+        let path = "\(directory)/\(kind)"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for name in names { unlink("\(path)/\(name)") }
+        return Set(names)
+    }
+
+    func heldIDs() -> Set<String> {
+        Set((try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/hold")) ?? [])
+    }
+
+    func hasSentDelayNotice(_ id: QueueID) -> Bool {
+        FileManager.default.fileExists(atPath: "\(directory)/delay-notified/\(id)")
+    }
+
+    func markDelayNoticeSent(_ id: QueueID) throws {
+        try touch("delay-notified/\(id)")
+    }
+
+    /// Removes markers of a message that left the queue.
+    func forget(_ id: QueueID) {
+        for kind in ["hold", "delay-notified", "retry", "bounce"] { unlink("\(directory)/\(kind)/\(id)") }
+    }
+
+    private func touch(_ relative: String) throws {
+        let path = "\(directory)/\(relative)"
+        let parent = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+}

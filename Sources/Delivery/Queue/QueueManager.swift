@@ -1,0 +1,459 @@
+import Config
+import DNS
+import Directory
+import Foundation
+import Logging
+import NIOCore
+import SMTPCore
+import ServiceLifecycle
+import Spool
+
+/// The delivery service: scans the spool, routes each recipient, delivers, records the
+/// outcome per recipient, retries, expires, bounces (Postfix's qmgr + smtp + local + bounce).
+///
+/// Crash safety: a recipient's state is written to the spool (fsync'd) right after its
+/// attempt, before anything else happens; a restart reads it back, so a delivered recipient
+/// is never sent again and a pending one is never forgotten. Only a transaction in flight at
+/// the crash (the remote said 250, we had not yet written "delivered") can be sent twice.
+///
+/// Wiring (in `portcullis serve`):
+/// ```swift
+/// let manager = try QueueManager(configuration: configuration, spool: spool, directory: directory,
+///                                group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+/// // add `manager` to the ServiceGroup; optionally call manager.wake() after each spool commit.
+/// ```
+public final class QueueManager: Service {
+    /// The settings in force.
+    public let settings: DeliverySettings
+    /// Operator requests (flush, hold, …).
+    public let control: QueueControl
+    private let spool: Spool
+    private let directory: any AccountDirectory
+    private let routing: RoutingTable
+    private let remote: RemoteDeliveryAgent
+    private let local: LocalDeliveryAgent
+    private let limiter: ConnectionLimiter
+    private let tracker = QueueTracker()
+    private let stateWriter: StateWriter
+    private let logger: Logger
+    private let clock: @Sendable () -> Date
+
+    /// Creates the manager.
+    ///
+    /// - Parameters:
+    ///   - resolver: DNS for MX and address lookups (a ``DNSResolver`` in production).
+    ///   - group: event loops for SMTP client connections.
+    ///   - clock: the current time (tests move it forward).
+    public init(spool: Spool, directory: any AccountDirectory, settings: DeliverySettings,
+                resolver: any DNSResolving, group: any EventLoopGroup, logger: Logger,
+                clock: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.spool = spool
+        self.directory = directory
+        self.settings = settings
+        self.routing = try RoutingTable(routes: settings.routes, smtpPort: settings.smtpPort)
+        self.remote = RemoteDeliveryAgent(
+            clientName: settings.hostname, resolver: resolver, group: group, timeouts: settings.timeouts,
+            tls: TLSPolicy(enabled: settings.useSTARTTLS, fallbackToCleartext: settings.tlsFallbackToCleartext),
+            logger: logger)
+        self.local = LocalDeliveryAgent(directory: directory, mailboxRoot: settings.mailboxRoot, hostname: settings.hostname)
+        self.limiter = ConnectionLimiter(global: settings.maximumConnections,
+                                         perDestination: settings.maximumConnectionsPerDestination)
+        self.control = QueueControl(dataDirectory: settings.dataDirectory)
+        self.stateWriter = StateWriter(spool: spool, settings: settings)
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Creates the manager from the loaded configuration, with a libresolv ``DNSResolver``
+    /// on `[delivery] nameservers`.
+    public convenience init(configuration: Configuration, spool: Spool, directory: any AccountDirectory,
+                            group: any EventLoopGroup, logger: Logger) throws {
+        let settings = DeliverySettings(configuration: configuration)
+        let resolver = DNSResolver(configuration: try settings.resolverConfiguration())
+        try self.init(spool: spool, directory: directory, settings: settings, resolver: resolver, group: group, logger: logger)
+    }
+
+    /// Runs until graceful shutdown or cancellation: scan, deliver what is due, sleep.
+    /// Deliveries in flight at shutdown are finished (bounded by the SMTP timeouts) or, on
+    /// cancellation, their connections are closed and the recipients stay deferred.
+    public func run() async throws {
+        logger.info("queue manager started", metadata: ["spool": "\(spool.directory)"])
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                for job in await scan() {
+                    group.addTask { await self.execute(job) }
+                }
+                await cancelWhenGracefulShutdown {
+                    await self.tracker.sleep(self.settings.scanInterval)
+                }
+            }
+        }
+        logger.info("queue manager stopped")
+    }
+
+    /// Asks for a scan now (call after committing a message to the spool).
+    public func wake() {
+        Task { await tracker.wake() }
+    }
+
+    /// One pass: scan and deliver everything due, waiting until all of it is done (tests,
+    /// and `portcullis queue flush` when the server is not running).
+    public func processQueue() async {
+        let jobs = await scan()
+        await withDiscardingTaskGroup { group in
+            for job in jobs { group.addTask { await self.execute(job) } }
+        }
+    }
+
+    /// Messages with deliveries running.
+    public var inFlightCount: Int {
+        get async { await tracker.inFlightCount }
+    }
+
+    // MARK: Scanning
+
+    enum Job: Sendable {
+        case local(id: QueueID, envelope: SpoolEnvelope, dataPath: String, indexes: [Int])
+        case remote(route: Route, messages: [(id: QueueID, message: OutboundMessage)])
+        case finalize(id: QueueID)
+    }
+
+    /// Reads the spool and returns the jobs that are due now, marking their messages busy.
+    func scan() async -> [Job] {
+        let now = clock()
+        let flush = control.consumeFlush()
+        let retries = control.consume("retry")
+        let bounces = control.consume("bounce")
+        let held = control.heldIDs()
+        let summaries: [SpooledMessageSummary]
+        do {
+            summaries = try spool.list()
+        } catch {
+            logger.error("cannot list the spool", metadata: ["error": "\(error)"])
+            return []
+        }
+
+        var hostedCache: [String: Bool] = [:]
+        var localJobs: [Job] = []
+        var remoteByRoute: [Route: [(id: QueueID, message: OutboundMessage)]] = [:]
+        var jobsPerMessage: [QueueID: Int] = [:]
+
+        for summary in summaries {
+            let id = summary.id
+            if await tracker.isInFlight(id) { continue }
+            if held.contains(id.description) && !bounces.contains(id.description) { continue }
+            guard var envelope = try? spool.envelope(of: id), let dataPath = try? spool.messagePath(of: id) else { continue }
+
+            // Operator "delete with bounce", and recipients past the queue lifetime.
+            var immediate: [(Int, RecipientResult)] = []
+            for (index, recipient) in envelope.recipients.enumerated() where recipient.state == .pending || recipient.state == .deferred {
+                if bounces.contains(id.description) {
+                    immediate.append((index, RecipientResult(kind: .failed, reply: Reply(
+                        code: 554, enhanced: .init(5, 0, 0), "message deleted from the queue by the operator"))))
+                } else if recipient.state == .deferred, now.timeIntervalSince(envelope.arrival) >= settings.maximumQueueLifetime {
+                    let last = recipient.lastError ?? "no attempt succeeded"
+                    immediate.append((index, RecipientResult(kind: .failed, reply: Reply(
+                        code: 451, enhanced: .init(4, 4, 7), "delivery time expired; last error: \(last)"))))
+                }
+            }
+            if !immediate.isEmpty {
+                envelope = (try? await stateWriter.apply(immediate, to: id, now: now, countAttempt: false)) ?? envelope
+            }
+
+            let due = envelope.recipients.indices.filter { index in
+                let recipient = envelope.recipients[index]
+                switch recipient.state {
+                case .pending: return true
+                case .deferred:
+                    return flush || retries.contains(id.description) || (recipient.nextAttempt ?? .distantPast) <= now
+                case .delivered, .failed: return false
+                }
+            }
+            let open = envelope.recipients.contains { $0.state == .pending || $0.state == .deferred }
+            if !open {
+                jobsPerMessage[id] = 1
+                localJobs.append(.finalize(id: id))
+                continue
+            }
+            await maybeSendDelayNotice(id: id, envelope: envelope, dataPath: dataPath, now: now)
+            guard !due.isEmpty else { continue }
+
+            // Split the due recipients by route.
+            var localIndexes: [Int] = []
+            var remoteIndexes: [Route: [Int]] = [:]
+            var routingFailures: [(Int, RecipientResult)] = []
+            for index in due {
+                let address = envelope.recipients[index].address
+                guard let domain = Self.domain(of: address) else {
+                    routingFailures.append((index, RecipientResult(kind: .failed, reply: Reply(
+                        code: 553, enhanced: .init(5, 1, 3), "bad recipient address syntax: \(address)"))))
+                    continue
+                }
+                let hosted: Bool
+                if let cached = hostedCache[domain] {
+                    hosted = cached
+                } else {
+                    do {
+                        hosted = try await directory.isHostedDomain(domain)
+                        hostedCache[domain] = hosted
+                    } catch {
+                        routingFailures.append((index, .deferred("directory lookup failed: \(error)", enhanced: .init(4, 3, 0))))
+                        continue
+                    }
+                }
+                let route = routing.route(for: domain, isHosted: hosted)
+                if route == .local {
+                    localIndexes.append(index)
+                } else {
+                    remoteIndexes[route, default: []].append(index)
+                }
+            }
+            if !routingFailures.isEmpty {
+                envelope = (try? await stateWriter.apply(routingFailures, to: id, now: now, countAttempt: true)) ?? envelope
+            }
+            var count = 0
+            if !localIndexes.isEmpty {
+                localJobs.append(.local(id: id, envelope: envelope, dataPath: dataPath, indexes: localIndexes))
+                count += 1
+            }
+            for (route, indexes) in remoteIndexes {
+                remoteByRoute[route, default: []].append((id, Self.outbound(envelope, indexes: indexes, dataPath: dataPath)))
+            }
+            if count == 0 && remoteIndexes.isEmpty {
+                // Everything due failed routing: finalize if that closed the message.
+                jobsPerMessage[id] = 1
+                localJobs.append(.finalize(id: id))
+                continue
+            }
+            jobsPerMessage[id, default: 0] += count
+        }
+
+        var jobs = localJobs
+        for (route, messages) in remoteByRoute {
+            let chunkSize = max(1, min(settings.maximumMessagesPerConnection,
+                                       (messages.count + settings.maximumConnectionsPerDestination - 1) / settings.maximumConnectionsPerDestination))
+            var start = 0
+            while start < messages.count {
+                let chunk = Array(messages[start..<min(start + chunkSize, messages.count)])
+                for item in chunk { jobsPerMessage[item.id, default: 0] += 1 }
+                jobs.append(.remote(route: route, messages: chunk))
+                start += chunkSize
+            }
+        }
+        for (id, count) in jobsPerMessage { await tracker.begin(id, jobs: count) }
+        return jobs
+    }
+
+    // MARK: Executing
+
+    func execute(_ job: Job) async {
+        switch job {
+        case .finalize(let id):
+            await finishJob(of: id)
+        case .local(let id, let envelope, let dataPath, let indexes):
+            var results: [(Int, RecipientResult)] = []
+            for index in indexes {
+                let recipient = envelope.recipients[index]
+                let outcome = await local.deliver(dataPath: dataPath, sender: envelope.sender, recipient: recipient.address)
+                var result = outcome.result
+                if result.kind == .delivered && !outcome.forwards.isEmpty {
+                    do {
+                        try await forward(envelope: envelope, recipient: recipient, to: outcome.forwards, dataPath: dataPath)
+                    } catch {
+                        result = .deferred("forwarding to \(outcome.forwards.joined(separator: ", ")) failed: \(error)",
+                                           enhanced: .init(4, 3, 0))
+                    }
+                }
+                logger.info("local delivery", metadata: ["queue-id": "\(id)", "recipient": "\(recipient.address)",
+                                                         "result": "\(result)"])
+                results.append((index, result))
+            }
+            await record(results, for: id)
+            await finishJob(of: id)
+        case .remote(let route, let messages):
+            let key = route.description
+            await limiter.acquire(key)
+            let outcomes = await remote.deliver(messages.map(\.message), route: route)
+            await limiter.release(key)
+            for (item, results) in zip(messages, outcomes) {
+                let pairs = zip(item.message.recipients.map(\.index), results).map { ($0, $1) }
+                for (index, result) in pairs {
+                    logger.info("remote delivery", metadata: [
+                        "queue-id": "\(item.id)", "recipient": "\(item.message.recipients.first { $0.index == index }?.address ?? "")",
+                        "route": "\(route)", "result": "\(result)",
+                    ])
+                }
+                await record(pairs, for: item.id)
+                await finishJob(of: item.id)
+            }
+        }
+    }
+
+    private func record(_ results: [(Int, RecipientResult)], for id: QueueID) async {
+        do {
+            _ = try await stateWriter.apply(results, to: id, now: clock(), countAttempt: true)
+        } catch {
+            logger.error("cannot record delivery state", metadata: ["queue-id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    private func finishJob(of id: QueueID) async {
+        guard await tracker.finishJob(id) else { return }
+        await finalizeIfDone(id)
+    }
+
+    /// When every recipient is delivered or failed: send the DSN the sender asked for, then
+    /// remove the message. The DSN is committed before the deletion, so a crash in between
+    /// can at worst send it twice, never lose it.
+    func finalizeIfDone(_ id: QueueID) async {
+        guard let envelope = try? spool.envelope(of: id),
+              !envelope.recipients.contains(where: { $0.state == .pending || $0.state == .deferred }) else { return }
+        let dataPath = (try? spool.messagePath(of: id)) ?? ""
+        let now = clock()
+        var reports: [DeliveryStatusNotification.RecipientReport] = []
+        for recipient in envelope.recipients {
+            let notify = Self.notify(recipient.notify)
+            switch recipient.state {
+            case .failed where notify?.includes(.failure) ?? true && notify != .never:
+                let result = RecipientResult(lastError: recipient.lastError ?? "", kind: .failed)
+                reports.append(.init(finalRecipient: recipient.address, originalRecipient: Self.decodedORCPT(recipient.orcpt),
+                                     action: .failed, reply: result.reply, remoteMTA: result.remoteMTA, lastAttempt: now))
+            case .delivered where notify?.includes(.success) ?? false:
+                let result = RecipientResult(lastError: recipient.lastError ?? "", kind: .delivered)
+                reports.append(.init(finalRecipient: recipient.address, originalRecipient: Self.decodedORCPT(recipient.orcpt),
+                                     action: .delivered, reply: result.reply, remoteMTA: result.remoteMTA, lastAttempt: now))
+            default:
+                break
+            }
+        }
+        if !reports.isEmpty {
+            await sendNotification(for: envelope, id: id, dataPath: dataPath, reports: reports, now: now)
+        }
+        do {
+            try await spool.deleteAsync(id)
+            control.forget(id)
+            logger.info("message removed from the queue", metadata: ["queue-id": "\(id)"])
+        } catch {
+            logger.error("cannot remove message", metadata: ["queue-id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// A delay notice, once, after ``DeliverySettings/delayNoticeAfter`` for recipients whose
+    /// NOTIFY allows it (RFC 3461 §4.1: absent NOTIFY may be taken as FAILURE,DELAY).
+    private func maybeSendDelayNotice(id: QueueID, envelope: SpoolEnvelope, dataPath: String, now: Date) async {
+        guard !envelope.sender.isEmpty, now.timeIntervalSince(envelope.arrival) >= settings.delayNoticeAfter,
+              !control.hasSentDelayNotice(id) else { return }
+        let until = envelope.arrival.addingTimeInterval(settings.maximumQueueLifetime)
+        let reports = envelope.recipients.compactMap { recipient -> DeliveryStatusNotification.RecipientReport? in
+            guard recipient.state == .deferred else { return nil }
+            let notify = Self.notify(recipient.notify)
+            guard notify == nil || notify?.includes(.delay) == true else { return nil }
+            let result = RecipientResult(lastError: recipient.lastError ?? "", kind: .deferred)
+            return .init(finalRecipient: recipient.address, originalRecipient: Self.decodedORCPT(recipient.orcpt),
+                         action: .delayed, reply: result.reply, remoteMTA: result.remoteMTA, lastAttempt: now,
+                         willRetryUntil: until)
+        }
+        guard !reports.isEmpty else { return }
+        do {
+            try control.markDelayNoticeSent(id)
+        } catch {
+            return  // without the marker we would repeat the notice every scan
+        }
+        await sendNotification(for: envelope, id: id, dataPath: dataPath, reports: reports, now: now, returnContent: .headers)
+    }
+
+    /// Queues a DSN to the envelope sender, from the null sender. Never for a null-sender
+    /// message: a bounce is never bounced (RFC 5321 §4.5.5, RFC 3464 §2).
+    private func sendNotification(for envelope: SpoolEnvelope, id: QueueID, dataPath: String,
+                                  reports: [DeliveryStatusNotification.RecipientReport], now: Date,
+                                  returnContent: DSNReturn? = nil) async {
+        guard !envelope.sender.isEmpty else { return }
+        let dsn = DeliveryStatusNotification(
+            reportingMTA: settings.hostname, recipient: envelope.sender, envelopeID: envelope.envid,
+            arrivalDate: envelope.arrival, reports: reports,
+            returnContent: returnContent ?? (envelope.dsnRet == DSNReturn.headers.rawValue ? .headers : .full),
+            maximumReturnedSize: settings.maximumReturnedMessageSize)
+        do {
+            let writer = try spool.beginMessage()
+            let bytes = dsn.render(originalPath: dataPath, now: now, uniqueToken: "\(writer.id).dsn")
+            try writer.write(bytes)
+            let bounceEnvelope = SpoolEnvelope(
+                sender: "", recipients: [SpoolRecipient(address: envelope.sender, notify: ["NEVER"])],
+                body: bytes.contains { $0 >= 0x80 } ? BodyType.eightBitMIME.rawValue : nil,
+                smtputf8: envelope.sender.utf8.contains { $0 >= 0x80 }, arrival: now, clientAddress: "127.0.0.1",
+                heloName: settings.hostname, service: "bounce")
+            let bounceID = try await writer.commit(envelope: bounceEnvelope)
+            logger.info("delivery status notification queued", metadata: [
+                "queue-id": "\(id)", "dsn-id": "\(bounceID)", "to": "\(envelope.sender)", "subject": "\(dsn.subject)",
+            ])
+            await tracker.wake()
+        } catch {
+            logger.error("cannot queue DSN", metadata: ["queue-id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// Queues a copy of the message to the outside targets of an alias, keeping the sender.
+    private func forward(envelope: SpoolEnvelope, recipient: SpoolRecipient, to targets: [String], dataPath: String) async throws {
+        let writer = try spool.beginMessage()
+        do {
+            guard let input = FileHandle(forReadingAtPath: dataPath) else { throw MaildirError.io("open \(dataPath)", ENOENT) }
+            defer { try? input.close() }
+            while let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
+                try writer.write(chunk)
+            }
+        } catch {
+            writer.abort()
+            throw error
+        }
+        let orcpt = recipient.orcpt ?? "rfc822;\(XText.encode(Array(recipient.address.utf8)))"
+        let forwarded = SpoolEnvelope(
+            sender: envelope.sender,
+            recipients: targets.map { SpoolRecipient(address: $0, notify: recipient.notify, orcpt: orcpt) },
+            dsnRet: envelope.dsnRet, envid: envelope.envid, body: envelope.body, smtputf8: envelope.smtputf8,
+            arrival: clock(), clientAddress: "127.0.0.1", heloName: settings.hostname, service: "forward")
+        _ = try await writer.commit(envelope: forwarded)
+        await tracker.wake()
+    }
+
+    // MARK: Helpers
+
+    static func domain(of address: String) -> String? {
+        guard let at = address.lastIndex(of: "@") else { return nil }
+        let domain = address[address.index(after: at)...]
+        return domain.isEmpty ? nil : String(domain)
+    }
+
+    static func notify(_ keywords: [String]?) -> DSNNotify? {
+        guard let keywords, !keywords.isEmpty else { return nil }
+        if keywords.contains(where: { $0.uppercased() == "NEVER" }) { return .never }
+        return .on(Set(keywords.compactMap { DSNNotify.Condition(rawValue: $0.uppercased()) }))
+    }
+
+    /// `rfc822;user+2Bx@example.net` → `rfc822;user+x@example.net` (xtext decoded, RFC 3461 §4.2).
+    static func decodedORCPT(_ orcpt: String?) -> String? {
+        guard let orcpt, let semicolon = orcpt.firstIndex(of: ";") else { return nil }
+        let type = orcpt[..<semicolon]
+        let value = orcpt[orcpt.index(after: semicolon)...]
+        let decoded = XText.decode(Array(value.utf8)).map { String(decoding: $0, as: UTF8.self) } ?? String(value)
+        return "\(type);\(decoded)"
+    }
+
+    static func outbound(_ envelope: SpoolEnvelope, indexes: [Int], dataPath: String) -> OutboundMessage {
+        let recipients = indexes.map { index -> OutboundMessage.Recipient in
+            let recipient = envelope.recipients[index]
+            var original: OriginalRecipient?
+            if let orcpt = decodedORCPT(recipient.orcpt), let semicolon = orcpt.firstIndex(of: ";") {
+                original = OriginalRecipient(addressType: String(orcpt[..<semicolon]),
+                                             address: String(orcpt[orcpt.index(after: semicolon)...]))
+            }
+            return OutboundMessage.Recipient(address: recipient.address, notify: notify(recipient.notify),
+                                             originalRecipient: original, index: index)
+        }
+        let utf8 = envelope.smtputf8 || envelope.sender.utf8.contains { $0 >= 0x80 }
+            || recipients.contains { $0.address.utf8.contains { $0 >= 0x80 } }
+        return OutboundMessage(
+            sender: envelope.sender, recipients: recipients, dataPath: dataPath, size: envelope.size,
+            body: envelope.body.flatMap { BodyType(rawValue: $0.uppercased()) }, requiresSMTPUTF8: utf8,
+            ret: envelope.dsnRet.flatMap { DSNReturn(rawValue: $0.uppercased()) }, envelopeID: envelope.envid)
+    }
+}

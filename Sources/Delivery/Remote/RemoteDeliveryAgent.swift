@@ -1,0 +1,157 @@
+import DNS
+import Logging
+import NIOCore
+import SMTPCore
+
+/// Delivers messages for one remote destination over SMTP, trying every address of every
+/// host in order (RFC 5321 §5.1) and reusing one connection for all the messages it can.
+public struct RemoteDeliveryAgent: Sendable {
+    /// The name sent in EHLO/HELO.
+    public var clientName: String
+    /// Reply timeouts.
+    public var timeouts: SMTPClientTimeouts
+    /// STARTTLS use.
+    public var tls: TLSPolicy
+    private let resolver: any DNSResolving
+    private let group: any EventLoopGroup
+    private let logger: Logger
+
+    /// Creates an agent.
+    public init(clientName: String, resolver: any DNSResolving, group: any EventLoopGroup,
+                timeouts: SMTPClientTimeouts = .rfc5321, tls: TLSPolicy = TLSPolicy(), logger: Logger) {
+        self.clientName = clientName
+        self.resolver = resolver
+        self.group = group
+        self.timeouts = timeouts
+        self.tls = tls
+        self.logger = logger
+    }
+
+    /// Delivers `messages` along `route`; returns, per message, one result per recipient.
+    public func deliver(_ messages: [OutboundMessage], route: Route) async -> [[RecipientResult]] {
+        let plan = await MailExchangerPlanner(resolver: resolver).plan(route)
+        let hosts: [MailExchangerPlanner.Host]
+        switch plan {
+        case .unroutable(let result):
+            return messages.map { $0.recipients.map { _ in result } }
+        case .hosts(let list):
+            hosts = list
+        }
+
+        var results = [[RecipientResult]?](repeating: nil, count: messages.count)
+        var lastFailure = RecipientResult.deferred("no mail exchanger could be tried", enhanced: .init(4, 4, 4))
+        var permanentAddressFailures = 0
+        hostLoop: for host in hosts {
+            let addresses: [String]
+            if host.isAddress {
+                addresses = [host.name]
+            } else {
+                do {
+                    addresses = try await resolver.addresses(host.name).map(\.text)
+                } catch {
+                    if !error.isTransient { permanentAddressFailures += 1 }
+                    lastFailure = RecipientResult.deferred("cannot resolve \(host.name): \(error)", enhanced: .init(4, 4, 4))
+                    continue
+                }
+            }
+            for address in addresses {
+                var allowTLS = tls.enabled
+                while true {
+                    let pending = results.indices.filter { results[$0] == nil }
+                    if pending.isEmpty { break hostLoop }
+                    let outcome = await session(host: host, address: address, useTLS: allowTLS, messages: messages, pending: pending)
+                    for (index, value) in outcome.results { results[index] = value }
+                    if let failure = outcome.failure { lastFailure = failure }
+                    if outcome.tlsFailed && allowTLS && tls.fallbackToCleartext {
+                        logger.info("TLS failed; retrying in clear text", metadata: ["host": "\(host.name)", "address": "\(address)"])
+                        allowTLS = false
+                        continue
+                    }
+                    break
+                }
+            }
+        }
+        if permanentAddressFailures == hosts.count && !hosts.isEmpty {
+            // Every host name was NXDOMAIN or had no address: nothing will change by waiting
+            // (RFC 3463 §3.5 X.4.4 unable to route).
+            lastFailure = RecipientResult(kind: .failed, reply: Reply(
+                code: 550, enhanced: .init(5, 4, 4), "no address for any mail exchanger: \(lastFailure.reply.lines.joined(separator: " "))"))
+        }
+        return messages.indices.map { index in
+            results[index] ?? messages[index].recipients.map { _ in lastFailure }
+        }
+    }
+
+    private struct SessionOutcome {
+        var results: [(Int, [RecipientResult])] = []
+        var failure: RecipientResult?
+        var tlsFailed = false
+    }
+
+    /// One connection: greeting, EHLO, STARTTLS, then as many of `pending` as it carries.
+    private func session(host: MailExchangerPlanner.Host, address: String, useTLS: Bool,
+                         messages: [OutboundMessage], pending: [Int]) async -> SessionOutcome {
+        var outcome = SessionOutcome()
+        let name = host.name
+        let connection: SMTPClientConnection
+        do {
+            connection = try await SMTPClientConnection.connect(address: address, port: host.port, hostName: name,
+                                                                group: group, timeouts: timeouts)
+        } catch {
+            outcome.failure = RecipientResult.deferred("\(name)[\(address)]:\(host.port): \(error)", enhanced: .init(4, 4, 1))
+            logger.info("connect failed", metadata: ["host": "\(name)", "address": "\(address)", "error": "\(error)"])
+            return outcome
+        }
+        do {
+            let greeting = try await connection.readGreeting()
+            guard greeting.code == 220 else {
+                outcome.failure = RecipientResult(kind: .deferred, reply: greeting, remoteMTA: name)
+                await connection.quit()
+                return outcome
+            }
+            var hello = try await connection.hello(clientName: clientName)
+            guard hello.isPositive else {
+                outcome.failure = RecipientResult(kind: .deferred, reply: hello, remoteMTA: name)
+                await connection.quit()
+                return outcome
+            }
+            if useTLS, connection.capabilities.startTLS, let context = tls.context {
+                let reply = try await connection.startTLS(context: context, serverName: name)
+                if reply.code == 220 {
+                    do {
+                        hello = try await connection.hello(clientName: clientName)
+                    } catch SMTPClientError.tlsFailed(let reason) {
+                        outcome.tlsFailed = true
+                        outcome.failure = RecipientResult.deferred("\(name)[\(address)]: TLS handshake failed: \(reason)",
+                                                                   enhanced: .init(4, 7, 0))
+                        connection.close()
+                        return outcome
+                    }
+                    guard hello.isPositive else {
+                        outcome.failure = RecipientResult(kind: .deferred, reply: hello, remoteMTA: name)
+                        await connection.quit()
+                        return outcome
+                    }
+                }
+            }
+            for index in pending {
+                guard connection.isActive else { break }
+                let results = try await SMTPTransaction.run(messages[index], on: connection)
+                outcome.results.append((index, results))
+                logger.info("delivery attempt", metadata: [
+                    "host": "\(name)", "address": "\(address)", "tls": "\(connection.isTLS)",
+                    "results": "\(results.map(\.description))",
+                ])
+                // 421: the server is closing the channel (RFC 5321 §3.8).
+                if results.contains(where: { $0.reply.code == 421 }) { break }
+            }
+            await connection.quit()
+        } catch {
+            outcome.failure = RecipientResult.deferred("\(name)[\(address)]:\(host.port): \(error)", enhanced: .init(4, 4, 2))
+            if case SMTPClientError.tlsFailed = error { outcome.tlsFailed = true }
+            logger.info("session failed", metadata: ["host": "\(name)", "address": "\(address)", "error": "\(error)"])
+            connection.close()
+        }
+        return outcome
+    }
+}
