@@ -1,0 +1,43 @@
+/// The checker's answer: the notice's decision rules (seed-notice.md,
+/// "Who is affected") as a pure function of the line and the domain.
+///
+/// | line \ address | hosted here (ISP or virtual domain) | elsewhere |
+/// |---|---|---|
+/// | this ISP's (OP25B on) | ``notAffected`` (587 still recommended) | ``affectedUseProviderSubmission`` |
+/// | another provider's | ``affectedUseOurSubmission`` | ``notAffectedByThisISP`` |
+public enum Verdict: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Notice case 1: on the ISP's line with another provider's address.
+    /// Port 25 to that provider's server is blocked; use that provider's
+    /// submission port (587), as the provider advises.
+    case affectedUseProviderSubmission = "affected-use-provider-submission"
+    /// Notice case 2: on another provider's line with an address hosted here.
+    /// That line may block port 25; use this ISP's port 587 with SMTP AUTH.
+    case affectedUseOurSubmission = "affected-use-our-submission"
+    /// On the ISP's line with an address hosted here, sending through the
+    /// ISP's mail server: not affected. Port 587 with AUTH is still
+    /// recommended, so the same settings work on any line.
+    case notAffected = "not-affected"
+    /// On another provider's line with another provider's address: this ISP's
+    /// block does not apply; that provider's own rules do.
+    case notAffectedByThisISP = "not-affected-by-this-isp"
+
+    /// Decides for a line and a domain.
+    public init(line: Line, domain: DomainKind) {
+        switch (line, domain.isHosted) {
+        case (.isp, false): self = .affectedUseProviderSubmission
+        case (.other, true): self = .affectedUseOurSubmission
+        case (.isp, true): self = .notAffected
+        case (.other, false): self = .notAffectedByThisISP
+        }
+    }
+
+    /// Whether the block stops the visitor's current way of sending.
+    public var isAffected: Bool {
+        self == .affectedUseProviderSubmission || self == .affectedUseOurSubmission
+    }
+
+    /// Whether the answer shows this ISP's submission settings.
+    public var showsOurSettings: Bool {
+        self == .affectedUseOurSubmission || self == .notAffected
+    }
+}

@@ -1,0 +1,74 @@
+import Config
+import Directory
+import Hummingbird
+import Logging
+import Policy
+
+/// Builds the customer web as a Hummingbird application listening on the
+/// first (or the given) `[web] listen` address; run it as a service of
+/// `portcullis serve`. For several listen addresses, build one per address.
+///
+/// Pages (Japanese by default, English with `?lang=en` or Accept-Language):
+/// - `GET /`, `GET /check?email=…&line=auto|isp|other`: the "am I affected?" checker
+/// - `GET /guides?email=…` (or `?kind=isp|virtual`): setup guides per mail client
+/// - `GET /api/v1/check?email=…&line=isp|other`: the checker's answer as JSON
+/// - `GET /.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=…`, `GET /mail/config-v1.1.xml`: Thunderbird autoconfig
+/// - `POST /autodiscover/autodiscover.xml`: Outlook POX autodiscover
+/// - `GET /apple/mail.mobileconfig?email=…`: Apple configuration profile
+/// - `GET /healthz`: liveness
+///
+/// Throws when the page templates cannot be loaded (a packaging problem).
+public func buildWebApplication(
+    configuration: Configuration,
+    policy: OP25BPolicy,
+    directory: any AccountDirectory,
+    srvLookup: any SRVLookup,
+    logger: Logger,
+    listen: ListenAddress? = nil
+) throws(PageRenderer.LoadError) -> some ApplicationProtocol {
+    let router = try buildRouter(configuration: configuration, policy: policy, directory: directory,
+                                 srvLookup: srvLookup, logger: logger)
+    let address = listen ?? configuration.web.listen.first ?? ListenAddress(host: "127.0.0.1", port: 8080)
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port),
+                                                serverName: nil),
+        logger: logger)
+}
+
+/// The router with every route of the customer web (see ``buildWebApplication(configuration:policy:directory:srvLookup:logger:listen:)``).
+/// Paths match case-insensitively, because Outlook asks for `/Autodiscover/Autodiscover.xml`.
+public func buildRouter(
+    configuration: Configuration,
+    policy: OP25BPolicy,
+    directory: any AccountDirectory,
+    srvLookup: any SRVLookup,
+    logger: Logger
+) throws(PageRenderer.LoadError) -> Router<WebRequestContext> {
+    let renderer = try PageRenderer()
+    let (resolver, invalidProxies) = ClientAddressResolver.parse(configuration.web.trustedProxies)
+    for entry in invalidProxies {
+        logger.warning("web.trusted_proxies: \"\(entry)\" is not an address or prefix; ignored")
+    }
+    let settings = MailSettings(configuration.clientSettings)
+    let site = WebSite(
+        configuration: configuration,
+        settings: settings,
+        checker: Checker(directory: directory, srvLookup: srvLookup, settings: settings),
+        lineDetector: LineDetector(policy: policy, resolver: resolver),
+        renderer: renderer,
+        logger: logger)
+
+    let router = Router(context: WebRequestContext.self, options: [.caseInsensitive])
+    router.add(middleware: ErrorPageMiddleware(site: site))
+    router.get("/") { request, context in await site.checkerPage(request, context) }
+    router.get("/check") { request, context in await site.checkerPage(request, context) }
+    router.get("/api/v1/check") { request, context in await site.checkAPI(request, context) }
+    router.get("/guides") { request, _ in await site.guidesPage(request) }
+    router.get("/.well-known/autoconfig/mail/config-v1.1.xml") { request, _ in await site.autoconfig(request) }
+    router.get("/mail/config-v1.1.xml") { request, _ in await site.autoconfig(request) }
+    router.post("/autodiscover/autodiscover.xml") { request, _ in await site.autodiscover(request) }
+    router.get("/apple/mail.mobileconfig") { request, _ in await site.mobileConfig(request) }
+    router.get("/healthz") { _, _ in Responses.text("ok", status: .ok) }
+    return router
+}
