@@ -51,13 +51,16 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .target(name: "SMTPServer", dependencies: [
-            "SMTPCore", "Policy", "Directory", "Spool", "Config",
+            "SMTPCore", "Policy", "Directory", "Spool", "Config", "DKIM",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // DKIM signing (RFC 6376, RFC 8463): canonicalisation, signatures, key records.
         .target(name: "DKIM", dependencies: [
@@ -72,7 +75,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Templates")]),
         .executableTarget(name: "Portcullis", dependencies: [
-            "SMTPServer", "Config", "Directory", "Spool", "Policy", "SMTPCore",
+            "SMTPServer", "DKIM", "Config", "Directory", "Spool", "Policy", "SMTPCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -101,10 +104,11 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
-            "SMTPServer", "SMTPCore", "Directory", "Spool", "Config",
+            "SMTPServer", "SMTPCore", "Directory", "Spool", "Config", "Policy",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ],
     swiftLanguageModes: [.v6]

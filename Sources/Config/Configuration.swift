@@ -46,6 +46,8 @@ public struct Configuration: Sendable, Equatable {
         public var dataTimeoutSeconds: Int
         /// Grace period for transactions in DATA when the server is told to stop.
         public var shutdownGraceSeconds: Int
+        /// Base delay before a failed AUTH is answered; doubles with repeated failures from a client.
+        public var authFailureDelayMilliseconds: Int
     }
 
     public struct Delivery: Sendable, Equatable {

@@ -196,7 +196,8 @@ extension Reader {
             maxErrors: try limitsTable.int("max_errors", in: 1...1000) ?? 10,
             commandTimeoutSeconds: try limitsTable.int("command_timeout", in: 1...86_400) ?? 300,
             dataTimeoutSeconds: try limitsTable.int("data_timeout", in: 1...86_400) ?? 600,
-            shutdownGraceSeconds: try limitsTable.int("shutdown_grace", in: 0...3600) ?? 30)
+            shutdownGraceSeconds: try limitsTable.int("shutdown_grace", in: 0...3600) ?? 30,
+            authFailureDelayMilliseconds: try limitsTable.int("auth_failure_delay_ms", in: 0...60_000) ?? 1000)
         try limitsTable.finish()
 
         let deliveryTable = try table("delivery")

@@ -27,6 +27,7 @@ public enum DefaultConfiguration {
         max_errors = 10
         command_timeout = 300
         data_timeout = 600
+        auth_failure_delay_ms = 1000
 
         [delivery]
         nameservers = []

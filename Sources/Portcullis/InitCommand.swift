@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Directory
+import SMTPServer
 import Foundation
 
 struct InitCommand: ParsableCommand {

@@ -106,7 +106,7 @@ struct OP25BCommand: AsyncParsableCommand {
                 guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CLIError("--reason must say why") }
                 let (policy, _) = try await OP25BCommand.loadPolicy(location)
                 let canonical: String
-                do { canonical = try policy.validateExemptionPrefix(prefix) } catch { throw CLIError("\(prefix): \(error)") }
+                do { canonical = try policy.validateExemptionPrefix(prefix) } catch { throw CLIError("\(error)") }
                 let added = try await withDirectory(location) { try await $0.addExemption(prefix: canonical, reason: reason, until: expiry) }
                 print("exempted \(added.prefix)" + (added.until.map { " until \(ISO8601DateFormatter().string(from: $0))" } ?? ""))
             }

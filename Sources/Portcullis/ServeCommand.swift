@@ -64,7 +64,11 @@ struct ServeCommand: AsyncParsableCommand {
         let listener = SMTPListener(
             specs: specs,
             settings: .init(configuration: configuration, tlsContext: tls),
-            services: MailServices(directory: directory, spool: spool, policy: policy, logger: logger),
+            services: MailServices(
+                directory: directory, spool: spool, policy: policy,
+                authFailureDelay: AuthFailureDelay(base: .milliseconds(Int64(configuration.limits.authFailureDelayMilliseconds))),
+                keyRing: DKIMKeyRing(dataDirectory: configuration.dataDirectory),
+                logger: logger),
             limiter: ConnectionLimiter(maxTotal: configuration.limits.maxConnections,
                                        maxPerClient: configuration.limits.maxConnectionsPerClient),
             group: group, logger: logger)

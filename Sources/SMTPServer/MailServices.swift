@@ -1,3 +1,4 @@
+import DKIM
 import Directory
 import Logging
 import NIOCore
@@ -17,11 +18,17 @@ public final class MailServices: SessionServices {
     private let spool: Spool
     private let policy: OP25BPolicy
     private let logger: Logger
+    private let authFailureDelay: AuthFailureDelay
+    private let keyRing: DKIMKeyRing?
 
-    public init(directory: any AccountDirectory, spool: Spool, policy: OP25BPolicy, logger: Logger) {
+    public init(directory: any AccountDirectory, spool: Spool, policy: OP25BPolicy,
+                authFailureDelay: AuthFailureDelay = AuthFailureDelay(base: .seconds(1)),
+                keyRing: DKIMKeyRing? = nil, logger: Logger) {
+        self.keyRing = keyRing
         self.directory = directory
         self.spool = spool
         self.policy = policy
+        self.authFailureDelay = authFailureDelay
         self.logger = logger
     }
 
@@ -29,11 +36,18 @@ public final class MailServices: SessionServices {
                                   on eventLoop: EventLoop) -> EventLoopFuture<AuthOutcome> {
         let directory = self.directory
         let logger = self.logger
+        let delays = self.authFailureDelay
         return eventLoop.makeFutureWithTask {
             do {
                 switch try await directory.authenticate(username: username, password: Password(bytes: password.bytes)) {
-                case .success(let account): return .success(account: account.address)
-                case .invalidCredentials, .disabled: return .failure
+                case .success(let account):
+                    delays.recordSuccess(client: context.clientAddress)
+                    return .success(account: account.address)
+                case .invalidCredentials, .disabled:
+                    // RFC 4954 §4 leaves the delay to the server; it grows with repeated failures.
+                    let delay = delays.recordFailure(client: context.clientAddress)
+                    try? await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
+                    return .failure
                 }
             } catch {
                 logger.error("directory failure during AUTH", metadata: ["error": .string("\(error)")])
@@ -65,9 +79,11 @@ public final class MailServices: SessionServices {
         let directory = self.directory
         let policy = self.policy
         return guarded(on: eventLoop) {
+            // The same notion of "hosted" as RelayPolicy: no address literals, no trailing dot,
+            // ASCII case folding only.
             let hosted: Bool
-            if case .name(let name) = mailbox.domain {
-                hosted = try await directory.isHostedDomain(name)
+            if let key = RelayPolicy.hostedDomainKey(mailbox.domain.text) {
+                hosted = try await directory.isHostedDomain(key)
             } else {
                 hosted = false
             }
@@ -96,8 +112,23 @@ public final class MailServices: SessionServices {
         SpoolSink(writer: try spool.beginMessage())
     }
 
-    public func commitMessage(_ sink: any MessageSink, envelope: Envelope, headers: HeaderSummary, context: SessionContext,
-                              on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
+    /// Mail from hosted domains is signed when it comes from someone entitled to use them: an
+    /// authenticated submission client (whose From: is checked at commit) or a client of the
+    /// ISP's own access networks on port 25. Inbound mail from elsewhere is never signed.
+    public func dkimSigner(fromDomain domain: String, context: SessionContext) -> DKIMSigner? {
+        guard let keyRing else { return nil }
+        if context.service.isSubmission {
+            guard context.authenticatedAccount != nil else { return nil }
+        } else {
+            guard let client = IPAddress(parsing: context.clientAddress), policy.accessNetwork(containing: client) != nil else {
+                return nil
+            }
+        }
+        return keyRing.signer(for: domain)
+    }
+
+    public func commitMessage(_ sink: any MessageSink, envelope: Envelope, headers: HeaderSummary, prefix: [UInt8],
+                              context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
         guard let spoolSink = sink as? SpoolSink else {
             return eventLoop.makeSucceededFuture(.failure(Reply.localError))
         }
@@ -111,7 +142,7 @@ public final class MailServices: SessionServices {
                     return .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>"))
                 }
             }
-            let id = try await spoolSink.writer.commit(envelope: spoolEnvelope)
+            let id = try await spoolSink.writer.commit(envelope: spoolEnvelope, prefix: prefix)
             return .success(id.description)
         }
     }

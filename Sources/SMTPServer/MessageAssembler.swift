@@ -1,3 +1,4 @@
+import DKIM
 import SMTPCore
 
 /// Turns the unstuffed DATA/BDAT stream into the spooled message: our Received header first,
@@ -17,9 +18,15 @@ final class MessageAssembler {
     private var headerDone = false
     private(set) var summary = HeaderSummary()
     private(set) var bytesWritten = 0
+    /// Chooses the DKIM signer from the From: domain once the header block is known.
+    private let signerForDomain: (String) -> DKIMSigner?
+    private var signing: (signer: DKIMSigner, header: [UInt8], hasher: DKIMBodyHasher)?
+    private var headerScanEnd = 0
 
-    init(sink: any MessageSink, receivedHeader: String, addMissingHeaders: Bool, hostname: String, maxHeaderBytes: Int = 102_400) {
+    init(sink: any MessageSink, receivedHeader: String, addMissingHeaders: Bool, hostname: String,
+         maxHeaderBytes: Int = 102_400, signerForDomain: @escaping (String) -> DKIMSigner? = { _ in nil }) {
         self.sink = sink
+        self.signerForDomain = signerForDomain
         self.prefix = Array(receivedHeader.utf8)
         self.addMissingHeaders = addMissingHeaders
         self.hostname = hostname
@@ -28,28 +35,43 @@ final class MessageAssembler {
 
     func append(_ bytes: [UInt8]) throws {
         if headerDone {
-            try write(bytes)
+            try writeBody(bytes)
             return
         }
         header.append(contentsOf: bytes)
-        if let end = Self.endOfHeader(in: header) {
+        if let end = Self.endOfHeader(in: header, from: headerScanEnd) {
             let rest = Array(header[end...])
             header.removeSubrange(end...)
-            try flushHeader()
-            try write(rest)
+            try flushHeader(complete: true)
+            // The empty line separates header and body; it is not part of the signed body.
+            try write(Array(rest.prefix(2)))
+            try writeBody(Array(rest.dropFirst(2)))
         } else if header.count > maxHeaderBytes {
-            try flushHeader()
+            try flushHeader(complete: false)
+        } else {
+            // Resume the search where it stopped, minus a possible partial CRLF CRLF.
+            headerScanEnd = max(0, header.count - 3)
         }
     }
 
-    /// Call at end of data: a message with no body has not flushed its header yet.
-    func finish() throws {
-        if !headerDone { try flushHeader() }
+    /// Call at end of data. Returns the header fields to put before the message (DKIM-Signature),
+    /// empty when the message is not signed.
+    func finish() throws -> [UInt8] {
+        if !headerDone { try flushHeader(complete: false) }
+        guard let signing else { return [] }
+        // A header the signer cannot parse is sent unsigned rather than refused: the message was
+        // acceptable, and an unsigned message is what the recipient would get without DKIM.
+        guard let fields = try? signing.signer.sign(headerBlock: signing.header, bodyHash: signing.hasher.finalize()) else {
+            return []
+        }
+        return Array(fields.utf8)
     }
 
     func abort() { sink.abort() }
 
-    private func flushHeader() throws {
+    /// `complete`: the header block ended with its empty line (not cut by the size limit or
+    /// the end of the message); only then is it signed.
+    private func flushHeader(complete: Bool) throws {
         headerDone = true
         summary = HeaderSummary(scanning: header)
         var out = prefix
@@ -63,7 +85,16 @@ final class MessageAssembler {
         }
         out += header
         header = []
+        if complete, let domain = summary.fromMailboxes.first?.domain.normalized, summary.fromMailboxes.count == 1,
+           let signer = signerForDomain(domain) {
+            signing = (signer, out, signer.makeBodyHasher())
+        }
         try write(out)
+    }
+
+    private func writeBody(_ bytes: [UInt8]) throws {
+        signing?.hasher.update(bytes)
+        try write(bytes)
     }
 
     private func write(_ bytes: [UInt8]) throws {
@@ -74,10 +105,10 @@ final class MessageAssembler {
 
     /// Index just past the CRLF CRLF ending the header block, if present.
     /// A message whose very first line is empty has an empty header block.
-    static func endOfHeader(in bytes: [UInt8]) -> Int? {
+    static func endOfHeader(in bytes: [UInt8], from start: Int = 0) -> Int? {
         if bytes.count >= 2 && bytes[0] == 13 && bytes[1] == 10 { return 0 }
-        guard bytes.count >= 4 else { return nil }
-        for index in 0...(bytes.count - 4)
+        guard bytes.count >= 4, start <= bytes.count - 4 else { return nil }
+        for index in start...(bytes.count - 4)
         where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
             return index + 2
         }

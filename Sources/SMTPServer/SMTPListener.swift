@@ -94,6 +94,10 @@ public final class SMTPListener: Service, Sendable {
     public func shutdown() {
         let listeners = channels.withLockedValue { $0 }
         for channel in listeners { channel.close(promise: nil) }
+        let sessions = children.withLockedValue { Array($0.values) }
+        for channel in sessions {
+            channel.pipeline.fireUserInboundEventTriggered(SMTPSessionHandler.ShutdownRequested())
+        }
     }
 
     private func drainSessions() async {

@@ -63,6 +63,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var needsFlush = false
     private var tlsActive: Bool
     private var tlsInfo: TLSInfo?
+    private var shuttingDown = false
 
     init(settings: Settings, services: any SessionServices, limiter: ConnectionLimiter, logger: Logger,
          sessionID: String, clientAddress: String, tlsActive: Bool) {
@@ -90,7 +91,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             armTimeout(context: context)
         case .tooManyConnections, .tooManyFromClient:
             logger.notice("connection refused: limit reached")
-            send(Reply.serviceNotAvailable, context: context)
+            send(Reply.tooManyConnections, context: context)
             close(context: context)
         }
     }
@@ -121,7 +122,15 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// Sent by the listener on graceful shutdown.
+    struct ShutdownRequested {}
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ShutdownRequested {
+            shuttingDown = true
+            closeIfIdleWhileShuttingDown(context: context)
+            return
+        }
         if case TLSUserEvent.handshakeCompleted = event {
             let version = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).tlsVersion
             // swift-nio-ssl does not expose the negotiated cipher suite; the version is what we can report.
@@ -191,6 +200,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         }
         input.discardReadBytes()
+        closeIfIdleWhileShuttingDown(context: context)
         if input.readableBytes <= Self.maxBufferedInput / 2 {
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
         }
@@ -259,6 +269,8 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Message content
 
     private var writeFailed: Reply?
+    /// Header fields computed at end of data (DKIM-Signature), put in front at commit.
+    private var pendingPrefix: [UInt8] = []
 
     private func writeContent(_ bytes: [UInt8], context: ChannelHandlerContext) {
         guard let message, writeFailed == nil else { return }
@@ -274,7 +286,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         var outcome = outcome
         if case .complete = outcome, let failure = writeFailed { outcome = .rejected(failure) }
         if case .complete = outcome {
-            do { try message?.finish() } catch { outcome = .rejected(Reply.localError) }
+            do { pendingPrefix = try message?.finish() ?? [] } catch { outcome = .rejected(Reply.localError) }
         }
         if case .rejected = outcome { discardMessage() }
         perform(machine.dataFinished(outcome), context: context)
@@ -285,7 +297,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let failure = writeFailed {
             outcome = .rejected(failure)
         } else if last {
-            do { try message?.finish() } catch { outcome = .rejected(Reply.localError) }
+            do { pendingPrefix = try message?.finish() ?? [] } catch { outcome = .rejected(Reply.localError) }
         }
         if case .rejected = outcome { discardMessage() }
         perform(machine.chunkFinished(outcome), context: context)
@@ -352,7 +364,10 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
                 let summary = message.summary
                 self.message = nil
-                awaitDecision(services.commitMessage(sink, envelope: envelope, headers: summary, context: sessionContext, on: context.eventLoop),
+                let prefix = pendingPrefix
+                pendingPrefix = []
+                awaitDecision(services.commitMessage(sink, envelope: envelope, headers: summary, prefix: prefix,
+                                                     context: sessionContext, on: context.eventLoop),
                       context: context, fallback: .failure(Reply.localError)) { handler, result in
                     handler.currentSink = nil
                     switch result {
@@ -382,9 +397,12 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             let received = ReceivedHeader(
                 envelope: envelope, clientAddress: sessionContext.clientAddress, hostname: settings.hostname,
                 queueID: sink.queueID, date: RFC5322Date.now())
+            let services = self.services
+            let sessionContext = self.sessionContext
             message = MessageAssembler(
                 sink: sink, receivedHeader: received.rendered,
-                addMissingHeaders: settings.configuration.service != .relay, hostname: settings.hostname)
+                addMissingHeaders: settings.configuration.service != .relay, hostname: settings.hostname,
+                signerForDomain: { services.dkimSigner(fromDomain: $0, context: sessionContext) })
         } catch {
             logger.error("cannot open spool entry", metadata: ["error": .string("\(error)")])
             writeFailed = Reply.localError
@@ -433,6 +451,14 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             logger.error("cannot start TLS", metadata: ["error": .string("\(error)")])
             close(context: context)
         }
+    }
+
+    /// On shutdown a session between transactions is told 421 and closed; one in the middle of
+    /// a transaction (DATA streaming, commit pending) is let finish first.
+    private func closeIfIdleWhileShuttingDown(context: ChannelHandlerContext) {
+        guard shuttingDown, !waiting, !machine.hasTransaction, case .command = mode else { return }
+        send(Reply.shuttingDown, context: context)
+        close(context: context)
     }
 
     // MARK: Output

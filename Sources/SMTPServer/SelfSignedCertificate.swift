@@ -5,13 +5,13 @@ import X509
 
 /// The certificate `portcullis init` makes so that STARTTLS and port 465 work on first run.
 /// Clients will not trust it; production installs point `[tls]` at a real certificate.
-enum SelfSignedCertificate {
-    struct PEMFiles {
-        var certificate: String
-        var privateKey: String
+public enum SelfSignedCertificate {
+    public struct PEMFiles: Sendable {
+        public var certificate: String
+        public var privateKey: String
     }
 
-    static func make(hostname: String, now: Date = Date()) throws -> PEMFiles {
+    public static func make(hostname: String, now: Date = Date()) throws -> PEMFiles {
         let key = P256.Signing.PrivateKey()
         let name = try DistinguishedName {
             CommonName(hostname)

@@ -1,3 +1,4 @@
+import DKIM
 import NIOCore
 import SMTPCore
 
@@ -22,7 +23,11 @@ public protocol SessionServices: Sendable {
     func beginMessage(context: SessionContext) throws -> any MessageSink
     /// Final checks on the received message and durable commit: the future succeeds with the
     /// queue ID only once the message is on disk (fsync'd).
-    func commitMessage(_ sink: any MessageSink, envelope: Envelope, headers: HeaderSummary, context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>>
+    /// `prefix`: header fields to put in front of the message (DKIM-Signature).
+    func commitMessage(_ sink: any MessageSink, envelope: Envelope, headers: HeaderSummary, prefix: [UInt8],
+                       context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>>
+    /// The DKIM signer for a message whose From: is in `domain`, or nil to leave it unsigned.
+    func dkimSigner(fromDomain domain: String, context: SessionContext) -> DKIMSigner?
 }
 
 /// Where message bytes go while DATA or BDAT streams in.

@@ -66,13 +66,17 @@ public final class SpoolWriter: Sendable {
     /// Returns only after the message bytes and the envelope are on stable storage (the
     /// journal's fdatasync) and the message is listed; only then may the server reply 250.
     /// `envelope.size` is set to the number of octets written.
+    ///
+    /// `prefix` is put in front of the bytes written so far: header fields that can only be
+    /// computed once the whole message is known (a DKIM-Signature over the streamed body).
     @discardableResult
-    public func commit(envelope: SpoolEnvelope) async throws -> QueueID {
+    public func commit(envelope: SpoolEnvelope, prefix: [UInt8] = []) async throws -> QueueID {
         var envelope = envelope
         let fd: Int32 = try state.withLock { state in
             guard !state.finished else { throw SpoolError.writerFinished(id) }
             do {
                 try flush(&state)
+                if !prefix.isEmpty { try prepend(prefix, to: &state) }
             } catch {
                 discard(&state)
                 throw error
@@ -112,6 +116,33 @@ public final class SpoolWriter: Sendable {
         state.buffer = []
         FileIO.closeFile(state.fd)
         try? FileIO.unlinkIfPresent(path)
+    }
+
+    /// Rewrites the temporary file as `prefix` + its content. The file is not yet durable or
+    /// visible, so a copy into a sibling file renamed over it is safe; it costs one pass over
+    /// the message in the page cache.
+    private func prepend(_ prefix: [UInt8], to state: inout State) throws {
+        let newPath = path + ".prefixed"
+        let newFD = try FileIO.openFile(newPath, O_RDWR | O_CREAT | O_TRUNC)
+        do {
+            try FileIO.writeAll(newFD, prefix, path: newPath)
+            var offset: UInt64 = 0
+            var chunk = [UInt8](repeating: 0, count: Self.bufferLimit)
+            while true {
+                let count = try chunk.withUnsafeMutableBytes { try FileIO.readSome(state.fd, into: $0, at: offset, path: path) }
+                if count == 0 { break }
+                try FileIO.writeAll(newFD, Array(chunk[0..<count]), path: newPath)
+                offset += UInt64(count)
+            }
+            try FileIO.renameFile(newPath, path)
+        } catch {
+            FileIO.closeFile(newFD)
+            try? FileIO.unlinkIfPresent(newPath)
+            throw error
+        }
+        FileIO.closeFile(state.fd)
+        state.fd = newFD
+        state.size += prefix.count
     }
 
     private func flush(_ state: inout State) throws {

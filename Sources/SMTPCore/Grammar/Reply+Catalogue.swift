@@ -84,6 +84,16 @@ extension Reply {
     public static let serviceNotAvailable = Reply(
         code: 421, enhanced: .init(4, 3, 0), "Service not available, closing transmission channel")
 
+    /// `421 4.3.2 Shutting down`: the server is stopping (RFC 3463 §3.4: system not accepting
+    /// network messages); the client retries later.
+    public static let shuttingDown = Reply(
+        code: 421, enhanced: .init(4, 3, 2), "Server shutting down, try again later")
+
+    /// `421 4.7.0 Too many connections`: a connection limit is reached (RFC 5321 §3.1 allows 421
+    /// at connection time).
+    public static let tooManyConnections = Reply(
+        code: 421, enhanced: .init(4, 7, 0), "Too many connections, try again later")
+
     /// `421 4.7.0 Too many errors`: the client exceeded the error budget; the server closes.
     public static let tooManyErrors = Reply(
         code: 421, enhanced: .init(4, 7, 0), "Too many errors, closing transmission channel")

@@ -28,13 +28,16 @@ public struct ReceivedHeader: Sendable, Hashable {
     public var tls: TLSInfo?
     /// The recipient for the `for` clause, if any.
     public var recipient: ForwardPath?
+    /// The account that authenticated (submission), written as a comment like Postfix's
+    /// `smtpd_sasl_authenticated_header`, so abuse reports can be traced to an account.
+    public var authenticatedAccount: String?
     /// When the message was received.
     public var date: RFC5322Date
 
     /// Creates the header from its parts.
     public init(heloName: String, clientAddress: String, reverseDNS: String? = nil, hostname: String,
                 protocolKeyword: ReceivedProtocol, queueID: String, tls: TLSInfo?,
-                recipient: ForwardPath?, date: RFC5322Date) {
+                recipient: ForwardPath?, authenticatedAccount: String? = nil, date: RFC5322Date) {
         self.heloName = heloName
         self.clientAddress = clientAddress
         self.reverseDNS = reverseDNS
@@ -43,6 +46,7 @@ public struct ReceivedHeader: Sendable, Hashable {
         self.queueID = queueID
         self.tls = tls
         self.recipient = recipient
+        self.authenticatedAccount = authenticatedAccount
         self.date = date
     }
 
@@ -53,6 +57,7 @@ public struct ReceivedHeader: Sendable, Hashable {
                   hostname: hostname, protocolKeyword: envelope.receivedProtocol, queueID: queueID,
                   tls: envelope.tls,
                   recipient: envelope.recipients.count == 1 ? envelope.recipients[0].path : nil,
+                  authenticatedAccount: envelope.authenticatedAccount,
                   date: date)
     }
 
@@ -68,6 +73,9 @@ public struct ReceivedHeader: Sendable, Hashable {
             // The cipher may be unknown to the TLS library binding; then only the version.
             let cipher = tls.cipher.isEmpty ? "" : " cipher=\(clean(tls.cipher))"
             lines.append("(version=\(clean(tls.version))\(cipher))")
+        }
+        if let authenticatedAccount {
+            lines.append("(Authenticated sender: \(clean(authenticatedAccount)))")
         }
         if let recipient {
             lines.append("for \(cleanPath(recipient.description))")

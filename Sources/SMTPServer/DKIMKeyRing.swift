@@ -1,0 +1,41 @@
+import DKIM
+import Foundation
+import NIOConcurrencyHelpers
+
+/// The DKIM keys of the hosted domains, loaded from the data directory and re-read when a
+/// domain's key folder changes, so `portcullis dkim generate` takes effect without a restart.
+///
+/// A domain is signed with at most one key per algorithm: the one whose selector sorts last
+/// (the default selectors are dated, so that is the newest). With both an RSA and an Ed25519
+/// key the mail is dual-signed (RFC 8463 §5).
+public final class DKIMKeyRing: Sendable {
+    private let store: DKIMKeyStore
+    private let directory: URL
+    private struct Entry {
+        var modified: Date?
+        var signer: DKIMSigner?
+    }
+    private let cache = NIOLockedValueBox<[String: Entry]>([:])
+
+    public init(dataDirectory: String) {
+        store = DKIMKeyStore(dataDirectory: URL(fileURLWithPath: dataDirectory))
+        directory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("dkim")
+    }
+
+    /// The signer for mail whose From: is in `domain`, or nil when it has no key.
+    public func signer(for domain: String) -> DKIMSigner? {
+        let domain = domain.lowercased()
+        let folder = directory.appendingPathComponent(domain).path
+        let modified = (try? FileManager.default.attributesOfItem(atPath: folder))?[.modificationDate] as? Date
+        if let entry = cache.withLockedValue({ $0[domain] }), entry.modified == modified {
+            return entry.signer
+        }
+        var signer: DKIMSigner?
+        if modified != nil, let keys = try? store.keys(for: domain) {
+            let newest = Dictionary(grouping: keys, by: \.type).values.compactMap { $0.max { $0.selector < $1.selector } }
+            if !newest.isEmpty { signer = DKIMSigner(keys: newest.sorted { $0.type < $1.type }) }
+        }
+        cache.withLockedValue { $0[domain] = Entry(modified: modified, signer: signer) }
+        return signer
+    }
+}

@@ -1,0 +1,85 @@
+import Config
+import Directory
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Policy
+import SMTPCore
+@testable import SMTPServer
+import Spool
+
+/// A real server (SQLite directory, spool, policy) on loopback port 0, in a temp directory.
+final class TestServer: @unchecked Sendable {
+    let directoryPath: String
+    let directory: SQLiteDirectory
+    let spool: Spool
+    let listener: SMTPListener
+    let ports: [ServiceKind: Int]
+    let tlsContext: NIOSSLContext
+
+    struct Options {
+        var maxRecipients = 100
+        var maxMessageSize = 1_000_000
+        var maxErrors = 10
+        var commandTimeout: TimeAmount = .seconds(30)
+        var maxPerClient = 50
+        var accessNetworks = ["127.0.0.1/32"]
+    }
+
+    init(_ options: Options = Options()) async throws {
+        directoryPath = NSTemporaryDirectory() + "portcullis-server-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directoryPath, withIntermediateDirectories: true)
+        directory = try SQLiteDirectory(path: directoryPath + "/directory.sqlite")
+        try await directory.addDomain("alato.example", kind: .primary)
+        try await directory.addUser("taro@alato.example", password: Password("right-password"))
+        spool = try Spool(directory: directoryPath + "/spool")
+        let policy = try OP25BPolicy(
+            accessNetworks: [AccessNetworkSpec(name: "test", prefixes: options.accessNetworks, op25b: true)],
+            mailHosts: [], blockedPorts: [25], exemptions: [])
+        let certificate = try TestCertificate.make()
+        tlsContext = try NIOSSLContext(configuration: .makeServerConfiguration(
+            certificateChain: [.certificate(certificate.certificate)], privateKey: .privateKey(certificate.key)))
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        var configuration = try Configuration.parse("hostname = \"mail.alato.example\"", file: "t", dataDirectory: directoryPath)
+        configuration.submission.maxRecipients = options.maxRecipients
+        configuration.submission.maxMessageSize = options.maxMessageSize
+        configuration.limits.maxErrors = options.maxErrors
+        var settings = SMTPListener.Settings(configuration: configuration, tlsContext: tlsContext)
+        settings.commandTimeout = options.commandTimeout
+        let any = ListenAddress(host: "127.0.0.1", port: 0)
+        listener = SMTPListener(
+            specs: [ListenerSpec(address: any, service: .relay), ListenerSpec(address: any, service: .submission),
+                    ListenerSpec(address: any, service: .submissionImplicitTLS)],
+            settings: settings,
+            services: MailServices(directory: directory, spool: spool, policy: policy,
+                                   authFailureDelay: AuthFailureDelay(base: .milliseconds(20)), logger: logger),
+            limiter: ConnectionLimiter(maxTotal: 1000, maxPerClient: options.maxPerClient),
+            group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        let bound = try await listener.bind()
+        ports = [.relay: bound[0].port!, .submission: bound[1].port!, .submissionImplicitTLS: bound[2].port!]
+    }
+
+    func stop() {
+        listener.shutdown()
+        spool.close()
+        try? FileManager.default.removeItem(atPath: directoryPath)
+    }
+
+    func queuedCount() throws -> Int { try spool.list().count }
+
+    func connect(_ service: ServiceKind) async throws -> TestClient {
+        try await TestClient.connect(port: ports[service]!, implicitTLS: service == .submissionImplicitTLS)
+    }
+}
+
+/// A throwaway self-signed certificate for the test server.
+enum TestCertificate {
+    static func make() throws -> (certificate: NIOSSLCertificate, key: NIOSSLPrivateKey) {
+        let pem = try SelfSignedCertificate.make(hostname: "mail.alato.example")
+        return (try NIOSSLCertificate(bytes: Array(pem.certificate.utf8), format: .pem),
+                try NIOSSLPrivateKey(bytes: Array(pem.privateKey.utf8), format: .pem))
+    }
+}
