@@ -26,10 +26,11 @@ public enum LoopDetector {
         guard let file = FileHandle(forReadingAtPath: path) else { return findings }
         defer { try? file.close() }
         let data = (try? file.read(upToCount: maximumHeaderBytes)) ?? Data()
-        let text = String(decoding: data, as: UTF8.self)
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if line.isEmpty { break }  // end of the header section
+        // Split on LF bytes: as Characters, "\r\n" is one grapheme and would never match "\n".
+        for rawLine in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            let bytes = rawLine.last == 0x0D ? rawLine.dropLast() : rawLine
+            if bytes.isEmpty { break }  // end of the header section
+            let line = String(decoding: bytes, as: UTF8.self)
             let lower = line.lowercased()
             if lower.hasPrefix("received:") { findings.receivedCount += 1 }
             if lower.hasPrefix("delivered-to:") {

@@ -109,6 +109,7 @@ public struct RemoteDeliveryAgent: Sendable {
                 await connection.quit()
                 return outcome
             }
+            logger.info("session opened", metadata: ["host": "\(name)", "address": "\(address)", "port": "\(host.port)"])
             var hello = try await connection.hello(clientName: clientName)
             guard hello.isPositive else {
                 outcome.failure = RecipientResult(kind: .deferred, reply: hello, remoteMTA: name)
