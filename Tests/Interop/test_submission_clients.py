@@ -275,7 +275,7 @@ def test_received_header_names_tls_and_account(server):
     with SMTPDialog(INSIDE, server.submission_port) as s:
         s.login_submission(TARO.address, TARO.password)
         version = s.sock.version()
-            s.expect(s.command(f"MAIL FROM:<{TARO.address}>"), 250)
+        s.expect(s.command(f"MAIL FROM:<{TARO.address}>"), 250)
         s.expect(s.command("RCPT TO:<friend@example.net>"), 250)
         s.expect(s.command("DATA"), 354)
         queued = s.expect(s.send_data(make_message(TARO.address, ["friend@example.net"], "received", marker)), 250, "2.0.0")
