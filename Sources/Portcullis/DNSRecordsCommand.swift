@@ -1,0 +1,29 @@
+import ArgumentParser
+import DKIM
+import Foundation
+import Web
+
+struct DNSRecordsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dns-records",
+        abstract: "The zone records a hosted domain publishes: MX, SRV (RFC 6186), autoconfig, SPF, DMARC, DKIM.")
+
+    @Argument var domain: String
+    @OptionGroup var location: DataLocation
+
+    func run() async throws {
+        let configuration = try location.load()
+        let store = DKIMKeyStore(dataDirectory: URL(fileURLWithPath: configuration.dataDirectory))
+        let dkim: [String]
+        do {
+            dkim = try store.keys(for: domain.lowercased()).map(\.dnsRecord.zoneFileLine)
+        } catch {
+            throw CLIError("cannot read the DKIM keys of \(domain): \(error)")
+        }
+        do {
+            print(try dnsRecords(domain: domain, configuration: configuration, dkimRecords: dkim), terminator: "")
+        } catch {
+            throw CLIError("\(domain): \(error)")
+        }
+    }
+}

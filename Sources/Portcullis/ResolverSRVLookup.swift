@@ -1,0 +1,26 @@
+import DNS
+import Web
+
+/// The customer web's RFC 6186 SRV look-ups, answered by the delivery engine's libresolv resolver.
+struct ResolverSRVLookup: SRVLookup {
+    let resolver: DNSResolver
+
+    func lookupSRV(name: String) async throws -> [ServiceRecord] {
+        let records: [DNS.SRVRecord]
+        do {
+            records = try await resolver.srv(name)
+        } catch {
+            // No such name or no SRV records: the provider publishes none (RFC 6186 §3).
+            if Self.meansNoRecords(error) { return [] }
+            throw error
+        }
+        return records.map { ServiceRecord(priority: $0.priority, weight: $0.weight, port: $0.port, target: $0.target) }
+    }
+
+    private static func meansNoRecords(_ error: DNSError) -> Bool {
+        switch error {
+        case .nameNotFound, .noData: return true
+        default: return false
+        }
+    }
+}
