@@ -1,5 +1,6 @@
-/// One DNS SRV record (RFC 2782).
-public struct SRVRecord: Sendable, Hashable, Codable {
+/// One DNS SRV record (RFC 2782), as the web needs it. (Named apart from the DNS
+/// module's `SRVRecord` so a file importing both needs no qualification.)
+public struct ServiceRecord: Sendable, Hashable, Codable {
     /// Lower is tried first.
     public var priority: UInt16
     /// Relative share among records of the same priority.
@@ -30,7 +31,7 @@ public protocol SRVLookup: Sendable {
     /// trailing dot). Returns an empty array when the name has no SRV records
     /// (NXDOMAIN or NODATA); throws when the lookup itself failed (timeout,
     /// SERVFAIL), so the page can say it could not check.
-    func lookupSRV(name: String) async throws -> [SRVRecord]
+    func lookupSRV(name: String) async throws -> [ServiceRecord]
 }
 
 /// An ``SRVLookup`` for installations without DNS: every lookup fails, so
@@ -41,7 +42,7 @@ public struct UnavailableSRVLookup: SRVLookup {
 
     public init() {}
 
-    public func lookupSRV(name: String) async throws -> [SRVRecord] {
+    public func lookupSRV(name: String) async throws -> [ServiceRecord] {
         throw NotConfigured()
     }
 }

@@ -75,11 +75,11 @@ enum Fixture {
 /// SRV answers by name; names not listed have no records; `failing` throws.
 struct FakeSRV: SRVLookup {
     struct Failure: Error {}
-    var records: [String: [SRVRecord]] = [:]
+    var records: [String: [ServiceRecord]] = [:]
     var failing = false
     var delay: Duration?
 
-    func lookupSRV(name: String) async throws -> [SRVRecord] {
+    func lookupSRV(name: String) async throws -> [ServiceRecord] {
         if let delay { try? await Task.sleep(for: delay) }
         if failing { throw Failure() }
         return records[name] ?? []
