@@ -3,7 +3,7 @@
 /// Each case has a localized message (``Catalog``) and a stable code for the
 /// JSON API. None of them says anything about a mailbox: the checker only
 /// reads the domain.
-public enum AddressProblem: String, Error, Sendable, Hashable, CaseIterable {
+public enum AddressProblem: String, Error, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// No address was given.
     case missing = "missing_email"
     /// Longer than an SMTP path allows (RFC 5321 §4.5.3.1.3).
@@ -23,4 +23,7 @@ public enum AddressProblem: String, Error, Sendable, Hashable, CaseIterable {
 
     /// The code the JSON API reports.
     public var code: String { rawValue }
+
+    /// The English message, for logs and the command line (`portcullis dns-records`).
+    public var description: String { Catalog.text("error_\(code)", .en) }
 }

@@ -37,3 +37,10 @@ import Testing
         #expect(Catalog.fill("{unknown} {", ["a": "1"]) == "{unknown} {")
     }
 }
+
+@Suite struct AddressProblemTests {
+    @Test func describesItselfInEnglish() {
+        #expect(AddressProblem.invalidDomain.description == "The domain after \"@\" is not valid.")
+        #expect("\(AddressProblem.missing)" == Catalog.text("error_missing_email", .en))
+    }
+}
