@@ -11,6 +11,7 @@ import Spool
 /// | `bounce/<ID>` | fail the message's remaining recipients, bounce, delete |
 /// | `hold/<ID>` | do not deliver this message until released |
 /// | `delay-notified/<ID>` | a delay notice was sent for this message |
+/// | `paused` | deliver nothing while it exists (maintenance, tests that inspect the queue) |
 ///
 /// Requests are picked up at the next scan (at most one scan interval, 1 s by default).
 public struct QueueControl: Sendable {
@@ -50,6 +51,21 @@ public struct QueueControl: Sendable {
     /// Whether `id` is held.
     public func isHeld(_ id: QueueID) -> Bool {
         FileManager.default.fileExists(atPath: "\(directory)/hold/\(id)")
+    }
+
+    /// Stops all deliveries until ``resume()`` (mail keeps being accepted and queued).
+    public func pause() throws {
+        try touch("paused")
+    }
+
+    /// Lets deliveries run again.
+    public func resume() {
+        unlink("\(directory)/paused")
+    }
+
+    /// Whether deliveries are paused.
+    public var isPaused: Bool {
+        FileManager.default.fileExists(atPath: "\(directory)/paused")
     }
 
     // MARK: For the queue manager

@@ -87,6 +87,9 @@ public final class QueueManager: Service {
                     await self.tracker.sleep(self.settings.scanInterval)
                 }
             }
+            // Stopping: close the connections in flight (their recipients stay deferred and
+            // are retried after the restart) rather than wait out the SMTP timeouts.
+            group.cancelAll()
         }
         logger.info("queue manager stopped")
     }
@@ -121,6 +124,7 @@ public final class QueueManager: Service {
     /// Reads the spool and returns the jobs that are due now, marking their messages busy.
     func scan() async -> [Job] {
         let now = clock()
+        if control.isPaused { return [] }
         let flush = control.consumeFlush()
         let retries = control.consume("retry")
         let bounces = control.consume("bounce")
@@ -320,6 +324,9 @@ public final class QueueManager: Service {
                                      action: .failed, reply: result.reply, remoteMTA: result.remoteMTA, lastAttempt: now))
             case .delivered where notify?.includes(.success) ?? false:
                 let result = RecipientResult(lastError: recipient.lastError ?? "", kind: .delivered)
+                // Remote deliveries passed NOTIFY on (or went to a server without DSN, where
+                // RFC 3461 §5.2.3 asks for "relayed", not generated here): only local ones.
+                guard result.remoteMTA == nil else { break }
                 reports.append(.init(finalRecipient: recipient.address, originalRecipient: Self.decodedORCPT(recipient.orcpt),
                                      action: .delivered, reply: result.reply, remoteMTA: result.remoteMTA, lastAttempt: now))
             default:

@@ -88,7 +88,13 @@ public final class SMTPClientConnection: @unchecked Sendable {
             promise.futureResult.whenComplete { _ in timer.cancel() }
         }
         do {
-            return try await promise.futureResult.get()
+            // Cancellation (service shutdown) closes the connection, which fails the wait at once
+            // instead of after the RFC timeout.
+            return try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
         } catch let error as SMTPClientError {
             throw error
         } catch let error as NIOSSLError {
