@@ -16,6 +16,8 @@ public struct Configuration: Sendable, Equatable {
     public var op25b: OP25B
     public var web: Web
     public var clientSettings: ClientSettings
+    /// `[abuse]`: rate limits, AUTH failure defence, compromised-account hold (issue 6).
+    public var abuse = Abuse()
 
     public struct TLS: Sendable, Equatable {
         public var certificatePath: String

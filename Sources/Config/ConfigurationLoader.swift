@@ -241,10 +241,15 @@ extension Reader {
             incomingPort: try clientTable.int("incoming_port", in: 1...65535))
         try clientTable.finish()
 
+        let abuseTable = try table("abuse")
+        let abuse = try abuseTable.abuse(hostname: hostname, resolve: resolve)
+        try abuseTable.finish()
+
         try finish()
         return Configuration(
             hostname: hostname, dataDirectory: dataDirectory, tls: tls, directoryURL: directoryURL,
             smtp: smtp, submission: submission, limits: limits, delivery: delivery,
-            accessNetworks: accessNetworks, op25b: op25b, web: web, clientSettings: clientSettings)
+            accessNetworks: accessNetworks, op25b: op25b, web: web, clientSettings: clientSettings,
+            abuse: abuse)
     }
 }

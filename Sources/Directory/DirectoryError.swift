@@ -41,6 +41,8 @@ public enum DirectoryError: Error, Sendable, Hashable, LocalizedError, CustomStr
     case exemptionAlreadyExists(String)
     /// No exemption for this prefix.
     case exemptionNotFound(String)
+    /// A rate limit override that is not a count (negative).
+    case invalidLimit(Int)
     /// The database itself failed (unreadable file, disk full…). Temporary from a client's view.
     case storageFailure(String)
 
@@ -86,6 +88,8 @@ public enum DirectoryError: Error, Sendable, Hashable, LocalizedError, CustomStr
             return "an OP25B exemption for \(prefix) already exists"
         case let .exemptionNotFound(prefix):
             return "there is no OP25B exemption for \(prefix); see `portcullis op25b exempt list`"
+        case let .invalidLimit(value):
+            return "\(value) is not a usable limit: give a count of 0 or more (0 means no limit)"
         case let .storageFailure(message):
             return "the directory database failed: \(message)"
         }

@@ -56,6 +56,56 @@ extension SQLiteDirectory {
                 );
                 """)
         }
+        migrator.registerMigration("v2") { db in
+            // Abuse controls (issue 6). Rate counters: one row per (counter, subject, bucket);
+            // a window sums the buckets it covers (SlidingWindow). Bucket starts are seconds
+            // since 1970. WITHOUT ROWID: the primary key is the only access path.
+            try db.execute(sql: """
+                CREATE TABLE abuse_counters (
+                    name TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    bucket INTEGER NOT NULL,
+                    amount INTEGER NOT NULL,
+                    PRIMARY KEY (name, subject, bucket)
+                ) WITHOUT ROWID;
+                CREATE INDEX abuse_counters_bucket ON abuse_counters(bucket);
+                """)
+            // Temporary blocks: `subject` is an AbuseSubject key (address:… or account:…).
+            try db.execute(sql: """
+                CREATE TABLE abuse_blocks (
+                    subject TEXT NOT NULL PRIMARY KEY,
+                    until DATETIME NOT NULL,
+                    reason TEXT NOT NULL,
+                    created DATETIME NOT NULL
+                );
+                """)
+            // Client addresses an account has logged in from; an account lock spares them.
+            try db.execute(sql: """
+                CREATE TABLE account_logins (
+                    address_key TEXT NOT NULL REFERENCES accounts(address_key) ON DELETE CASCADE,
+                    client TEXT NOT NULL,
+                    last_success DATETIME NOT NULL,
+                    PRIMARY KEY (address_key, client)
+                );
+                """)
+            // Per-account rate limit overrides; NULL means the configured default.
+            try db.execute(sql: """
+                CREATE TABLE account_limits (
+                    address_key TEXT NOT NULL PRIMARY KEY REFERENCES accounts(address_key) ON DELETE CASCADE,
+                    messages_per_hour INTEGER,
+                    recipients_per_day INTEGER
+                );
+                """)
+            // Compromised-account hold: `released` NULL while the account is suspended.
+            try db.execute(sql: """
+                CREATE TABLE account_suspensions (
+                    address_key TEXT NOT NULL PRIMARY KEY REFERENCES accounts(address_key) ON DELETE CASCADE,
+                    since DATETIME NOT NULL,
+                    reason TEXT NOT NULL,
+                    released DATETIME
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -11,7 +11,7 @@ public final class SQLiteDirectory: AccountDirectory {
     /// Alias chains longer than this stop resolution with ``DirectoryError/aliasChainTooDeep(_:limit:)``.
     public static let defaultMaximumAliasDepth = 8
 
-    private let pool: DatabasePool
+    let pool: DatabasePool
     private let hasher: any PasswordHashing
     private let workPool: BlockingWorkPool
     private let maximumAliasDepth: Int
@@ -426,7 +426,7 @@ public final class SQLiteDirectory: AccountDirectory {
 
     /// Runs `body`, passing ``DirectoryError`` through and wrapping database failures, so callers
     /// see one error type and can map storage failures to a temporary (4xx) reply.
-    private func storage<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+    func storage<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         do {
             return try await body()
         } catch let error as DirectoryError {

@@ -42,7 +42,7 @@ struct DomainCommand: AsyncParsableCommand {
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Accounts that log in to submit mail and receive it.",
-        subcommands: [Add.self, List.self, Passwd.self, Disable.self, Enable.self, Remove.self])
+        subcommands: [Add.self, List.self, Passwd.self, Disable.self, Enable.self, Remove.self, Limits.self, Release.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an account; the password comes from standard input.")

@@ -58,6 +58,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let group = MultiThreadedEventLoopGroup.singleton
+        guard let abuseStore = directory as? any AbuseStore else {
+            throw CLIError("the directory \(configuration.directoryURL) cannot keep the abuse-control counters")
+        }
+        let abuse = AbuseGuard(
+            store: abuseStore, settings: configuration.abuse, policy: policy, clock: configuration.abuseClock(),
+            notifier: SuspensionNotifier(spool: spool, hostname: configuration.hostname, postmaster: configuration.abuse.postmaster),
+            logger: logger)
         let specs = configuration.smtp.listen.map { ListenerSpec(address: $0, service: .relay) }
             + configuration.submission.listen.map { ListenerSpec(address: $0, service: .submission) }
             + configuration.submission.implicitTLSListen.map { ListenerSpec(address: $0, service: .submissionImplicitTLS) }
@@ -68,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
                 directory: directory, spool: spool, policy: policy,
                 authFailureDelay: AuthFailureDelay(base: .milliseconds(Int64(configuration.limits.authFailureDelayMilliseconds))),
                 keyRing: DKIMKeyRing(dataDirectory: configuration.dataDirectory),
-                logger: logger),
+                abuse: abuse, logger: logger),
             limiter: ConnectionLimiter(maxTotal: configuration.limits.maxConnections,
                                        maxPerClient: configuration.limits.maxConnectionsPerClient),
             group: group, logger: logger)

@@ -13,6 +13,8 @@ import Spool
 /// - Port 25: clients inside an access network may relay anywhere; everyone else may only
 ///   reach hosted domains (RelayPolicy); unknown local users get 550 5.1.1.
 /// A directory failure is a 4xx (STYLE.md: a failing directory never causes a 5xx).
+/// With an ``AbuseGuard``, the abuse controls of issue 6 (rate limits, AUTH failure defence,
+/// compromised-account hold) are consulted at each step.
 public final class MailServices: SessionServices {
     private let directory: any AccountDirectory
     private let spool: Spool
@@ -20,11 +22,13 @@ public final class MailServices: SessionServices {
     private let logger: Logger
     private let authFailureDelay: AuthFailureDelay
     private let keyRing: DKIMKeyRing?
+    private let abuse: AbuseGuard?
 
     public init(directory: any AccountDirectory, spool: Spool, policy: OP25BPolicy,
                 authFailureDelay: AuthFailureDelay = AuthFailureDelay(base: .seconds(1)),
-                keyRing: DKIMKeyRing? = nil, logger: Logger) {
+                keyRing: DKIMKeyRing? = nil, abuse: AbuseGuard? = nil, logger: Logger) {
         self.keyRing = keyRing
+        self.abuse = abuse
         self.directory = directory
         self.spool = spool
         self.policy = policy
@@ -37,13 +41,23 @@ public final class MailServices: SessionServices {
         let directory = self.directory
         let logger = self.logger
         let delays = self.authFailureDelay
+        let abuse = self.abuse
         return eventLoop.makeFutureWithTask {
             do {
+                if let abuse {
+                    let gate = try await abuse.authenticationGate(username: username, client: context.clientAddress)
+                    if gate != .proceed {
+                        logger.notice("AUTH refused without verification", metadata: ["gate": .string("\(gate)")])
+                        return .temporaryFailure
+                    }
+                }
                 switch try await directory.authenticate(username: username, password: Password(bytes: password.bytes)) {
                 case .success(let account):
                     delays.recordSuccess(client: context.clientAddress)
+                    try await abuse?.recordAuthenticationSuccess(account: account.address, client: context.clientAddress)
                     return .success(account: account.address)
                 case .invalidCredentials, .disabled:
+                    try await abuse?.recordAuthenticationFailure(username: username, client: context.clientAddress)
                     // RFC 4954 §4 leaves the delay to the server; it grows with repeated failures.
                     let delay = delays.recordFailure(client: context.clientAddress)
                     try? await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
@@ -56,9 +70,23 @@ public final class MailServices: SessionServices {
         }
     }
 
+    public func admitConnection(context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Reply?> {
+        guard let abuse else { return eventLoop.makeSucceededFuture(nil) }
+        return eventLoop.makeFutureWithTask {
+            await abuse.admitConnection(client: context.clientAddress, service: context.service)
+        }
+    }
+
     public func checkSender(_ sender: ReversePath, _ parameters: MailParameters, context: SessionContext,
                             on eventLoop: EventLoop) -> EventLoopFuture<Result<Void, Reply>> {
-        guard context.service != .relay else { return eventLoop.makeSucceededFuture(.success(())) }
+        let abuse = self.abuse
+        guard context.service != .relay else {
+            guard let abuse else { return eventLoop.makeSucceededFuture(.success(())) }
+            return guarded(on: eventLoop) {
+                if let refusal = try await abuse.checkSender(context: context) { return .failure(refusal) }
+                return .success(())
+            }
+        }
         guard let account = context.authenticatedAccount else {
             return eventLoop.makeSucceededFuture(.failure(Reply.authRequired))
         }
@@ -67,8 +95,11 @@ public final class MailServices: SessionServices {
         }
         let directory = self.directory
         return guarded(on: eventLoop) {
-            if try await directory.mayAccount(account, sendAs: mailbox.string) { return .success(()) }
-            return .failure(Reply.senderNotOwned(allowed: account))
+            guard try await directory.mayAccount(account, sendAs: mailbox.string) else {
+                return .failure(Reply.senderNotOwned(allowed: account))
+            }
+            if let refusal = try await abuse?.checkSender(context: context) { return .failure(refusal) }
+            return .success(())
         }
     }
 
@@ -78,33 +109,45 @@ public final class MailServices: SessionServices {
         guard case .mailbox(let mailbox) = recipient else { return eventLoop.makeSucceededFuture(.success(())) }
         let directory = self.directory
         let policy = self.policy
+        let abuse = self.abuse
         return guarded(on: eventLoop) {
-            // The same notion of "hosted" as RelayPolicy: no address literals, no trailing dot,
-            // ASCII case folding only.
-            let hosted: Bool
-            if let key = RelayPolicy.hostedDomainKey(mailbox.domain.text) {
-                hosted = try await directory.isHostedDomain(key)
-            } else {
-                hosted = false
+            let verdict = try await Self.validateRecipient(mailbox, context: context, directory: directory, policy: policy)
+            guard case .success = verdict, let abuse else { return verdict }
+            switch try await abuse.admitRecipient(context: context) {
+            case .accepted: return .success(())
+            case .refused(let reply): return .failure(reply)
             }
-            if context.service == .relay {
-                guard let client = IPAddress(parsing: context.clientAddress) else { return .failure(Reply.relayDenied) }
-                let decision = RelayPolicy.decide(
-                    client: client, recipientLocalPart: mailbox.localPart, recipientDomain: mailbox.domain.text,
-                    isHostedDomain: { _ in hosted }, policy: policy)
-                switch decision {
-                case .denied: return .failure(Reply.relayDenied)
-                case .relay where !hosted: return .success(())
-                case .relay, .local: break
-                }
-            } else if !hosted {
-                // Authenticated submission may send anywhere.
-                return .success(())
+        }
+    }
+
+    /// Whether `mailbox` is a recipient this session may use (relay rules, hosted users).
+    private static func validateRecipient(_ mailbox: Mailbox, context: SessionContext, directory: any AccountDirectory,
+                                          policy: OP25BPolicy) async throws -> Result<Void, Reply> {
+        // The same notion of "hosted" as RelayPolicy: no address literals, no trailing dot,
+        // ASCII case folding only.
+        let hosted: Bool
+        if let key = RelayPolicy.hostedDomainKey(mailbox.domain.text) {
+            hosted = try await directory.isHostedDomain(key)
+        } else {
+            hosted = false
+        }
+        if context.service == .relay {
+            guard let client = IPAddress(parsing: context.clientAddress) else { return .failure(Reply.relayDenied) }
+            let decision = RelayPolicy.decide(
+                client: client, recipientLocalPart: mailbox.localPart, recipientDomain: mailbox.domain.text,
+                isHostedDomain: { _ in hosted }, policy: policy)
+            switch decision {
+            case .denied: return .failure(Reply.relayDenied)
+            case .relay where !hosted: return .success(())
+            case .relay, .local: break
             }
-            switch try await directory.resolveRecipient(mailbox.string) {
-            case .unknownUser, .notHosted: return .failure(Reply.mailboxUnavailable)
-            case .local: return .success(())
-            }
+        } else if !hosted {
+            // Authenticated submission may send anywhere.
+            return .success(())
+        }
+        switch try await directory.resolveRecipient(mailbox.string) {
+        case .unknownUser, .notHosted: return .failure(Reply.mailboxUnavailable)
+        case .local: return .success(())
         }
     }
 
@@ -133,6 +176,8 @@ public final class MailServices: SessionServices {
             return eventLoop.makeSucceededFuture(.failure(Reply.localError))
         }
         let directory = self.directory
+        let abuse = self.abuse
+        let logger = self.logger
         let spoolEnvelope = SpoolEnvelope(envelope, context: context)
         return guarded(on: eventLoop) {
             if context.service != .relay, let account = context.authenticatedAccount {
@@ -142,7 +187,21 @@ public final class MailServices: SessionServices {
                     return .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>"))
                 }
             }
-            let id = try await spoolSink.writer.commit(envelope: spoolEnvelope, prefix: prefix)
+            // A suspended account's mail is accepted but held (issue 6): it is not dropped, and
+            // the client is not taught which messages got through.
+            let held = try await abuse?.mustHold(context: context) ?? false
+            let id = try await spoolSink.writer.commit(envelope: spoolEnvelope, prefix: prefix, held: held)
+            if held {
+                logger.warning("message held: account suspended", metadata: [
+                    "queue_id": .string(id.description), "account": .string(context.authenticatedAccount ?? ""),
+                ])
+            }
+            do {
+                try await abuse?.messageQueued(context: context)
+            } catch {
+                // The message is safe on disk: a counter failure must not turn its 250 into a 4xx.
+                logger.error("cannot count the queued message", metadata: ["error": .string("\(error)")])
+            }
             return .success(id.description)
         }
     }

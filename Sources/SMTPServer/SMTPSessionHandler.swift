@@ -86,9 +86,16 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .accepted:
             slotTaken = true
             logger.info("session opened", metadata: ["service": .string("\(sessionContext.service)")])
-            perform(machine.start(), context: context)
-            flushIfNeeded(context: context)
             armTimeout(context: context)
+            // The greeting waits for the abuse controls (blocked address, connection rate).
+            awaitDecision(services.admitConnection(context: sessionContext, on: context.eventLoop),
+                          context: context, fallback: nil) { handler, refusal in
+                guard let refusal else { return handler.machine.start() }
+                handler.logger.notice("connection refused", metadata: ["reply": .string(refusal.description)])
+                handler.refuseConnection(refusal, context: context)
+                return []
+            }
+            flushIfNeeded(context: context)
         case .tooManyConnections, .tooManyFromClient:
             logger.notice("connection refused: limit reached")
             send(Reply.tooManyConnections, context: context)
@@ -472,6 +479,20 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         buffer.writeBytes(bytes)
         context.write(wrapOutboundOut(buffer), promise: nil)
         needsFlush = true
+    }
+
+    /// Sends a refusal before the greeting and closes once it is written: behind implicit TLS
+    /// the reply waits for the handshake, and closing at once would lose it. A client that never
+    /// completes the handshake is dropped after `commandTimeout`.
+    private func refuseConnection(_ reply: Reply, context: ChannelHandlerContext) {
+        mode = .closed
+        timeout?.cancel()
+        let bytes = reply.encodedBytes()
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        context.eventLoop.scheduleTask(in: settings.commandTimeout) { channel.close(promise: nil) }
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {

@@ -16,6 +16,9 @@ public struct SessionContext: Sendable {
 /// answer back as an event. Results come back as futures on the channel's event loop; an
 /// implementation may answer at once with a succeeded future.
 public protocol SessionServices: Sendable {
+    /// Before the greeting: nil to greet the client, or a reply (421) to send before closing
+    /// (issue 6: blocked addresses, connection rate). Input that arrives meanwhile is kept.
+    func admitConnection(context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Reply?>
     func verifyCredentials(username: String, password: Secret, context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<AuthOutcome>
     func checkSender(_ sender: ReversePath, _ parameters: MailParameters, context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<Void, Reply>>
     func checkRecipient(_ recipient: ForwardPath, _ parameters: RcptParameters, context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<Void, Reply>>
@@ -28,6 +31,13 @@ public protocol SessionServices: Sendable {
                        context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>>
     /// The DKIM signer for a message whose From: is in `domain`, or nil to leave it unsigned.
     func dkimSigner(fromDomain domain: String, context: SessionContext) -> DKIMSigner?
+}
+
+extension SessionServices {
+    /// Admits every connection (services without abuse controls).
+    public func admitConnection(context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Reply?> {
+        eventLoop.makeSucceededFuture(nil)
+    }
 }
 
 /// Where message bytes go while DATA or BDAT streams in.

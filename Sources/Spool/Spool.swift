@@ -116,7 +116,7 @@ public final class Spool: Sendable {
             }
             summaries.append(SpooledMessageSummary(
                 id: id, arrival: envelope.arrival, sender: envelope.sender, recipientCount: envelope.recipients.count,
-                size: envelope.size, state: envelope.overallState))
+                size: envelope.size, state: envelope.overallState, isHeld: isHeld(id)))
         }
         return summaries.sorted { $0.id < $1.id }
     }

@@ -6,6 +6,7 @@
 /// <spool>/queue/<id>            committed message, exactly as received (with our Received header)
 /// <spool>/queue/<id>.envelope   JSON SpoolEnvelope, written once; its presence makes the message visible
 /// <spool>/queue/<id>.state      JSON [RecipientDeliveryStatus], rewritten atomically by delivery (optional)
+/// <spool>/queue/<id>.hold       empty marker: the message is held, delivery must skip it (optional)
 /// <spool>/journal/<seq>.log     commit journal segments (group commit); removed after a checkpoint
 /// ```
 struct SpoolLayout: Sendable {
@@ -18,11 +19,13 @@ struct SpoolLayout: Sendable {
 
     static let envelopeSuffix = ".envelope"
     static let stateSuffix = ".state"
+    static let holdSuffix = ".hold"
     static let segmentSuffix = ".log"
 
     func dataPath(_ id: QueueID) -> String { "\(queueDirectory)/\(id)" }
     func envelopePath(_ id: QueueID) -> String { "\(queueDirectory)/\(id)\(Self.envelopeSuffix)" }
     func statePath(_ id: QueueID) -> String { "\(queueDirectory)/\(id)\(Self.stateSuffix)" }
+    func holdPath(_ id: QueueID) -> String { "\(queueDirectory)/\(id)\(Self.holdSuffix)" }
     func temporaryDataPath(_ id: QueueID) -> String { "\(temporaryDirectory)/\(id)" }
     func temporaryEnvelopePath(_ id: QueueID) -> String { "\(temporaryDirectory)/\(id)\(Self.envelopeSuffix)" }
     func temporaryPath(_ name: String) -> String { "\(temporaryDirectory)/\(name)" }
@@ -35,6 +38,6 @@ struct SpoolLayout: Sendable {
     /// The committed-message files of `id`, in the order a deletion removes them
     /// (envelope first, so the message stops being visible before its bytes go).
     func files(of id: QueueID) -> [String] {
-        [envelopePath(id), dataPath(id), statePath(id)]
+        [envelopePath(id), dataPath(id), statePath(id), holdPath(id)]
     }
 }

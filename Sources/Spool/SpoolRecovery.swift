@@ -66,11 +66,14 @@ enum SpoolRecovery {
             if removed { report.replayedDeletions.append(id) }
         }
 
-        // 3. Orphans: data or state without an envelope is not a message.
+        // 3. Orphans: data, state or hold marker without an envelope is not a message.
         let names = try FileIO.entries(of: layout.queueDirectory)
         let envelopes = Set(names.filter { $0.hasSuffix(SpoolLayout.envelopeSuffix) }.map { String($0.dropLast(SpoolLayout.envelopeSuffix.count)) })
         for name in names where !name.hasSuffix(SpoolLayout.envelopeSuffix) {
-            let base = name.hasSuffix(SpoolLayout.stateSuffix) ? String(name.dropLast(SpoolLayout.stateSuffix.count)) : name
+            var base = name
+            for suffix in [SpoolLayout.stateSuffix, SpoolLayout.holdSuffix] where name.hasSuffix(suffix) {
+                base = String(name.dropLast(suffix.count))
+            }
             if !envelopes.contains(base) {
                 try FileIO.unlinkIfPresent("\(layout.queueDirectory)/\(name)")
                 report.removedOrphans += 1

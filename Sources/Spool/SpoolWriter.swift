@@ -27,11 +27,13 @@ public final class SpoolWriter: Sendable {
 
     private let state: Mutex<State>
     private let path: String
+    private let layout: SpoolLayout
     private let committer: GroupCommitter
 
     init(id: QueueID, layout: SpoolLayout, committer: GroupCommitter) throws {
         self.id = id
         self.path = layout.temporaryDataPath(id)
+        self.layout = layout
         self.committer = committer
         // O_EXCL: an ID is never reused; O_RDWR: the committer reads the bytes back for the journal.
         let fd = try FileIO.openFile(path, O_RDWR | O_CREAT | O_EXCL)
@@ -69,8 +71,29 @@ public final class SpoolWriter: Sendable {
     ///
     /// `prefix` is put in front of the bytes written so far: header fields that can only be
     /// computed once the whole message is known (a DKIM-Signature over the streamed body).
+    ///
+    /// `held`: the message is committed on hold (``Spool/hold(_:)``): its hold marker is made
+    /// durable *before* the message becomes visible, so delivery can never see it unheld.
     @discardableResult
-    public func commit(envelope: SpoolEnvelope, prefix: [UInt8] = []) async throws -> QueueID {
+    public func commit(envelope: SpoolEnvelope, prefix: [UInt8] = [], held: Bool = false) async throws -> QueueID {
+        if held {
+            do {
+                try Spool.writeHoldMarker(id, layout: layout)
+            } catch {
+                abort()
+                throw error
+            }
+            do {
+                return try await commitVisible(envelope: envelope, prefix: prefix)
+            } catch {
+                try? FileIO.unlinkIfPresent(layout.holdPath(id))
+                throw error
+            }
+        }
+        return try await commitVisible(envelope: envelope, prefix: prefix)
+    }
+
+    private func commitVisible(envelope: SpoolEnvelope, prefix: [UInt8]) async throws -> QueueID {
         var envelope = envelope
         let fd: Int32 = try state.withLock { state in
             guard !state.finished else { throw SpoolError.writerFinished(id) }

@@ -14,14 +14,18 @@ public struct SpooledMessageSummary: Sendable, Hashable {
     public var size: Int
     /// The least advanced recipient state (see ``SpoolEnvelope/overallState``).
     public var state: DeliveryState
+    /// Whether the message is held (``Spool/hold(_:)``): queued, but not to be delivered.
+    public var isHeld: Bool
 
     /// Creates a summary.
-    public init(id: QueueID, arrival: Date, sender: String, recipientCount: Int, size: Int, state: DeliveryState) {
+    public init(id: QueueID, arrival: Date, sender: String, recipientCount: Int, size: Int, state: DeliveryState,
+                isHeld: Bool = false) {
         self.id = id
         self.arrival = arrival
         self.sender = sender
         self.recipientCount = recipientCount
         self.size = size
         self.state = state
+        self.isHeld = isHeld
     }
 }

@@ -129,6 +129,46 @@ extension Reply {
     public static let authTemporaryFailure = Reply(
         code: 454, enhanced: .init(4, 7, 0), "Temporary authentication failure")
 
+    // MARK: - 4yz transient failure: abuse controls (issue 6)
+
+    /// `421 4.7.0 ...`: the client's address is blocked for a while after too many failed
+    /// logins; said at connection time, then the server closes (RFC 5321 §3.1 allows 421 at
+    /// connection time; RFC 3463 X.7.0 other security or policy status).
+    public static func clientBlocked(retryAfterSeconds: Int) -> Reply {
+        Reply(code: 421, enhanced: .init(4, 7, 0),
+              "Too many failed logins from your address; try again in \(describeDelay(retryAfterSeconds))")
+    }
+
+    /// `421 4.7.0 ...`: the client opened more connections per minute than allowed.
+    public static func connectionRateExceeded(limit: Int, retryAfterSeconds: Int) -> Reply {
+        Reply(code: 421, enhanced: .init(4, 7, 0),
+              "Connection rate limit: \(limit) connections per minute from your address; try again in \(describeDelay(retryAfterSeconds))")
+    }
+
+    /// `450 4.7.1 ...`: the account (or relay client) sent its messages-per-hour allowance. 450
+    /// so the client keeps the message and retries (RFC 5321 §4.2.5); X.7.1 "delivery not
+    /// authorized" (RFC 3463 §3.8), the code other providers use for rate limits.
+    public static func messageRateExceeded(limit: Int, retryAfterSeconds: Int) -> Reply {
+        Reply(code: 450, enhanced: .init(4, 7, 1),
+              "Rate limit: \(limit) messages per hour; try again in \(describeDelay(retryAfterSeconds))")
+    }
+
+    /// `452 4.5.3 ...`: the daily recipient allowance is used up. RFC 5321 §4.5.3.1.10: 452
+    /// tells the client to try the remaining recipients later; RFC 3463 X.5.3 too many recipients.
+    public static func recipientRateExceeded(limit: Int, retryAfterSeconds: Int) -> Reply {
+        Reply(code: 452, enhanced: .init(4, 5, 3),
+              "Rate limit: \(limit) recipients per day; try again in \(describeDelay(retryAfterSeconds))")
+    }
+
+    /// "5 minutes", "2 hours": a wait rounded up to what a user reads (at least one minute,
+    /// so a client never hears "0 minutes").
+    static func describeDelay(_ seconds: Int) -> String {
+        let minutes = max(1, (seconds + 59) / 60)
+        if minutes < 120 { return minutes == 1 ? "1 minute" : "\(minutes) minutes" }
+        let hours = (minutes + 59) / 60
+        return "\(hours) hours"
+    }
+
     // MARK: - 5yz permanent failure: syntax and sequence
 
     /// `500 5.5.2 Syntax error` (RFC 5321 §4.2.2 500; RFC 3463 X.5.2).
@@ -235,6 +275,12 @@ extension Reply {
     /// `550 5.1.1 Mailbox unavailable` (RFC 5321 §4.2.3; RFC 3463 X.1.1 bad destination mailbox).
     public static let mailboxUnavailable = Reply(
         code: 550, enhanced: .init(5, 1, 1), "Recipient address rejected: mailbox unavailable")
+
+    /// `550 5.7.1 Account suspended, contact support`: the account's sending was held as
+    /// probably compromised (issue 6); permanent until an operator releases it
+    /// (RFC 3463 X.7.1 delivery not authorized).
+    public static let accountSuspended = Reply(
+        code: 550, enhanced: .init(5, 7, 1), "Account suspended for unusual sending, contact support")
 
     /// `554 5.7.1 Relay access denied` (RFC 5321 §3.6.2, §7.1; RFC 3463 X.7.1).
     public static let relayDenied = Reply(code: 554, enhanced: .init(5, 7, 1), "Relay access denied")

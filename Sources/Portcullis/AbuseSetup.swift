@@ -1,0 +1,28 @@
+import Config
+import Directory
+import SMTPServer
+
+extension Configuration {
+    /// The clock of the abuse controls: the system clock, or the test clock of the hidden
+    /// `[abuse] clock_offset_file` key (see ``AbuseClock``). The command line uses the same one
+    /// as the server, so `security status` agrees with what the server decides.
+    func abuseClock() -> AbuseClock {
+        abuse.clockOffsetFile.map { AbuseClock.offset(file: $0) } ?? .system
+    }
+}
+
+/// The abuse-control state of the directory named by the configuration.
+func withAbuseStore<T>(_ location: DataLocation, _ body: (any AbuseStore, Configuration) async throws -> T) async throws -> T {
+    let configuration = try location.load()
+    let directory = try configuration.openDirectory()
+    guard let store = directory as? any AbuseStore else {
+        throw CLIError("the directory \(configuration.directoryURL) keeps no abuse-control state")
+    }
+    do {
+        return try await body(store, configuration)
+    } catch let error as CLIError {
+        throw error
+    } catch {
+        throw CLIError("\(error)")
+    }
+}

@@ -1,0 +1,177 @@
+import Directory
+import Foundation
+import SMTPCore
+@testable import SMTPServer
+import Spool
+import Testing
+
+/// The abuse decisions on a real SQLite store and a test clock, without sockets: client
+/// addresses are plain strings here, so several "clients" are easy.
+@Suite struct AbuseGuardTests {
+    func submission(_ account: String? = "taro@alato.example", client: String = "198.51.100.7") -> SessionContext {
+        SessionContext(sessionID: "t", clientAddress: client, service: .submission, authenticatedAccount: account)
+    }
+
+    @Test func authFailuresBlockTheAddressAndLockTheAccountButNotItsKnownAddresses() async throws {
+        let fixture = try await AbuseFixture()
+        defer { fixture.remove() }
+        let guardian = fixture.guardian
+        let owner = "192.0.2.10", attacker = "203.0.113.66", newcomer = "203.0.113.77"
+        try await guardian.recordAuthenticationSuccess(account: "taro@alato.example", client: owner)
+        for attempt in 1...4 {
+            #expect(try await guardian.authenticationGate(username: "taro@alato.example", client: attacker) == .proceed, "attempt \(attempt)")
+            try await guardian.recordAuthenticationFailure(username: "taro@alato.example", client: attacker)
+        }
+        // Limit 4 reached: the attacker's address is blocked, at AUTH and at connect.
+        #expect(try await guardian.authenticationGate(username: "taro@alato.example", client: attacker) == .addressBlocked)
+        let atConnect = await guardian.admitConnection(client: attacker, service: .submission)
+        #expect(atConnect?.code == 421)
+        #expect(atConnect?.enhanced == EnhancedStatusCode(4, 7, 0))
+        // …but not on the port-25 service, where there is no AUTH to protect.
+        #expect(await guardian.admitConnection(client: attacker, service: .relay) == nil)
+        // The account is locked for addresses it never logged in from…
+        #expect(try await guardian.authenticationGate(username: "Taro@alato.example", client: newcomer) == .accountLocked)
+        // …while its owner's known address still gets to try.
+        #expect(try await guardian.authenticationGate(username: "taro@alato.example", client: owner) == .proceed)
+        // After the lockout everything works again.
+        fixture.clock.advance(seconds: 901)
+        #expect(try await guardian.authenticationGate(username: "taro@alato.example", client: attacker) == .proceed)
+        #expect(try await guardian.authenticationGate(username: "taro@alato.example", client: newcomer) == .proceed)
+        #expect(await guardian.admitConnection(client: attacker, service: .submission) == nil)
+    }
+
+    @Test func unknownAccountsAreLockedLikeKnownOnes() async throws {
+        let fixture = try await AbuseFixture()
+        defer { fixture.remove() }
+        // From four different addresses, so no address block interferes.
+        for index in 1...4 {
+            try await fixture.guardian.recordAuthenticationFailure(username: "nobody@alato.example", client: "203.0.113.\(index)")
+            try await fixture.guardian.recordAuthenticationFailure(username: "taro@alato.example", client: "203.0.113.\(index)")
+        }
+        let unknown = try await fixture.guardian.authenticationGate(username: "nobody@alato.example", client: "203.0.113.50")
+        let known = try await fixture.guardian.authenticationGate(username: "taro@alato.example", client: "203.0.113.50")
+        #expect(unknown == .accountLocked)
+        #expect(known == unknown)
+    }
+
+    @Test func failuresOutsideTheWindowDoNotAddUp() async throws {
+        let fixture = try await AbuseFixture()
+        defer { fixture.remove() }
+        for _ in 1...3 {
+            try await fixture.guardian.recordAuthenticationFailure(username: "taro@alato.example", client: "203.0.113.9")
+            fixture.clock.advance(seconds: 400)
+        }
+        // Three failures 400 s apart: never four within 600 s.
+        try await fixture.guardian.recordAuthenticationFailure(username: "taro@alato.example", client: "203.0.113.9")
+        #expect(try await fixture.guardian.authenticationGate(username: "taro@alato.example", client: "203.0.113.9") == .proceed)
+    }
+
+    @Test func messagesPerHourSlideAndPerAccountOverridesApply() async throws {
+        let fixture = try await AbuseFixture()
+        defer { fixture.remove() }
+        let context = submission()
+        for _ in 1...3 {
+            #expect(try await fixture.guardian.checkSender(context: context) == nil)
+            try await fixture.guardian.messageQueued(context: context)
+            fixture.clock.advance(seconds: 600)
+        }
+        let refusal = try #require(try await fixture.guardian.checkSender(context: context))
+        #expect(refusal.code == 450)
+        #expect(refusal.enhanced == EnhancedStatusCode(4, 7, 1))
+        #expect(refusal.description.contains("3 messages per hour"))
+        // The first message was 30 minutes ago: it leaves the hour about 30 minutes from now.
+        #expect(refusal.description.contains("31 minutes"))
+        fixture.clock.advance(seconds: 1861)
+        #expect(try await fixture.guardian.checkSender(context: context) == nil)
+        // An override for this account.
+        try await fixture.directory.setLimits(AccountLimits(messagesPerHour: 0), for: "taro@alato.example")
+        for _ in 1...10 { try await fixture.guardian.messageQueued(context: context) }
+        #expect(try await fixture.guardian.checkSender(context: context) == nil)
+    }
+
+    @Test func recipientsPerDayAreCountedAtRcptAndRelease() async throws {
+        var settings = smallAbuseSettings()
+        settings.burstMinimumRecipients = 1000   // only the daily limit in this test
+        let fixture = try await AbuseFixture(settings)
+        defer { fixture.remove() }
+        let context = submission()
+        for _ in 1...8 {
+            #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted)
+            fixture.clock.advance(seconds: 3600)
+        }
+        guard case .refused(let reply) = try await fixture.guardian.admitRecipient(context: context) else {
+            Issue.record("the ninth recipient within a day was accepted")
+            return
+        }
+        #expect(reply.code == 452)
+        #expect(reply.enhanced == EnhancedStatusCode(4, 5, 3))
+        #expect(reply.description.contains("8 recipients per day"))
+        fixture.clock.advance(seconds: 16 * 3600 + 61)
+        #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted)
+        // An override raises it for this account only.
+        try await fixture.directory.setLimits(AccountLimits(recipientsPerDay: 100), for: "taro@alato.example")
+        for _ in 1...20 { #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted) }
+    }
+
+    @Test func relayClientsAreCountedByAddressOnlyInsideAccessNetworks() async throws {
+        let fixture = try await AbuseFixture()
+        defer { fixture.remove() }
+        let inside = SessionContext(sessionID: "r", clientAddress: "198.51.100.20", service: .relay, authenticatedAccount: nil)
+        let outside = SessionContext(sessionID: "o", clientAddress: "192.0.2.99", service: .relay, authenticatedAccount: nil)
+        for _ in 1...3 {
+            try await fixture.guardian.messageQueued(context: inside)
+            try await fixture.guardian.messageQueued(context: outside)
+        }
+        #expect(try await fixture.guardian.checkSender(context: inside)?.code == 450)
+        #expect(try await fixture.guardian.checkSender(context: outside) == nil)
+    }
+
+    @Test func aBurstSuspendsTheAccountHoldsItsMailAndTellsThePostmasterOnce() async throws {
+        var settings = smallAbuseSettings()
+        settings.recipientsPerDay = 1000   // only the burst rule in this test
+        let fixture = try await AbuseFixture(settings)
+        defer { fixture.remove() }
+        let context = submission()
+        for _ in 1...6 { #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted) }
+        #expect(try await !fixture.guardian.mustHold(context: context))
+        // The seventh recipient in ten minutes passes the minimum of 6: still accepted…
+        #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted)
+        // …but the account is now suspended and its mail held.
+        #expect(try await fixture.guardian.mustHold(context: context))
+        #expect(try await fixture.guardian.checkSender(context: context) == Reply.accountSuspended)
+        #expect(try await fixture.directory.suspension(of: "taro@alato.example")?.isActive == true)
+        // One notice to the postmaster, from the null sender.
+        #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted)
+        let queued = try fixture.queued()
+        #expect(queued.count == 1)
+        let notice = try #require(queued.first)
+        #expect(notice.envelope.sender == "")
+        #expect(notice.envelope.recipients.map(\.address) == ["postmaster@alato.example"])
+        #expect(!notice.held)
+        let text = String(decoding: try fixture.spool.messageData(of: notice.id), as: UTF8.self)
+        #expect(text.contains("Subject: Account taro@alato.example held: 7 recipients in 10 minutes"))
+        #expect(text.contains("portcullis user release taro@alato.example"))
+        #expect(text.contains("Auto-Submitted: auto-generated"))
+        // Released: sending resumes and the burst before the release no longer counts.
+        try await fixture.directory.release("taro@alato.example", at: fixture.clock.now)
+        fixture.clock.advance(seconds: 60)
+        #expect(try await fixture.guardian.checkSender(context: context) == nil)
+        #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted)
+        #expect(try await !fixture.guardian.mustHold(context: context))
+    }
+
+    @Test func connectionRateIsPerAddressAndSlides() async throws {
+        let fixture = try await AbuseFixture()
+        defer { fixture.remove() }
+        for _ in 1...5 { #expect(await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay) == nil) }
+        let refusal = await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay)
+        #expect(refusal?.code == 421)
+        #expect(refusal?.description.contains("5 connections per minute") == true)
+        #expect(await fixture.guardian.admitConnection(client: "203.0.113.6", service: .relay) == nil)
+        // IPv6 clients count by /64.
+        for index in 1...5 { #expect(await fixture.guardian.admitConnection(client: "2001:db8:7:7::\(index)", service: .relay) == nil) }
+        #expect(await fixture.guardian.admitConnection(client: "2001:db8:7:7::99", service: .relay)?.code == 421)
+        fixture.clock.advance(seconds: 61)
+        #expect(await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay) == nil)
+    }
+}
