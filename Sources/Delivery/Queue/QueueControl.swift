@@ -59,8 +59,10 @@ public struct QueueControl: Sendable {
     }
 
     /// Lets deliveries run again.
-    public func resume() {
-        unlink("\(directory)/paused")
+    public func resume() throws {
+        if unlink("\(directory)/paused") != 0 && errno != ENOENT {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: "\(directory)/paused"])
+        }
     }
 
     /// Whether deliveries are paused.

@@ -277,19 +277,22 @@ public final class QueueManager: Service {
         case .remote(let route, let messages):
             let key = route.description
             await limiter.acquire(key)
-            let outcomes = await remote.deliver(messages.map(\.message), route: route)
-            await limiter.release(key)
-            for (item, results) in zip(messages, outcomes) {
-                let pairs = zip(item.message.recipients.map(\.index), results).map { ($0, $1) }
-                for (index, result) in pairs {
-                    logger.info("remote delivery", metadata: [
-                        "queue-id": "\(item.id)", "recipient": "\(item.message.recipients.first { $0.index == index }?.address ?? "")",
-                        "route": "\(route)", "result": "\(result)",
+            // Each message's outcome is recorded the moment it is known, before the next
+            // message goes out on the same connection: a crash then repeats at most the
+            // transaction in flight.
+            _ = await remote.deliver(messages.map(\.message), route: route) { position, results in
+                let item = messages[position]
+                let pairs = zip(item.message.recipients, results).map { ($0.index, $1) }
+                for (recipient, result) in zip(item.message.recipients, results) {
+                    self.logger.info("remote delivery", metadata: [
+                        "queue-id": "\(item.id)", "recipient": "\(recipient.address)", "route": "\(route)",
+                        "result": "\(result)",
                     ])
                 }
-                await record(pairs, for: item.id)
-                await finishJob(of: item.id)
+                await self.record(pairs, for: item.id)
+                await self.finishJob(of: item.id)
             }
+            await limiter.release(key)
         }
     }
 

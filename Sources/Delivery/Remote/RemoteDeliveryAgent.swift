@@ -27,13 +27,21 @@ public struct RemoteDeliveryAgent: Sendable {
         self.logger = logger
     }
 
+    /// Called once per message as soon as its results are final for this attempt, so the
+    /// caller can record them before the next message goes out (crash safety).
+    public typealias ResultHandler = @Sendable (_ index: Int, _ results: [RecipientResult]) async -> Void
+
     /// Delivers `messages` along `route`; returns, per message, one result per recipient.
-    public func deliver(_ messages: [OutboundMessage], route: Route) async -> [[RecipientResult]] {
+    /// `onResult`, when given, sees every message's results as soon as they are known.
+    public func deliver(_ messages: [OutboundMessage], route: Route,
+                        onResult: ResultHandler? = nil) async -> [[RecipientResult]] {
         let plan = await MailExchangerPlanner(resolver: resolver).plan(route)
         let hosts: [MailExchangerPlanner.Host]
         switch plan {
         case .unroutable(let result):
-            return messages.map { $0.recipients.map { _ in result } }
+            let all = messages.map { $0.recipients.map { _ in result } }
+            for (index, results) in all.enumerated() { await onResult?(index, results) }
+            return all
         case .hosts(let list):
             hosts = list
         }
@@ -59,7 +67,8 @@ public struct RemoteDeliveryAgent: Sendable {
                 while true {
                     let pending = results.indices.filter { results[$0] == nil }
                     if pending.isEmpty { break hostLoop }
-                    let outcome = await session(host: host, address: address, useTLS: allowTLS, messages: messages, pending: pending)
+                    let outcome = await session(host: host, address: address, useTLS: allowTLS, messages: messages,
+                                                pending: pending, onResult: onResult)
                     for (index, value) in outcome.results { results[index] = value }
                     if let failure = outcome.failure { lastFailure = failure }
                     if outcome.tlsFailed && allowTLS && tls.fallbackToCleartext {
@@ -77,9 +86,17 @@ public struct RemoteDeliveryAgent: Sendable {
             lastFailure = RecipientResult(kind: .failed, reply: Reply(
                 code: 550, enhanced: .init(5, 4, 4), "no address for any mail exchanger: \(lastFailure.reply.lines.joined(separator: " "))"))
         }
-        return messages.indices.map { index in
-            results[index] ?? messages[index].recipients.map { _ in lastFailure }
+        var final: [[RecipientResult]] = []
+        for index in messages.indices {
+            if let known = results[index] {
+                final.append(known)
+            } else {
+                let failed = messages[index].recipients.map { _ in lastFailure }
+                await onResult?(index, failed)
+                final.append(failed)
+            }
         }
+        return final
     }
 
     private struct SessionOutcome {
@@ -90,7 +107,7 @@ public struct RemoteDeliveryAgent: Sendable {
 
     /// One connection: greeting, EHLO, STARTTLS, then as many of `pending` as it carries.
     private func session(host: MailExchangerPlanner.Host, address: String, useTLS: Bool,
-                         messages: [OutboundMessage], pending: [Int]) async -> SessionOutcome {
+                         messages: [OutboundMessage], pending: [Int], onResult: ResultHandler?) async -> SessionOutcome {
         var outcome = SessionOutcome()
         let name = host.name
         let connection: SMTPClientConnection
@@ -139,6 +156,7 @@ public struct RemoteDeliveryAgent: Sendable {
                 guard connection.isActive else { break }
                 let results = try await SMTPTransaction.run(messages[index], on: connection)
                 outcome.results.append((index, results))
+                await onResult?(index, results)
                 logger.info("delivery attempt", metadata: [
                     "host": "\(name)", "address": "\(address)", "tls": "\(connection.isTLS)",
                     "results": "\(results.map(\.description))",

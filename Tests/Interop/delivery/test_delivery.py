@@ -1,0 +1,235 @@
+"""Delivery scenarios against real peers (issue 3).
+
+One Portcullis server per module, configured so that:
+  - DNS is a real dnsmasq on a loopback port: `example.net` has an MX pointing at 127.0.0.1,
+    `nullmx.example.org` has a null MX (RFC 7505), `nxdomain.example.org` does not exist;
+  - MX hosts are reached on `smtp_port`, where Postfix's smtp-sink listens;
+  - `flaky.example` is routed statically (`[delivery] routes`) to a scripted server that
+    answers 451 then 250 (`later*`) or 550 (`reject*`).
+
+Mail is injected as a client would: swaks through submission (587, STARTTLS, AUTH) and
+smtplib through the port-25 service from the inside network.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from interop_harness import INSIDE, TARO, PortcullisServer, ServerError, portcullis_binary
+from peers import Dnsmasq, ScriptedServer, SmtpSink, free_port, require
+
+WAIT = 60.0
+
+
+def wait_until(predicate, timeout: float = WAIT, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class DeliveryServer(PortcullisServer):
+    """The interop harness's server with a `[delivery]` section pointing at our peers."""
+
+    def __init__(self, name: str, dns_port: int, mx_port: int, flaky_port: int) -> None:
+        super().__init__(name, portcullis_binary())
+        self.dns_port, self.mx_port, self.flaky_port = dns_port, mx_port, flaky_port
+
+    def config_text(self, access_prefixes):
+        text = super().config_text(access_prefixes)
+        start = text.index("[delivery]")
+        end = text.index("[[access_networks]]")
+        delivery = f"""[delivery]
+nameservers = ["127.0.0.1:{self.dns_port}"]
+smtp_port = {self.mx_port}
+routes = {{ "flaky.example" = "127.0.0.1:{self.flaky_port}" }}
+
+"""
+        return text[:start] + delivery + text[end:]
+
+    def maildir(self, account: str) -> list[str]:
+        local, domain = account.split("@")
+        new = self.data_dir / "mailboxes" / domain / local / "Maildir" / "new"
+        if not new.is_dir():
+            return []
+        return [path.read_text(encoding="utf-8", errors="replace") for path in sorted(new.iterdir())]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("delivery")
+    for program in ("dnsmasq", "smtp-sink", "swaks"):
+        try:
+            require(program)
+        except RuntimeError as error:
+            pytest.fail(str(error))
+    mx_port = free_port()
+    dns = Dnsmasq(root, [
+        "--local=/example.net/", "--local=/example.org/",
+        "--mx-host=example.net,mx.example.net,10",
+        "--host-record=mx.example.net,127.0.0.1",
+        "--dns-rr=nullmx.example.org,15,000000",
+    ])
+    sink = SmtpSink(root, port=mx_port)
+    flaky = ScriptedServer()
+    previous = os.environ.get("PORTCULLIS_RETRY_INITIAL_SECONDS")
+    os.environ["PORTCULLIS_RETRY_INITIAL_SECONDS"] = "1"
+    server = DeliveryServer("delivery", dns.port, mx_port, flaky.port)
+    try:
+        server.initialise()
+        # The shared harness may pause delivery so other suites can inspect the queue
+        # (<data>/delivery/paused); these scenarios need it running.
+        (server.data_dir / "delivery" / "paused").unlink(missing_ok=True)
+        server.provision()
+        server.start()
+    except ServerError as error:
+        server.stop()
+        pytest.fail(str(error))
+    try:
+        yield {"server": server, "sink": sink, "flaky": flaky, "dns": dns, "root": root}
+    finally:
+        server.stop()
+        sink.stop()
+        dns.stop()
+        flaky.stop()
+        if previous is None:
+            os.environ.pop("PORTCULLIS_RETRY_INITIAL_SECONDS", None)
+        else:
+            os.environ["PORTCULLIS_RETRY_INITIAL_SECONDS"] = previous
+
+
+def relay(server: PortcullisServer, sender: str, recipients: list[str], subject: str, marker: str,
+          extra_headers: str = "") -> None:
+    """Sends through the port-25 service from the inside network (relay allowed)."""
+    message = (f"From: <{sender or 'mailer-daemon@example.net'}>\r\nTo: {', '.join(recipients)}\r\n"
+               f"Subject: {subject}\r\nMessage-ID: <{marker}@alato.example>\r\n{extra_headers}\r\n"
+               f"Marker: {marker}\r\n.leading dot line\r\n")
+    with smtplib.SMTP(INSIDE, server.smtp_port, timeout=30, source_address=(INSIDE, 0)) as client:
+        client.ehlo("client.alato.example")
+        refused = client.sendmail(sender, recipients, message.encode())
+        assert not refused, refused
+
+
+def test_01_submission_to_outside_arrives_at_the_mx_found_through_dns(world):
+    server, sink = world["server"], world["sink"]
+    marker = f"mx-{uuid.uuid4().hex}"
+    # The test certificate is self-signed: STARTTLS without verification, then AUTH.
+    swaks = subprocess.run(
+        ["swaks", "--server", f"{INSIDE}:{server.submission_port}", "--tls",
+         "--auth", "PLAIN", "--auth-user", TARO.address, "--auth-password", TARO.password,
+         "--from", TARO.address, "--to", "bob@example.net", "--header", f"Subject: {marker}",
+         "--body", f"Body {marker}\n.dot line\n"],
+        capture_output=True, text=True, timeout=60)
+    assert swaks.returncode == 0, swaks.stdout + swaks.stderr
+    dump = wait_until(lambda: next((m for m in sink.messages() if marker in m), None), what="the message at smtp-sink")
+    assert f"Subject: {marker}" in dump
+    assert "\n.dot line" in dump and "..dot line" not in dump, "dot-stuffing must be undone by the receiver"
+    assert "X-Rcpt-Args: <bob@example.net>" in dump
+    assert "Received:" in dump
+    wait_until(lambda: not server.queue_ids(), what="the queue to empty")
+
+
+def test_02_hosted_recipient_lands_in_the_maildir(world):
+    server = world["server"]
+    marker = f"local-{uuid.uuid4().hex}"
+    relay(server, "someone@example.net", ["jiro@virtual.example"], "Local", marker)
+    stored = wait_until(lambda: next((m for m in server.maildir("jiro@virtual.example") if marker in m), None),
+                        what="the Maildir file")
+    assert stored.startswith("Return-Path: <someone@example.net>\nDelivered-To: jiro@virtual.example\n")
+    assert "\r\n" not in stored
+
+
+def test_03_remote_451_is_retried_and_delivered(world):
+    server, flaky = world["server"], world["flaky"]
+    marker = f"retry-{uuid.uuid4().hex}"
+    relay(server, TARO.address, ["later-1@flaky.example"], "Retry", marker)
+    wait_until(lambda: any(marker.encode() in m["data"] for m in flaky.messages), what="delivery after the retry")
+    assert flaky.attempts["later-1@flaky.example"] == 2, flaky.attempts
+    assert not [m for m in server.maildir(TARO.address) if marker in m], "no bounce for a retried message"
+
+
+def test_04_remote_550_bounces_to_the_sender_with_the_reply(world):
+    server = world["server"]
+    marker = f"bounce-{uuid.uuid4().hex}"
+    relay(server, TARO.address, ["reject-me@flaky.example"], "Bounce", marker)
+    bounce = wait_until(lambda: next((m for m in server.maildir(TARO.address) if marker in m), None),
+                        what="the bounce in the sender's Maildir")
+    assert "Content-Type: multipart/report; report-type=delivery-status" in bounce
+    assert "Final-Recipient: rfc822; reject-me@flaky.example" in bounce
+    assert "Action: failed" in bounce
+    assert "Status: 5.1.1" in bounce
+    assert "Recipient address rejected: no such user here" in bounce
+    assert "Return-Path: <>" in bounce
+
+
+def test_05_null_mx_bounces_at_once(world):
+    server, sink = world["server"], world["sink"]
+    marker = f"nullmx-{uuid.uuid4().hex}"
+    before = len(sink.messages())
+    relay(server, TARO.address, ["user@nullmx.example.org"], "Null MX", marker)
+    bounce = wait_until(lambda: next((m for m in server.maildir(TARO.address) if marker in m), None),
+                        what="the null-MX bounce")
+    assert "Status: 5.1.10" in bounce
+    assert len(sink.messages()) == before
+
+
+def test_06_nonexistent_domain_bounces(world):
+    server = world["server"]
+    marker = f"nx-{uuid.uuid4().hex}"
+    relay(server, TARO.address, ["user@nxdomain.example.org"], "NXDOMAIN", marker)
+    bounce = wait_until(lambda: next((m for m in server.maildir(TARO.address) if marker in m), None),
+                        what="the NXDOMAIN bounce")
+    assert "Status: 5.1.2" in bounce
+
+
+def test_07_null_sender_failure_is_not_bounced(world):
+    server, flaky = world["server"], world["flaky"]
+    marker = f"nullsender-{uuid.uuid4().hex}"
+    before = len(server.maildir(TARO.address))
+    relay(server, "", ["reject-null@flaky.example"], "Null sender", marker)
+    wait_until(lambda: flaky.attempts.get("reject-null@flaky.example"), what="the attempt")
+    wait_until(lambda: not server.queue_ids(), what="the queue to empty")
+    assert len(server.maildir(TARO.address)) == before
+
+
+def test_08_kill9_mid_delivery_loses_nothing(world):
+    """Messages acknowledged with 250 all arrive after SIGKILL and restart; duplicates are
+    limited to transactions in flight at the kill, and their count is reported."""
+    server, sink = world["server"], world["sink"]
+    total, kill_points = 1000, {300, 650}
+    run = uuid.uuid4().hex[:8]
+    acked: list[str] = []
+    kills = 0
+    for index in range(total):
+        if index in kill_points:
+            server.kill9()
+            kills += 1
+            server.start()
+        marker = f"k9-{run}-{index:05d}"
+        try:
+            relay(server, TARO.address, [f"bulk{index % 7}@example.net"], f"bulk {index}", marker)
+            acked.append(marker)
+        except (smtplib.SMTPException, OSError):
+            pass  # not acknowledged: not owed
+    assert kills == len(kill_points)
+    wait_until(lambda: not server.queue_ids(), timeout=240, what="the queue to drain after the restart")
+    dumps = "\n".join(m for m in sink.messages() if f"k9-{run}-" in m)
+    # Markers have a fixed width, so none is a prefix of another.
+    counts = {marker: dumps.count(f"Marker: {marker}") for marker in acked}
+    lost = [marker for marker, count in counts.items() if count == 0]
+    duplicates = sum(count - 1 for count in counts.values() if count > 1)
+    print(f"kill -9 x{kills}: {len(acked)} acknowledged, {len(lost)} lost, {duplicates} duplicates")
+    (world["root"] / "kill9-report.txt").write_text(
+        f"acknowledged={len(acked)} lost={len(lost)} duplicates={duplicates}\n", encoding="utf-8")
+    assert not lost, f"lost after kill -9: {lost[:10]}"
+    assert duplicates <= 64, f"{duplicates} duplicates: more than the transactions in flight at the kill"
