@@ -107,8 +107,14 @@ class ScriptedServer:
     attempt and 250 afterwards, `reject*` always gets 550, anything else 250. Accepted
     messages are kept in `messages` (envelope and data)."""
 
-    def __init__(self) -> None:
+    def __init__(self, size_limit: int | None = None, tls_files: tuple[Path, Path] | None = None) -> None:
         self.port = free_port()
+        self.size_limit = size_limit
+        self.tls_context = None
+        if tls_files is not None:
+            import ssl
+            self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls_context.load_cert_chain(str(tls_files[0]), str(tls_files[1]))
         self.attempts: dict[str, int] = {}
         self.messages: list[dict] = []
         self.lock = threading.Lock()
@@ -123,6 +129,7 @@ class ScriptedServer:
             def handle(self) -> None:
                 self.reply("220 scripted.example ESMTP")
                 sender, recipients = None, []
+                tls = False
                 while True:
                     line = self.rfile.readline(4096)
                     if not line:
@@ -131,8 +138,20 @@ class ScriptedServer:
                     verb = command[:4].upper()
                     if verb == "EHLO":
                         self.reply("250-scripted.example")
+                        if outer.size_limit is not None:
+                            self.reply(f"250-SIZE {outer.size_limit}")
+                        if outer.tls_context is not None and not tls:
+                            self.reply("250-STARTTLS")
                         self.reply("250-8BITMIME")
                         self.reply("250 ENHANCEDSTATUSCODES")
+                    elif verb == "STAR" and outer.tls_context is not None and not tls:
+                        self.reply("220 2.0.0 Ready to start TLS")
+                        self.wfile.flush()
+                        self.request = outer.tls_context.wrap_socket(self.request, server_side=True)
+                        self.rfile = self.request.makefile("rb")
+                        self.wfile = self.request.makefile("wb", buffering=0)
+                        tls = True
+                        sender, recipients = None, []
                     elif verb == "HELO":
                         self.reply("250 scripted.example")
                     elif verb == "MAIL":
@@ -163,7 +182,8 @@ class ScriptedServer:
                                 break
                             data.append(chunk[1:] if chunk.startswith(b"..") else chunk)
                         with outer.lock:
-                            outer.messages.append({"mail": sender, "rcpt": list(recipients), "data": b"".join(data)})
+                            outer.messages.append({"mail": sender, "rcpt": list(recipients), "data": b"".join(data),
+                                                   "tls": tls})
                         self.reply("250 2.0.0 Ok: queued")
                     elif verb == "RSET":
                         sender, recipients = None, []
