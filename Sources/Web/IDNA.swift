@@ -10,7 +10,7 @@ import Foundation
 /// is still not plain ASCII is Punycode-encoded (RFC 3492). Characters that
 /// IDNA2008 would never allow in a label (spaces, punctuation, symbols such as
 /// emoji, controls) are refused instead of being encoded.
-enum IDNA {
+public enum IDNA {
     /// RFC 1035 §2.3.4: 63 octets per label.
     static let maximumLabelLength = 63
     /// RFC 1035 §2.3.4: 255 octets on the wire, which is 253 characters in text form.
@@ -20,8 +20,9 @@ enum IDNA {
     /// ideographic full stop, full-width full stop, half-width ideographic full stop.
     static let labelSeparators: Set<Unicode.Scalar> = ["\u{002E}", "\u{3002}", "\u{FF0E}", "\u{FF61}"]
 
-    /// The lower-case A-label form of `domain`, or the problem with it.
-    static func toASCII(_ domain: String) throws(AddressProblem) -> String {
+    /// The lower-case A-label form of `domain`, or the problem with it. The CLI can use
+    /// this to normalise a domain before other look-ups (e.g. DKIM keys).
+    public static func toASCII(_ domain: String) throws(AddressProblem) -> String {
         // Bound the work before any normalisation: a valid name in any form is
         // far shorter than this.
         guard !domain.isEmpty else { throw .invalidDomain }
