@@ -101,7 +101,9 @@ let package = Package(
         ]),
         .testTarget(name: "WebTests", dependencies: [
             "Web", "Config", "Policy", "Directory",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
             "SMTPServer", "SMTPCore", "Directory", "Spool", "Config", "Policy",

@@ -13,10 +13,13 @@ struct DNSRecordsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try location.load()
+        // Keys are stored under the A-label (xn--) form of an internationalised domain.
+        let asciiDomain: String
+        do { asciiDomain = try IDNA.toASCII(domain).lowercased() } catch { throw CLIError("\(domain): \(error)") }
         let store = DKIMKeyStore(dataDirectory: URL(fileURLWithPath: configuration.dataDirectory))
         let dkim: [String]
         do {
-            dkim = try store.keys(for: domain.lowercased()).map(\.dnsRecord.zoneFileLine)
+            dkim = try store.keys(for: asciiDomain).map(\.dnsRecord.zoneFileLine)
         } catch {
             throw CLIError("cannot read the DKIM keys of \(domain): \(error)")
         }
