@@ -29,6 +29,19 @@ public enum DefaultConfiguration {
         data_timeout = 600
         auth_failure_delay_ms = 1000
 
+        [abuse]                     # rate limits, failed-login defence, compromised-account hold
+        messages_per_hour = 100
+        recipients_per_day = 1000
+        connections_per_minute = 300
+        auth_failure_limit = 10
+        auth_failure_window = 600
+        auth_lockout = 900
+        burst_window = 600
+        burst_min_recipients = 200
+        burst_factor = 10
+        burst_baseline_hours = 24
+        postmaster = "postmaster@\(hostname)"
+
         [delivery]
         nameservers = []
         smtp_port = 25

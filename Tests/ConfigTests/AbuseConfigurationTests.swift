@@ -68,3 +68,14 @@ import Testing
         }
     }
 }
+
+@Suite struct AbuseDefaultFileTests {
+    /// `portcullis init` writes the `[abuse]` table with the same values as the built-in defaults.
+    @Test func initFileSpellsOutTheDefaults() throws {
+        let written = try Configuration.parse(
+            DefaultConfiguration.text(hostname: "mail.alato.example"), file: "portcullis.toml", dataDirectory: "/d").abuse
+        let builtIn = try Configuration.parse("hostname = \"mail.alato.example\"", file: "t", dataDirectory: "/d").abuse
+        #expect(written == builtIn)
+        #expect(DefaultConfiguration.text(hostname: "mail.alato.example").contains("[abuse]"))
+    }
+}
