@@ -145,7 +145,9 @@ public final class QueueManager: Service {
         for summary in summaries {
             let id = summary.id
             if await tracker.isInFlight(id) { continue }
-            if held.contains(id.description) && !bounces.contains(id.description) { continue }
+            // Held by the operator (QueueControl) or by the compromised-account hold (a spool
+            // marker): stays queued, untouched, until released or deleted with a bounce.
+            if (held.contains(id.description) || summary.isHeld) && !bounces.contains(id.description) { continue }
             guard var envelope = try? spool.envelope(of: id), let dataPath = try? spool.messagePath(of: id) else { continue }
 
             // Operator "delete with bounce", and recipients past the queue lifetime.

@@ -166,8 +166,13 @@ public struct RemoteDeliveryAgent: Sendable {
             }
             await connection.quit()
         } catch {
-            outcome.failure = RecipientResult.deferred("\(name)[\(address)]:\(host.port): \(error)", enhanced: .init(4, 4, 2))
-            if case SMTPClientError.tlsFailed = error { outcome.tlsFailed = true }
+            var enhanced = EnhancedStatusCode(4, 4, 2)
+            if case SMTPClientError.tlsFailed = error {
+                // RFC 3463 §3.8 X.7.0: security failure.
+                outcome.tlsFailed = true
+                enhanced = EnhancedStatusCode(4, 7, 0)
+            }
+            outcome.failure = RecipientResult.deferred("\(name)[\(address)]:\(host.port): \(error)", enhanced: enhanced)
             logger.info("session failed", metadata: ["host": "\(name)", "address": "\(address)", "error": "\(error)"])
             connection.close()
         }

@@ -107,9 +107,11 @@ class ScriptedServer:
     attempt and 250 afterwards, `reject*` always gets 550, anything else 250. Accepted
     messages are kept in `messages` (envelope and data)."""
 
-    def __init__(self, size_limit: int | None = None, tls_files: tuple[Path, Path] | None = None) -> None:
+    def __init__(self, size_limit: int | None = None, tls_files: tuple[Path, Path] | None = None,
+                 broken_tls: bool = False) -> None:
         self.port = free_port()
         self.size_limit = size_limit
+        self.broken_tls = broken_tls
         self.tls_context = None
         if tls_files is not None:
             import ssl
@@ -140,10 +142,15 @@ class ScriptedServer:
                         self.reply("250-scripted.example")
                         if outer.size_limit is not None:
                             self.reply(f"250-SIZE {outer.size_limit}")
-                        if outer.tls_context is not None and not tls:
+                        if (outer.tls_context is not None or outer.broken_tls) and not tls:
                             self.reply("250-STARTTLS")
                         self.reply("250-8BITMIME")
                         self.reply("250 ENHANCEDSTATUSCODES")
+                    elif verb == "STAR" and outer.broken_tls:
+                        # Accept STARTTLS, then answer the ClientHello with clear text.
+                        self.reply("220 2.0.0 Ready to start TLS")
+                        self.wfile.write(b"this is not TLS\r\n")
+                        return
                     elif verb == "STAR" and outer.tls_context is not None and not tls:
                         self.reply("220 2.0.0 Ready to start TLS")
                         self.wfile.flush()
