@@ -41,6 +41,21 @@ struct QueueManagerTests {
         #expect(try fixture.spool.list().isEmpty)
     }
 
+    @Test("A server without ESMTP gets HELO and plain MAIL/RCPT, one at a time")
+    func heloFallback() async throws {
+        let sink = try await SmtpSink.start(options: ["-e"])
+        let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(sink.port)"])
+        try await fixture.submit(from: "taro@alato.example", to: ["old@example.net"], notify: ["FAILURE"],
+                                 body: sampleMessage(subject: "Old server"), envid: "E1")
+        await fixture.manager.processQueue()
+        let dump = try #require(sink.messages().first)
+        #expect(dump.contains("Subject: Old server"))
+        #expect(dump.contains("X-Client-Proto: SMTP"), "the sink refused EHLO (500), so HELO must have been used")
+        #expect(dump.contains("X-Rcpt-Args: <old@example.net>\n") || dump.contains("X-Rcpt-Args: <old@example.net>\r\n"),
+                "no ESMTP parameters to a server that did not offer them")
+        #expect(try fixture.spool.list().isEmpty)
+    }
+
     @Test("550 from the remote: the recipient fails and a bounce with the reply reaches the sender's Maildir")
     func bounce() async throws {
         let sink = try await SmtpSink.start(options: ["-f", "RCPT"])

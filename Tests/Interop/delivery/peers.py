@@ -108,8 +108,8 @@ class ScriptedServer:
     messages are kept in `messages` (envelope and data)."""
 
     def __init__(self, size_limit: int | None = None, tls_files: tuple[Path, Path] | None = None,
-                 broken_tls: bool = False) -> None:
-        self.port = free_port()
+                 broken_tls: bool = False, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.size_limit = size_limit
         self.broken_tls = broken_tls
         self.tls_context = None

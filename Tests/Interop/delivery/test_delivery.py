@@ -80,6 +80,10 @@ def world(tmp_path_factory):
         "--mx-host=example.net,mx.example.net,10",
         "--host-record=mx.example.net,127.0.0.1",
         "--dns-rr=nullmx.example.org,15,000000",
+        # The preferred MX is down (nothing listens on 127.0.0.2), the backup works.
+        "--mx-host=backup.example.net,mx-dead.example.net,10",
+        "--mx-host=backup.example.net,mx.example.net,20",
+        "--host-record=mx-dead.example.net,127.0.0.2",
     ])
     sink = SmtpSink(root, port=mx_port)
     flaky = ScriptedServer()
@@ -89,11 +93,12 @@ def world(tmp_path_factory):
                     "-days", "2", "-subj", "/CN=tls.example"], check=True, capture_output=True, timeout=60)
     secure = ScriptedServer(tls_files=(cert, key))
     broken = ScriptedServer(broken_tls=True)
+    later_port = free_port()  # nothing listens here until test_12 starts a server
     previous = os.environ.get("PORTCULLIS_RETRY_INITIAL_SECONDS")
     os.environ["PORTCULLIS_RETRY_INITIAL_SECONDS"] = "1"
     server = DeliveryServer("delivery", dns.port, mx_port, {
         "flaky.example": flaky.port, "small.example": small.port, "tls.example": secure.port,
-        "badtls.example": broken.port})
+        "badtls.example": broken.port, "downup.example": later_port})
     try:
         server.initialise()
         # The shared harness may pause delivery so other suites can inspect the queue
@@ -105,7 +110,7 @@ def world(tmp_path_factory):
         server.stop()
         pytest.fail(str(error))
     try:
-        yield {"server": server, "sink": sink, "flaky": flaky, "small": small, "secure": secure, "broken": broken, "dns": dns, "root": root}
+        yield {"server": server, "sink": sink, "flaky": flaky, "small": small, "secure": secure, "broken": broken, "later_port": later_port, "dns": dns, "root": root}
     finally:
         server.stop()
         sink.stop()
@@ -265,6 +270,33 @@ def test_11_smtputf8_needed_but_not_offered_bounces(world):
                         what="the SMTPUTF8 bounce")
     assert "Status: 5.6.7" in bounce
     assert not any(marker.encode() in m["data"] for m in flaky.messages)
+
+
+def test_12_remote_down_then_up_is_delivered_after_it_comes_back(world):
+    server = world["server"]
+    marker = f"downup-{uuid.uuid4().hex}"
+    relay(server, TARO.address, ["user@downup.example"], "Down then up", marker)
+
+    def deferred():
+        for queue_id in server.queue_ids():
+            path = server.data_dir / "spool" / "queue" / f"{queue_id}.state"
+            if path.is_file() and any(r.get("state") == "deferred" for r in json.loads(path.read_text(encoding="utf-8"))):
+                return queue_id
+        return None
+
+    wait_until(deferred, what="the recipient to be deferred while the remote is down")
+    peer = ScriptedServer(port=world["later_port"])
+    try:
+        wait_until(lambda: any(marker.encode() in m["data"] for m in peer.messages), what="delivery once the remote is up")
+    finally:
+        peer.stop()
+
+
+def test_13_every_mx_is_tried_in_preference_order(world):
+    server, sink = world["server"], world["sink"]
+    marker = f"backup-{uuid.uuid4().hex}"
+    relay(server, TARO.address, ["user@backup.example.net"], "Backup MX", marker)
+    wait_until(lambda: any(marker in m for m in sink.messages()), what="delivery through the backup MX")
 
 
 def test_08_kill9_mid_delivery_loses_nothing(world):
