@@ -7,6 +7,6 @@ struct Portcullis: AsyncParsableCommand {
         abstract: "Mail submission, relay and OP25B policy for ISPs.",
         subcommands: [
             InitCommand.self, ServeCommand.self, DomainCommand.self, UserCommand.self,
-            AliasCommand.self, QueueCommand.self, OP25BCommand.self, DKIMCommand.self, SecurityCommand.self,
+            AliasCommand.self, QueueCommand.self, OP25BCommand.self, DKIMCommand.self, SecurityCommand.self, DNSRecordsCommand.self,
         ])
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Config
+import DNS
+import Delivery
 import Directory
 import Foundation
 import Logging
@@ -11,6 +13,7 @@ import SMTPCore
 import SMTPServer
 import ServiceLifecycle
 import Spool
+import Web
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -85,23 +88,49 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError("cannot listen: \(error)")
         }
 
+        let queueManager: QueueManager
+        do {
+            queueManager = try QueueManager(configuration: configuration, spool: spool, directory: directory,
+                                            group: group, logger: logger)
+        } catch {
+            throw CLIError("\(location.file): [delivery]: \(error)")
+        }
+        let resolver: DNSResolver
+        do {
+            resolver = DNSResolver(configuration: try DNSResolverConfiguration(nameservers: configuration.delivery.nameservers))
+        } catch {
+            throw CLIError("\(location.file): delivery.nameservers: \(error)")
+        }
+        var webApplications: [any Service] = []
+        for address in configuration.web.listen {
+            do {
+                webApplications.append(try buildWebApplication(
+                    configuration: configuration, policy: policy, directory: directory,
+                    srvLookup: ResolverSRVLookup(resolver: resolver), logger: logger, listen: address))
+            } catch {
+                throw CLIError("cannot start the web service: \(error)")
+            }
+        }
+
+        var lines: [String] = []
         if created {
-            print("""
+            lines.append("""
                 Created \(configuration.dataDirectory) (configuration, self-signed TLS certificate, SQLite directory).
                 Add a domain and a user:
                   portcullis domain add alato.example
                   echo 'a-long-password' | portcullis user add taro@alato.example --password-stdin
                 """)
         }
-        for spec in specs {
-            print("listening on \(spec.address) (\(spec.service.displayName))")
-        }
-        print("ready")
-        fflush(nil)
+        lines += specs.map { "listening on \($0.address) (\($0.service.displayName))" }
+        lines += configuration.web.listen.map { "listening on \($0) (customer web: http://\($0)/)" }
+        lines.append("ready")
 
-        let group2 = ServiceGroup(configuration: .init(
-            services: [listener], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group2.run()
+        // Graceful shutdown stops services in reverse order: the SMTP listeners first (no new
+        // mail, sessions drain), the queue manager last.
+        let serviceGroup = ServiceGroup(configuration: .init(
+            services: [queueManager] + webApplications + [ReadyAnnouncer(lines: lines), listener],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await serviceGroup.run()
     }
 }
 
@@ -127,5 +156,18 @@ extension Configuration {
         } catch {
             throw CLIError("\(dataDirectory)/portcullis.toml: \(error)")
         }
+    }
+}
+
+/// Prints where the server listens and "ready" once the service group runs, so that its signal
+/// handlers are installed before anyone who waits for "ready" can send SIGTERM.
+struct ReadyAnnouncer: Service {
+    let lines: [String]
+
+    func run() async throws {
+        for line in lines { print(line) }
+        fflush(nil)
+        // A service that returns ends the group; this one waits for the shutdown.
+        try? await gracefulShutdown()
     }
 }

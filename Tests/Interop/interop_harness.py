@@ -149,6 +149,9 @@ class PortcullisServer:
             ports.add(free_port())
         self.smtp_port, self.submission_port, self.submissions_port, self.web_port, self.dead_port = sorted(ports)
         (self.data_dir / "portcullis.toml").write_text(self.config_text(access_prefixes), encoding="utf-8")
+        # These suites read back what was spooled: keep delivery from moving local mail into
+        # Maildirs before they look. Suites that test delivery remove <data>/delivery/paused.
+        self.cli("queue", "pause")
 
     def config_text(self, access_prefixes: tuple[str, ...]) -> str:
         prefixes = ", ".join(f'"{p}"' for p in access_prefixes)

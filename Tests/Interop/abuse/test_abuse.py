@@ -81,6 +81,8 @@ def server():
     instance = AbuseServer("abuse", binary)
     try:
         instance.initialise()
+        # The postmaster notice and released mail must reach Maildirs: delivery runs here.
+        (instance.data_dir / "delivery" / "paused").unlink(missing_ok=True)
         instance.provision()
         for account in ("owner@alato.example", "rate@alato.example", "burst@alato.example",
                         "burst2@alato.example", POSTMASTER):
