@@ -98,7 +98,8 @@ struct QueueCommand: AsyncParsableCommand {
         @OptionGroup var location: DataLocation
         func run() async throws {
             let queueID = try QueueCommand.queueID(id)
-            do { try QueueCommand.control(location).hold(queueID) } catch { throw CLIError("cannot hold \(id): \(error)") }
+            let spool = try QueueCommand.open(location)
+            do { try spool.hold(queueID) } catch { throw CLIError("cannot hold \(id): \(error)") }
             print("held \(id)")
         }
     }
@@ -109,7 +110,14 @@ struct QueueCommand: AsyncParsableCommand {
         @OptionGroup var location: DataLocation
         func run() async throws {
             let queueID = try QueueCommand.queueID(id)
-            do { try QueueCommand.control(location).release(queueID) } catch { throw CLIError("cannot release \(id): \(error)") }
+            let spool = try QueueCommand.open(location)
+            do {
+                try spool.release(queueID)
+                // Holds requested through the delivery control area are lifted too.
+                try QueueCommand.control(location).release(queueID)
+            } catch {
+                throw CLIError("cannot release \(id): \(error)")
+            }
             print("released \(id)")
         }
     }
