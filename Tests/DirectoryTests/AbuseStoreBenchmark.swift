@@ -4,7 +4,9 @@ import Testing
 
 /// How long one rate-limit check-and-add takes on the SQLite directory (issue 6 benchmark).
 /// Prints the figure; never asserts timings (STYLE.md).
-@Suite struct AbuseStoreBenchmark {
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["PORTCULLIS_ABUSE_BENCH"] != nil,
+                "a benchmark, not a test: set PORTCULLIS_ABUSE_BENCH=1 to run it"))
+struct AbuseStoreBenchmark {
     @Test func checkAndAddCost() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

@@ -52,7 +52,9 @@ struct GroupCommitTests {
 
 /// Not a timed test: prints throughput so docs/spool.md can record it. Set
 /// PORTCULLIS_SPOOL_BENCH_N to change the message count (default 2,000).
-@Suite("Spool throughput (benchmark, prints numbers)", .serialized)
+@Suite("Spool throughput (benchmark, prints numbers)", .serialized,
+       .enabled(if: ProcessInfo.processInfo.environment["PORTCULLIS_SPOOL_BENCH_N"] != nil,
+                "a benchmark, not a test: set PORTCULLIS_SPOOL_BENCH_N=2000 to run it"))
 struct SpoolThroughputBenchmark {
     @Test("2,000 commits of 4 KiB: 20 concurrent tasks vs one at a time")
     func throughput() async throws {
