@@ -11,6 +11,7 @@ import Spool
 /// | `bounce/<ID>` | fail the message's remaining recipients, bounce, delete |
 /// | `hold/<ID>` | do not deliver this message until released |
 /// | `delay-notified/<ID>` | a delay notice was sent for this message |
+/// | `notified/<ID>` | the final DSN was queued (the message is about to be removed) |
 /// | `paused` | deliver nothing while it exists (maintenance, tests that inspect the queue) |
 ///
 /// Requests are picked up at the next scan (at most one scan interval, 1 s by default).
@@ -95,9 +96,17 @@ public struct QueueControl: Sendable {
         try touch("delay-notified/\(id)")
     }
 
+    func hasSentFinalNotice(_ id: QueueID) -> Bool {
+        FileManager.default.fileExists(atPath: "\(directory)/notified/\(id)")
+    }
+
+    func markFinalNoticeSent(_ id: QueueID) throws {
+        try touch("notified/\(id)")
+    }
+
     /// Removes markers of a message that left the queue.
     func forget(_ id: QueueID) {
-        for kind in ["hold", "delay-notified", "retry", "bounce"] { unlink("\(directory)/\(kind)/\(id)") }
+        for kind in ["hold", "delay-notified", "notified", "retry", "bounce"] { unlink("\(directory)/\(kind)/\(id)") }
     }
 
     private func touch(_ relative: String) throws {

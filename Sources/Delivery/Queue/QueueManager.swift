@@ -338,8 +338,12 @@ public final class QueueManager: Service {
                 break
             }
         }
-        if !reports.isEmpty {
-            await sendNotification(for: envelope, id: id, dataPath: dataPath, reports: reports, now: now)
+        // The marker keeps a failed deletion (or a crash right after the DSN was committed)
+        // from sending the same DSN again at the next scan.
+        if !reports.isEmpty && !control.hasSentFinalNotice(id) {
+            if await sendNotification(for: envelope, id: id, dataPath: dataPath, reports: reports, now: now) {
+                try? control.markFinalNoticeSent(id)
+            }
         }
         do {
             try await spool.deleteAsync(id)
@@ -371,15 +375,17 @@ public final class QueueManager: Service {
         } catch {
             return  // without the marker we would repeat the notice every scan
         }
-        await sendNotification(for: envelope, id: id, dataPath: dataPath, reports: reports, now: now, returnContent: .headers)
+        _ = await sendNotification(for: envelope, id: id, dataPath: dataPath, reports: reports, now: now, returnContent: .headers)
     }
 
     /// Queues a DSN to the envelope sender, from the null sender. Never for a null-sender
     /// message: a bounce is never bounced (RFC 5321 §4.5.5, RFC 3464 §2).
+    /// Returns true when a DSN was committed.
+    @discardableResult
     private func sendNotification(for envelope: SpoolEnvelope, id: QueueID, dataPath: String,
                                   reports: [DeliveryStatusNotification.RecipientReport], now: Date,
-                                  returnContent: DSNReturn? = nil) async {
-        guard !envelope.sender.isEmpty else { return }
+                                  returnContent: DSNReturn? = nil) async -> Bool {
+        guard !envelope.sender.isEmpty else { return false }
         let dsn = DeliveryStatusNotification(
             reportingMTA: settings.hostname, recipient: envelope.sender, envelopeID: envelope.envid,
             arrivalDate: envelope.arrival, reports: reports,
@@ -399,8 +405,10 @@ public final class QueueManager: Service {
                 "queue-id": "\(id)", "dsn-id": "\(bounceID)", "to": "\(envelope.sender)", "subject": "\(dsn.subject)",
             ])
             await tracker.wake()
+            return true
         } catch {
             logger.error("cannot queue DSN", metadata: ["queue-id": "\(id)", "error": "\(error)"])
+            return false
         }
     }
 

@@ -56,7 +56,16 @@ smtp_port = {self.mx_port}
 routes = {{ {", ".join(f'"{domain}" = "127.0.0.1:{port}"' for domain, port in self.routes.items())} }}
 
 """
-        return text[:start] + delivery + text[end:]
+        # The kill -9 scenario sends 1,000 messages from one address within seconds: lift the
+        # per-client rate limits (issue 6) that would otherwise refuse most of them.
+        abuse = """[abuse]
+messages_per_hour = 1000000
+recipients_per_day = 1000000
+connections_per_minute = 100000
+
+"""
+        text = text[:start] + delivery + abuse + text[end:]
+        return text
 
     def maildir(self, account: str) -> list[str]:
         local, domain = account.split("@")
@@ -336,6 +345,7 @@ def test_08_kill9_mid_delivery_loses_nothing(world):
     print(f"kill -9 x{kills}: {len(acked)} acknowledged, {len(lost)} lost, {duplicates} duplicates")
     (world["root"] / "kill9-report.txt").write_text(
         f"acknowledged={len(acked)} lost={len(lost)} duplicates={duplicates}\n", encoding="utf-8")
+    assert len(acked) >= total * 0.9, f"only {len(acked)} of {total} submissions were acknowledged: the test proves little"
     assert not lost, f"lost after kill -9: {lost[:10]}"
     # At most one transaction per open connection (20) can be in flight at each kill.
     assert duplicates <= 20 * kills, f"{duplicates} duplicates: more than the transactions in flight at the kills"
