@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from interop_harness import INSIDE, TARO, PortcullisServer, ServerError, portcullis_binary
-from peers import Dnsmasq, ScriptedServer, SmtpSink, free_port, require
+from delivery_peers import Dnsmasq, ScriptedServer, SmtpSink, free_port, require
 
 WAIT = 60.0
 
