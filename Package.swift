@@ -98,6 +98,7 @@ let package = Package(
             "Delivery", "SMTPCore", "Spool", "Directory", "DNS", "Config",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WebTests", dependencies: [
             "Web", "Config", "Policy", "Directory",
