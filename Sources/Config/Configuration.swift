@@ -56,6 +56,17 @@ public struct Configuration: Sendable, Equatable {
         public var nameservers: [String]
         public var smtpPort: Int
         public var routes: [String: String]
+        /// Seconds before the first retry of a deferred recipient; doubles up to `retryMaxSeconds`.
+        public var retryInitialSeconds: Int = 300
+        public var retryMaxSeconds: Int = 3600
+        /// After this long in the queue a recipient fails and is bounced (Postfix: 5 days).
+        public var maxQueueLifetimeSeconds: Int = 432_000
+        /// A delay notice goes to the sender after this long, when its DSN NOTIFY allows.
+        public var delayNoticeAfterSeconds: Int = 14_400
+        public var maxConnections: Int = 20
+        public var maxConnectionsPerDestination: Int = 4
+        /// Deliver in cleartext when a server offers STARTTLS but the handshake fails.
+        public var tlsFallbackToCleartext: Bool = false
     }
 
     /// `[[access_networks]]`: raw prefixes; the Policy module validates and models them.

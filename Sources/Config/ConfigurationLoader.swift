@@ -201,10 +201,20 @@ extension Reader {
         try limitsTable.finish()
 
         let deliveryTable = try table("delivery")
-        let delivery = Configuration.Delivery(
+        var delivery = Configuration.Delivery(
             nameservers: try deliveryTable.strings("nameservers") ?? [],
             smtpPort: try deliveryTable.int("smtp_port", in: 1...65535) ?? 25,
             routes: try deliveryTable.stringMap("routes") ?? [:])
+        delivery.retryInitialSeconds = try deliveryTable.int("retry_initial", in: 1...86_400) ?? delivery.retryInitialSeconds
+        delivery.retryMaxSeconds = try deliveryTable.int("retry_max", in: 1...604_800) ?? delivery.retryMaxSeconds
+        delivery.maxQueueLifetimeSeconds = try deliveryTable.int("max_queue_lifetime", in: 60...8_640_000) ?? delivery.maxQueueLifetimeSeconds
+        delivery.delayNoticeAfterSeconds = try deliveryTable.int("delay_notice_after", in: 0...8_640_000) ?? delivery.delayNoticeAfterSeconds
+        delivery.maxConnections = try deliveryTable.int("max_connections", in: 1...10_000) ?? delivery.maxConnections
+        delivery.maxConnectionsPerDestination = try deliveryTable.int("max_connections_per_destination", in: 1...1000) ?? delivery.maxConnectionsPerDestination
+        delivery.tlsFallbackToCleartext = try deliveryTable.bool("tls_fallback_to_cleartext") ?? delivery.tlsFallbackToCleartext
+        if delivery.retryMaxSeconds < delivery.retryInitialSeconds {
+            throw KeyProblem(key: "delivery.retry_max", message: "must not be smaller than delivery.retry_initial")
+        }
         try deliveryTable.finish()
 
         let accessNetworks = try tables("access_networks").map { network in

@@ -64,6 +64,24 @@ import Testing
         }
     }
 
+    @Test func deliveryTuningKeys() throws {
+        let defaults = try Configuration.parse("", file: "t", dataDirectory: "/d").delivery
+        #expect(defaults.retryInitialSeconds == 300 && defaults.retryMaxSeconds == 3600)
+        #expect(defaults.maxQueueLifetimeSeconds == 5 * 86_400 && defaults.delayNoticeAfterSeconds == 4 * 3600)
+        let tuned = try Configuration.parse("""
+            [delivery]
+            retry_initial = 60
+            retry_max = 600
+            max_queue_lifetime = 86400
+            tls_fallback_to_cleartext = true
+            """, file: "t", dataDirectory: "/d").delivery
+        #expect(tuned.retryInitialSeconds == 60 && tuned.retryMaxSeconds == 600)
+        #expect(tuned.maxQueueLifetimeSeconds == 86_400 && tuned.tlsFallbackToCleartext)
+        #expect(throws: ConfigurationError.self) {
+            try Configuration.parse("[delivery]\nretry_initial = 600\nretry_max = 60", file: "t", dataDirectory: "/d")
+        }
+    }
+
     @Test func tomlSyntaxErrorNamesFile() {
         #expect(throws: ConfigurationError.self) {
             try Configuration.parse("hostname = ", file: "broken.toml", dataDirectory: "/d")

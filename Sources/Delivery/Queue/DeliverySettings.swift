@@ -69,17 +69,17 @@ public struct DeliverySettings: Sendable {
     }
 
     /// Settings from the loaded configuration (hostname, data dir and `[delivery]`).
-    ///
-    /// For tests and operators, the environment variable `PORTCULLIS_RETRY_INITIAL_SECONDS`
-    /// shortens the first retry delay (and caps the backoff at ten times it) until Config
-    /// reads the retry keys.
     public init(configuration: Configuration) {
+        let delivery = configuration.delivery
         self.init(hostname: configuration.hostname, dataDirectory: configuration.dataDirectory,
-                  nameservers: configuration.delivery.nameservers, smtpPort: configuration.delivery.smtpPort,
-                  routes: configuration.delivery.routes)
-        if let text = ProcessInfo.processInfo.environment["PORTCULLIS_RETRY_INITIAL_SECONDS"], let seconds = Double(text) {
-            retry = RetrySchedule(initialDelay: seconds, maximumDelay: seconds * 10)
-        }
+                  nameservers: delivery.nameservers, smtpPort: delivery.smtpPort, routes: delivery.routes,
+                  retry: RetrySchedule(initialDelay: TimeInterval(delivery.retryInitialSeconds),
+                                       maximumDelay: TimeInterval(delivery.retryMaxSeconds)),
+                  maximumQueueLifetime: TimeInterval(delivery.maxQueueLifetimeSeconds),
+                  delayNoticeAfter: TimeInterval(delivery.delayNoticeAfterSeconds),
+                  maximumConnections: delivery.maxConnections,
+                  maximumConnectionsPerDestination: delivery.maxConnectionsPerDestination,
+                  tlsFallbackToCleartext: delivery.tlsFallbackToCleartext)
     }
 
     /// `<data>/mailboxes`.

@@ -54,6 +54,8 @@ class DeliveryServer(PortcullisServer):
 nameservers = ["127.0.0.1:{self.dns_port}"]
 smtp_port = {self.mx_port}
 routes = {{ {", ".join(f'"{domain}" = "127.0.0.1:{port}"' for domain, port in self.routes.items())} }}
+retry_initial = 1
+retry_max = 10
 
 """
         # The kill -9 scenario sends 1,000 messages from one address within seconds: lift the
@@ -103,8 +105,6 @@ def world(tmp_path_factory):
     secure = ScriptedServer(tls_files=(cert, key))
     broken = ScriptedServer(broken_tls=True)
     later_port = free_port()  # nothing listens here until test_12 starts a server
-    previous = os.environ.get("PORTCULLIS_RETRY_INITIAL_SECONDS")
-    os.environ["PORTCULLIS_RETRY_INITIAL_SECONDS"] = "1"
     server = DeliveryServer("delivery", dns.port, mx_port, {
         "flaky.example": flaky.port, "small.example": small.port, "tls.example": secure.port,
         "badtls.example": broken.port, "downup.example": later_port})
@@ -128,10 +128,6 @@ def world(tmp_path_factory):
         small.stop()
         secure.stop()
         broken.stop()
-        if previous is None:
-            os.environ.pop("PORTCULLIS_RETRY_INITIAL_SECONDS", None)
-        else:
-            os.environ["PORTCULLIS_RETRY_INITIAL_SECONDS"] = previous
 
 
 def relay(server: PortcullisServer, sender: str, recipients: list[str], subject: str, marker: str,
