@@ -93,9 +93,11 @@ let package = Package(
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM"]),
-        .testTarget(name: "DNSTests", dependencies: ["DNS"]),
+        // Helpers shared by test targets that start real peers (dnsmasq, smtp-sink).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: [
-            "Delivery", "SMTPCore", "Spool", "Directory", "DNS", "Config",
+            "Delivery", "TestSupport", "SMTPCore", "Spool", "Directory", "DNS", "Config",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -2,22 +2,23 @@
 import Glibc
 #endif
 
-/// A child process started with `posix_spawn`, for test peers such as dnsmasq.
+/// A child process started with `posix_spawn`, for test peers such as dnsmasq and smtp-sink.
+/// Shared by the test targets that start real peers.
 ///
 /// Foundation's `Process` proved unreliable when several tests start and wait for children
 /// at once on the two-thread cooperative pool, and a child spawned from a worker thread
 /// inherits that thread's blocked signals. Here the child gets an empty signal mask and
 /// default handlers, and `stop()` is SIGKILL plus `waitpid`, which cannot hang.
-final class ChildProcess: @unchecked Sendable {
-    let pid: pid_t
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
     private var reaped = false
 
-    struct SpawnError: Error, CustomStringConvertible {
-        let description: String
+    public struct SpawnError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Starts `executable` with `arguments`; stdout and stderr go to `logPath`.
-    init(executable: String, arguments: [String], logPath: String) throws {
+    public init(executable: String, arguments: [String], logPath: String) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -45,7 +46,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// True while the child has not exited.
-    var isRunning: Bool {
+    public var isRunning: Bool {
         guard !reaped else { return false }
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid {
@@ -56,7 +57,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Kills the child and reaps it.
-    func stop() {
+    public func stop() {
         guard !reaped else { return }
         kill(pid, SIGKILL)
         var status: Int32 = 0
