@@ -23,7 +23,7 @@ from .portcullis import PortcullisInstance, PortcullisPorts
 from .ports import free_ports
 from .postfix import SaslAccount
 from .relay import Point, RelayBench
-from .servers import BenchServer, PortcullisServer, PostfixServer
+from .servers import BenchServer, PortcullisServer, PostfixServer, settle_filesystem
 from .sink import SmtpSink
 from .submission import LoadSpec, run_load
 
@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--submission-messages", type=int, help="messages per session (default 250)")
     parser.add_argument("--submission-processes", type=int, default=2,
                         help="load-generator worker processes (one Python process saturates before the server)")
+    parser.add_argument("--settle", type=float,
+                        help="seconds of quiet (after sync) before each server start, so files deleted by the previous "
+                             "run do not tax the next one on this journal-less ext4 (default 65; --quick 30)")
     parser.add_argument("--workdir", type=Path, help="scratch directory (default: a new one under /var/tmp)")
     parser.add_argument("--keep-workdir", action="store_true")
     parser.add_argument("--out", type=Path, help="where results go (default Benchmarks/results/<stamp>)")
@@ -62,6 +65,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.idle = args.idle or (1000 if args.quick else 10000)
     args.idle_postfix = args.idle_postfix if args.idle_postfix is not None else (200 if args.quick else 1000)
     args.submission_messages = args.submission_messages or (25 if args.quick else 250)
+    args.settle = args.settle if args.settle is not None else (30.0 if args.quick else 65.0)
     args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(args.sections) - set(SECTIONS)
     if unknown:
@@ -81,6 +85,7 @@ def run_submission(args, servers: list[BenchServer], sasl_problem: str | None) -
                         messages=args.submission_messages, rate=rate, processes=args.submission_processes)
 
     def one(server: BenchServer, rate: float) -> dict:
+        settle_filesystem(args.settle)
         pid = server.start()
         try:
             cpu = procfs.cpu_seconds(pid)
@@ -171,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         if "relay" in args.sections:
             points = [Point(int(s), int(z)) for z in args.sizes.split(",") for s in args.sessions.split(",")]
             log(f"relay: {len(points)} points x {args.runs} runs x {args.messages} messages, servers alternating")
-            bench = RelayBench(servers, args.messages, args.runs, log=log)
+            bench = RelayBench(servers, args.messages, args.runs, settle=args.settle, log=log)
             summaries = bench.run(points)
             record["relay"] = {
                 "portcullis_delivers": bench.delivers.get("portcullis"),
@@ -206,16 +211,39 @@ def main(argv: list[str] | None = None) -> int:
             messages = min(args.messages, 10000)
             log(f"profile: perf at 20 sessions x 4 KiB, {messages} messages; strace counts on 2,000")
             profile: dict = {"perf": profiling.perf_available()}
+            def quiet(step):
+                settle_filesystem(args.settle)
+                return step()
             if profile["perf"]:
-                profile["portcullis"] = profiling.profile_server(portcullis, point, messages, out, work)
-                profile["postfix"] = profiling.profile_server(postfix, point, messages, out, work)
-                profile["system"] = [profiling.system_profile(s, point, messages, out, work) for s in servers]
-            profile["strace"] = [profiling.syscall_counts(s, point, 2000, out) for s in servers]
+                profile["portcullis"] = quiet(lambda: profiling.profile_server(portcullis, point, messages, out, work))
+                profile["postfix"] = quiet(lambda: profiling.profile_server(postfix, point, messages, out, work))
+                profile["system"] = [quiet(lambda: profiling.system_profile(s, point, messages, out, work))
+                                     for s in servers]
+            profile["strace"] = [quiet(lambda: profiling.syscall_counts(s, point, 2000, out)) for s in servers]
+            counts = {entry["server"]: profiling.parse_strace_counts(Path(entry["report"]))
+                      for entry in profile["strace"] if "report" in entry}
+            profile["syscalls"] = counts
             record["profile"] = profile
-            text += "\n## Profiles\n\nperf and strace reports: " + ", ".join(
-                sorted(p.name for p in out.glob("*.txt"))) + "\n"
+            text += "\n## Profiles (20 sessions × 4 KiB)\n\n"
+            if counts:
+                text += ("System calls per message (strace -c -f over 2,000 messages; Postfix's include relaying "
+                         "them to the sink):\n\n" + report.syscall_table(counts, 2000) + "\n")
+            text += "perf and strace reports: " + ", ".join(sorted(p.name for p in out.glob("*.txt"))) + "\n"
+
+            # What the per-message abuse accounting (issue 6 counters in the directory) costs.
+            plain = PortcullisServer(args.binary, work / "portcullis-plain",
+                                     PortcullisPorts(pc_smtp, pc_sub, pc_subs, pc_web, pc_sink_port), template, sinks[1],
+                                     abuse_accounting=False)
+            diagnostic = RelayBench([portcullis, plain], messages, args.runs, settle=args.settle, log=log)
+            rows = diagnostic.run([point])
+            record["profile"]["abuse_accounting"] = [dict(asdict(r), point=asdict(r.point)) for r in rows]
+            text += ("\nAbuse accounting (20 sessions × 4 KiB, accepted/s, medians of "
+                     f"{args.runs}): " + "; ".join(
+                         f"{'on' if r.server == 'portcullis' else 'off'} {r.accept_rate:.0f}/s, "
+                         f"{r.cpu_per_1000:.2f} CPU s/1k" for r in rows) + "\n")
 
         facts["load_end"] = " ".join(f"{x:.2f}" for x in procfs.loadavg())
+        facts["sync_end"] = machine.sync_rates(work)
         text = "# Portcullis vs Postfix\n\n" + report.machine_lines(facts) + text
         (out / "results.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
         (out / "summary.md").write_text(text, encoding="utf-8")

@@ -27,14 +27,21 @@ def _meminfo_kib(key: str) -> int:
 
 
 def sync_rates(directory: Path, seconds: float = 2.0) -> dict:
-    """The two durability primitives, per second, on the file system of `directory`:
-    create+write 4 KiB+fsync+fsync(dir) (one file per message, Postfix's way) and
-    append 4 KiB+fdatasync (a journal, the way a group commit pays)."""
+    """Per second, on the file system of `directory`: creating an empty file; the two
+    durability primitives, create+write 4 KiB+fsync+fsync(dir) (one file per message, Postfix's
+    way) and append 4 KiB+fdatasync (a journal, the way a group commit pays)."""
     probe = directory / "sync-probe"
     probe.mkdir(parents=True, exist_ok=True)
     block = b"x" * 4096
     directory_fd = os.open(probe, os.O_RDONLY | os.O_DIRECTORY)
     try:
+        # Creation alone first: on an ext4 without a journal it is what varies most (see
+        # servers.settle_filesystem), with the rest of the machine's file churn.
+        count, deadline = 0, time.monotonic() + seconds / 2
+        while time.monotonic() < deadline and count < 1_000_000:
+            os.close(os.open(probe / f"c{count}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            count += 1
+        create_only = count / (seconds / 2)
         count, deadline = 0, time.monotonic() + seconds
         while time.monotonic() < deadline and count < 1_000_000:
             fd = os.open(probe / f"f{count}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -55,7 +62,8 @@ def sync_rates(directory: Path, seconds: float = 2.0) -> dict:
     finally:
         os.close(directory_fd)
         shutil.rmtree(probe, ignore_errors=True)
-    return {"create_fsync_per_s": round(creates), "append_fdatasync_per_s": round(appends)}
+    return {"create_per_s": round(create_only), "create_fsync_per_s": round(creates),
+            "append_fdatasync_per_s": round(appends)}
 
 
 def describe(work: Path, binary: Path) -> dict:

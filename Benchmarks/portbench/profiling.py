@@ -57,8 +57,12 @@ def _warm(server: BenchServer, point: Point) -> None:
 
 
 def profile_server(server: BenchServer, point: Point, messages: int, out: Path, work: Path,
-                   call_graph: str = "fp") -> dict:
-    """perf record on the server process tree while smtp-source sends `messages`."""
+                   call_graph: str = "dwarf,16384", frequency: int = 199) -> dict:
+    """perf record on the server process tree while smtp-source sends `messages`.
+
+    DWARF unwinding by default: glibc's syscall wrappers have no frame pointers, so with `fp`
+    the kernel time (open, rename, write) could not be traced back to the Swift caller.
+    """
     out.mkdir(parents=True, exist_ok=True)
     data = work / f"perf-{server.name}.data"
     pid = server.start()
@@ -66,7 +70,8 @@ def profile_server(server: BenchServer, point: Point, messages: int, out: Path, 
         _warm(server, point)
         pids = ",".join(str(p) for p in _tree(pid))
         recorder = subprocess.Popen(
-            ["perf", "record", "-e", "cpu-clock", "-F", "997", "--call-graph", call_graph, "-p", pids, "-o", str(data)],
+            ["perf", "record", "-e", "cpu-clock", "-F", str(frequency), "--call-graph", call_graph, "-p", pids,
+             "-o", str(data)],
             stdout=subprocess.DEVNULL, stderr=open(work / f"perf-{server.name}.log", "wb"))
         time.sleep(1.0)
         seconds, error = smtp_source(server.smtp_port, point.sessions, messages, point.size, timeout=600)
@@ -138,3 +143,17 @@ def syscall_counts(server: BenchServer, point: Point, messages: int, out: Path) 
 def _tree(pid: int) -> list[int]:
     from .procfs import process_tree
     return process_tree(pid)
+
+
+def parse_strace_counts(path: Path) -> dict[str, int]:
+    """`strace -c` summary lines: "% time  seconds  usecs/call  calls  [errors]  syscall"."""
+    counts: dict[str, int] = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        fields = line.split()
+        if len(fields) >= 5 and fields[0].replace(".", "", 1).isdigit() and fields[-1] != "total":
+            try:
+                counts[fields[-1]] = int(fields[3])
+            except ValueError:
+                continue
+    return counts
+

@@ -24,7 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from . import procfs
-from .servers import BenchServer
+from .servers import BenchServer, settle_filesystem
 
 SENDER = "sender@alato.example"
 RECIPIENT = "rcpt@example.net"
@@ -117,10 +117,12 @@ def smtp_source(port: int, sessions: int, messages: int, size: int, timeout: flo
 class RelayBench:
     """Runs the matrix; `delivers[name]` is learnt from the first warm-up of each server."""
 
-    def __init__(self, servers: list[BenchServer], messages: int, runs: int, log=print) -> None:
+    def __init__(self, servers: list[BenchServer], messages: int, runs: int, settle: float = 65.0,
+                 log=print) -> None:
         self.servers = servers
         self.messages = messages
         self.runs = runs
+        self.settle = settle
         self.log = log
         self.delivers: dict[str, bool] = {}
         self.measurements: list[Measurement] = []
@@ -143,6 +145,7 @@ class RelayBench:
                 raise RuntimeError(f"{server.name} did not deliver its warm-up messages")
 
     def measure(self, server: BenchServer, point: Point, run: int) -> Measurement:
+        settle_filesystem(self.settle)
         root = server.start()
         try:
             self.warm_up(server, point)

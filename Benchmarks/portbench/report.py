@@ -100,9 +100,27 @@ def machine_lines(machine: dict) -> str:
     return "\n".join([
         f"- date: {machine['date_utc']}; Portcullis commit {machine['portcullis_commit']}, release build",
         f"- CPU: {machine['nproc']} × {machine['cpu_model']}; memory {machine['memory_gib']} GiB",
-        f"- disk: {machine['disk']}; {sync.get('create_fsync_per_s', '?')} create+fsync+dir-fsync/s, "
-        f"{sync.get('append_fdatasync_per_s', '?')} append+fdatasync/s (4 KiB)",
+        f"- disk: {machine['disk']}; {sync.get('create_per_s', '?')} file creations/s, "
+        f"{sync.get('create_fsync_per_s', '?')} create+write+fsync+dir-fsync/s, "
+        f"{sync.get('append_fdatasync_per_s', '?')} append+fdatasync/s (4 KiB)"
+        + (f"; at the end {machine['sync_end'].get('create_per_s', '?')} creations/s" if machine.get("sync_end") else ""),
         f"- kernel {machine['kernel']}, Debian {machine['debian']}, Postfix {machine['postfix']}, "
         f"{machine['swift']}, Python {machine['python']}",
         f"- load average: {machine.get('load_start', '?')} at start, {machine.get('load_end', '?')} at end",
     ]) + "\n"
+
+
+SYSCALLS_OF_INTEREST = ("openat", "rename", "unlink", "fsync", "fdatasync", "syncfs", "write", "writev", "pwrite64",
+                        "read", "pread64", "futex", "epoll_wait", "poll", "accept4", "close")
+
+
+def syscall_table(per_server: dict[str, dict[str, int]], messages: int) -> str:
+    """System calls per accepted message, from strace -c over `messages` messages."""
+    names = [n for n in SYSCALLS_OF_INTEREST if any(n in counts for counts in per_server.values())]
+    servers = sorted(per_server)
+    lines = ["| syscall | " + " | ".join(f"{s} per message" for s in servers) + " |",
+             "|---|" + "---:|" * len(servers)]
+    for name in names:
+        lines.append(f"| {name} | " + " | ".join(f"{per_server[s].get(name, 0) / messages:.2f}" for s in servers) + " |")
+    lines.append("| all | " + " | ".join(f"{sum(per_server[s].values()) / messages:.1f}" for s in servers) + " |")
+    return "\n".join(lines) + "\n"
