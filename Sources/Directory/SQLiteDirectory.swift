@@ -44,6 +44,14 @@ public final class SQLiteDirectory: AccountDirectory {
         // Several processes (server and command line) share the file: wait rather than fail.
         configuration.busyMode = .timeout(10)
         configuration.label = "portcullis.directory"
+        // WAL with synchronous=NORMAL: every commit is atomic and survives a process crash; only
+        // a power loss can drop the last commits (SQLite docs, "WAL mode"). That suits what lives
+        // here — accounts changed by an operator who can re-run the command, and rate counters
+        // written on every SMTP transaction, where an fsync per write would cap the server.
+        // Mail itself is made durable by the spool, never by this database.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
