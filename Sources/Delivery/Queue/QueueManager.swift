@@ -315,6 +315,17 @@ public final class QueueManager: Service {
     /// remove the message. The DSN is committed before the deletion, so a crash in between
     /// can at worst send it twice, never lose it.
     func finalizeIfDone(_ id: QueueID) async {
+        if await stateWriter.takeCompleted(id) != nil {
+            // Everything delivered, no DSN to send: just remove it.
+            do {
+                try await spool.deleteAsync(id)
+                control.forget(id)
+                logger.info("message removed from the queue", metadata: ["queue-id": "\(id)"])
+            } catch {
+                logger.error("cannot remove message", metadata: ["queue-id": "\(id)", "error": "\(error)"])
+            }
+            return
+        }
         guard let envelope = try? spool.envelope(of: id),
               !envelope.recipients.contains(where: { $0.state == .pending || $0.state == .deferred }) else { return }
         let dataPath = (try? spool.messagePath(of: id)) ?? ""

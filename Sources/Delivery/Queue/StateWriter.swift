@@ -47,7 +47,30 @@ actor StateWriter {
             }
             envelope.recipients[index] = recipient
         }
+        // The common case: every recipient delivered and no success DSN wanted. The message is
+        // about to be deleted, so the fsync'd state write (a file create, fsync, rename and
+        // directory fsync) is skipped; a crash before the deletion re-sends, as a crash between
+        // a remote 250 and the state write would anyway (delivery is at-least-once).
+        if Self.isDoneWithoutNotice(envelope) {
+            completed[id] = envelope
+            return envelope
+        }
         try spool.setDeliveryState(envelope.recipients.map(\.deliveryStatus), of: id)
         return envelope
+    }
+
+    /// Envelopes whose recipients are all delivered but whose state was not written.
+    private var completed: [QueueID: SpoolEnvelope] = [:]
+
+    /// The in-memory final envelope of `id`, if the last results skipped the state write.
+    func takeCompleted(_ id: QueueID) -> SpoolEnvelope? {
+        completed.removeValue(forKey: id)
+    }
+
+    static func isDoneWithoutNotice(_ envelope: SpoolEnvelope) -> Bool {
+        envelope.recipients.allSatisfy { recipient in
+            recipient.state == .delivered
+                && !(recipient.notify ?? []).contains { $0.uppercased() == "SUCCESS" }
+        }
     }
 }
