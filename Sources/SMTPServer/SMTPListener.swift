@@ -54,7 +54,7 @@ public final class SMTPListener: Service, Sendable {
     private let logger: Logger
     private let channels = NIOLockedValueBox<[Channel]>([])
     private let children = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
-    private let sessionCounter = ManagedAtomicCounter()
+    private let sessionIDs = SessionIDGenerator()
 
     public init(specs: [ListenerSpec], settings: Settings, services: any SessionServices, limiter: ConnectionLimiter,
                 group: EventLoopGroup, logger: Logger) {
@@ -117,7 +117,7 @@ public final class SMTPListener: Service, Sendable {
         let services = self.services
         let limiter = self.limiter
         let logger = self.logger
-        let counter = self.sessionCounter
+        let sessionIDs = self.sessionIDs
         let children = self.children
         let configuration = SessionConfiguration(
             hostname: settings.hostname, service: service, maxMessageSize: settings.maxMessageSize,
@@ -138,7 +138,7 @@ public final class SMTPListener: Service, Sendable {
                                     commandTimeout: settings.commandTimeout, dataTimeout: settings.dataTimeout,
                                     hostname: settings.hostname),
                     services: services, limiter: limiter, logger: logger,
-                    sessionID: counter.nextSessionID(), clientAddress: client, tlsActive: implicitTLS)
+                    sessionID: sessionIDs.next(), clientAddress: client, tlsActive: implicitTLS)
                 do {
                     if implicitTLS, let tls = settings.tlsContext {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
@@ -152,12 +152,12 @@ public final class SMTPListener: Service, Sendable {
     }
 }
 
-/// Session IDs: short, unique within a process run, and distinct across restarts.
-final class ManagedAtomicCounter: Sendable {
+/// Session IDs: short, unique within a process run, and (by a random prefix) distinct across restarts.
+final class SessionIDGenerator: Sendable {
     private let value = NIOLockedValueBox<UInt64>(0)
-    private let epoch = UInt64(NIODeadline.now().uptimeNanoseconds & 0xFFFFF)
+    private let epoch = UInt64.random(in: 0..<(1 << 20))
 
-    func nextSessionID() -> String {
+    func next() -> String {
         let next = value.withLockedValue { value -> UInt64 in
             value += 1
             return value
