@@ -219,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
                 profile["postfix"] = quiet(lambda: profiling.profile_server(postfix, point, messages, out, work))
                 profile["system"] = [quiet(lambda: profiling.system_profile(s, point, messages, out, work))
                                      for s in servers]
+                load = LoadSpec(host="127.0.0.1", port=portcullis.submission_port, user=USER, password=PASSWORD,
+                                sender=USER, recipient="rcpt@example.net", sessions=args.submission_sessions,
+                                messages=args.submission_messages, processes=args.submission_processes)
+                profile["submission"] = quiet(lambda: profiling.profile_submission(portcullis, run_load, load, out, work))
             profile["strace"] = [quiet(lambda: profiling.syscall_counts(s, point, 2000, out)) for s in servers]
             counts = {entry["server"]: profiling.parse_strace_counts(Path(entry["report"]))
                       for entry in profile["strace"] if "report" in entry}

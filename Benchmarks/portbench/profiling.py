@@ -1,10 +1,10 @@
-"""Where the time goes at 20 sessions, 4 KiB: perf (cpu-clock sampling) and syscall counts.
+"""Where the time goes at 20 sessions: perf (cpu-clock sampling) and syscall counts.
 
 Hardware counters are not available in this VM (`perf stat -e instructions true` prints
 "<not supported>"), so perf samples the software `cpu-clock` event; that is enough to see which
 functions burn the CPU. Three views:
-- `perf record -g -p PID` on the server: symbols by self time, and inclusive (children) time
-  for the call-graph roots that matter, Swift names demangled;
+- `perf record -g -p PID` on the server, port 25 (4 KiB) and submission: symbols by self time,
+  and inclusive (children) time for the call-graph roots that matter, Swift names demangled;
 - `perf record -a` while the same load runs against each server: CPU by process name, i.e.
   what the server costs next to smtp-source, smtp-sink and the kernel;
 - `strace -c -f -p PID` on a shorter run: how many fsync/fdatasync/rename/write calls a
@@ -79,8 +79,13 @@ def profile_server(server: BenchServer, point: Point, messages: int, out: Path, 
     finally:
         server.stop()
         server.remove()
+    return {"server": server.name, "messages": messages, "seconds": seconds, "rate": messages / seconds if seconds else 0,
+            "error": error, "reports": _perf_reports(data, out, server.name)}
+
+
+def _perf_reports(data: Path, out: Path, name: str) -> dict:
     reports = {}
-    for name, args in {
+    for view, args in {
         "self": ["--no-children", "--sort", "dso,sym", "-g", "none", "--percent-limit", "0.4"],
         "dso": ["--no-children", "--sort", "dso", "-g", "none"],
         "children": ["--children", "--sort", "sym", "-g", "none", "--percent-limit", "2"],
@@ -88,11 +93,31 @@ def profile_server(server: BenchServer, point: Point, messages: int, out: Path, 
     }.items():
         result = subprocess.run(["perf", "report", "-i", str(data), "--stdio", *args], capture_output=True,
                                 text=True, timeout=600)
-        text = _demangle(result.stdout)
-        (out / f"perf-{server.name}-{name}.txt").write_text(text, encoding="utf-8")
-        reports[name] = str(out / f"perf-{server.name}-{name}.txt")
-    return {"server": server.name, "messages": messages, "seconds": seconds, "rate": messages / seconds if seconds else 0,
-            "error": error, "reports": reports}
+        path = out / f"perf-{name}-{view}.txt"
+        path.write_text(_demangle(result.stdout), encoding="utf-8")
+        reports[view] = str(path)
+    return reports
+
+
+def profile_submission(server: BenchServer, run_load, spec, out: Path, work: Path, frequency: int = 199) -> dict:
+    """perf record (DWARF call graphs) on the server while the submission load runs unpaced."""
+    out.mkdir(parents=True, exist_ok=True)
+    data = work / f"perf-submission-{server.name}.data"
+    pid = server.start()
+    try:
+        pids = ",".join(str(p) for p in _tree(pid))
+        recorder = subprocess.Popen(
+            ["perf", "record", "-e", "cpu-clock", "-F", str(frequency), "--call-graph", "dwarf,16384", "-p", pids,
+             "-o", str(data)],
+            stdout=subprocess.DEVNULL, stderr=open(work / f"perf-submission-{server.name}.log", "wb"))
+        time.sleep(1.0)
+        result = run_load(spec)
+        _stop(recorder)
+    finally:
+        server.stop()
+        server.remove()
+    return {"server": server.name, "rate": result["rate"], "errors": len(result["errors"]),
+            "reports": _perf_reports(data, out, f"submission-{server.name}")}
 
 
 def system_profile(server: BenchServer, point: Point, messages: int, out: Path, work: Path) -> dict:
