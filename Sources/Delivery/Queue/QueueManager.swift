@@ -309,6 +309,7 @@ public final class QueueManager: Service {
     private func finishJob(of id: QueueID) async {
         guard await tracker.finishJob(id) else { return }
         await finalizeIfDone(id)
+        await tracker.end(id)
     }
 
     /// When every recipient is delivered or failed: send the DSN the sender asked for, then

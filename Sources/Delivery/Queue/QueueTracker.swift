@@ -15,15 +15,17 @@ actor QueueTracker {
         jobsLeft[id] = jobs
     }
 
-    /// One job of `id` is done; true when it was the last.
+    /// One job of `id` is done; true when it was the last. The message stays in flight until
+    /// ``end(_:)``: finalizing it (DSN, deletion) must not race a scan that would deliver it again.
     func finishJob(_ id: QueueID) -> Bool {
         guard let left = jobsLeft[id] else { return true }
-        if left <= 1 {
-            jobsLeft[id] = nil
-            return true
-        }
-        jobsLeft[id] = left - 1
-        return false
+        jobsLeft[id] = max(0, left - 1)
+        return left <= 1
+    }
+
+    /// `id` is no longer being worked on.
+    func end(_ id: QueueID) {
+        jobsLeft[id] = nil
     }
 
     /// Messages in flight (tests, shutdown).
