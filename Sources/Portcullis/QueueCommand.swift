@@ -55,7 +55,7 @@ struct QueueCommand: AsyncParsableCommand {
             let message: Data
             do {
                 envelope = try spool.envelope(of: queueID)
-                message = try Data(contentsOf: spool.messageURL(of: queueID))
+                message = try spool.messageData(of: queueID)
             } catch {
                 throw CLIError("no message \(id) in the queue (\(error))")
             }

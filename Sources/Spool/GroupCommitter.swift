@@ -9,44 +9,60 @@ import Foundation
 /// 1. each message's envelope and bytes are appended to the current journal segment as one
 ///    checksummed record (deletions append a small tombstone record);
 /// 2. one `fdatasync` of the segment makes the whole batch durable;
-/// 3. each message is then made visible: its data file is renamed from `tmp/` into `queue/`
-///    and its envelope written beside it (no fsync: the journal already holds both);
+/// 3. each message is then made visible: a message that was kept in memory becomes *resident*
+///    (``ResidentMessages``: read from its journal record, no files of its own); a spilled one
+///    has its data file renamed from `tmp/` into `queue/` and its envelope written beside it
+///    (no fsync: the journal already holds both);
 /// 4. every waiting caller is resumed.
 ///
-/// When a segment is big or old enough it is handed to the checkpoint queue, which flushes the
-/// file system (`syncfs`, or fsync of each file) so the queue files are durable by themselves,
-/// and then removes the segment. Recovery replays whatever segments are left (``SpoolRecovery``).
+/// When a segment is big or old enough it is handed to the checkpoint queue, which copies the
+/// messages still resident in it out into `queue/`, flushes the file system (`syncfs`, or fsync
+/// of each file) so the queue files are durable by themselves, and then removes the segment.
+/// Recovery replays whatever segments are left (``SpoolRecovery``).
 ///
 /// Blocking I/O happens only on this thread and the checkpoint queue, never on the callers'
 /// threads (they may be SwiftNIO event loops): callers suspend on a continuation.
 final class GroupCommitter: @unchecked Sendable {
     /// A unit of work for the committer. Completions are called on the committer thread.
     enum Request {
-        /// Journal and publish a message whose bytes are in `tmp/<id>`, readable through `dataFD`.
-        case message(id: QueueID, dataFD: Int32, envelope: [UInt8], completion: @Sendable (Result<Void, SpoolError>) -> Void)
+        /// Journal and publish a message (`encoded` is `envelope` as JSON).
+        case message(id: QueueID, data: MessageData, envelope: SpoolEnvelope, encoded: [UInt8],
+                     completion: @Sendable (Result<Void, SpoolError>) -> Void)
         /// Journal a tombstone for `id`, then remove its files.
         case deletion(id: QueueID, completion: @Sendable (Result<Void, SpoolError>) -> Void)
 
         var id: QueueID {
             switch self {
-            case .message(let id, _, _, _), .deletion(let id, _): return id
+            case .message(let id, _, _, _, _), .deletion(let id, _): return id
             }
         }
 
         func complete(_ result: Result<Void, SpoolError>) {
             switch self {
-            case .message(_, _, _, let completion), .deletion(_, let completion): completion(result)
+            case .message(_, _, _, _, let completion), .deletion(_, let completion): completion(result)
             }
         }
     }
 
+    /// A message's bytes at commit.
+    enum MessageData {
+        /// Kept in memory: it will be resident in the journal.
+        case memory([UInt8])
+        /// Spilled to `tmp/<id>`, readable through this descriptor.
+        case file(Int32)
+    }
+
     /// The open journal segment (committer thread only).
     private struct Segment {
-        let path: String
-        let fd: Int32
+        let file: SegmentFile
         var length: UInt64
         let opened: Date
+        /// Messages published from this segment, and deletions journaled in it.
         var ids: [QueueID]
+        /// Messages resident in this segment (moved out at its checkpoint if still queued).
+        var residentIDs: [QueueID]
+        var path: String { file.path }
+        var fd: Int32 { file.fd }
     }
 
     /// Counters for tests and benchmarks.
@@ -59,6 +75,7 @@ final class GroupCommitter: @unchecked Sendable {
 
     private let layout: SpoolLayout
     private let options: SpoolOptions
+    private let resident: ResidentMessages
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var pending: [Request] = []
@@ -71,9 +88,10 @@ final class GroupCommitter: @unchecked Sendable {
     private var nextSequence: UInt64
     private let checkpoints = DispatchQueue(label: "portcullis.spool.checkpoint")
 
-    init(layout: SpoolLayout, options: SpoolOptions) {
+    init(layout: SpoolLayout, options: SpoolOptions, resident: ResidentMessages) {
         self.layout = layout
         self.options = options
+        self.resident = resident
         // Microseconds since the epoch: later segments sort after earlier ones across restarts.
         nextSequence = UInt64(Date().timeIntervalSince1970 * 1_000_000)
     }
@@ -168,7 +186,6 @@ final class GroupCommitter: @unchecked Sendable {
                 condition.unlock()
                 for request in leftovers { fail(request, .closed) }
                 if abandon {
-                    if let segment { FileIO.closeFile(segment.fd) }
                     segment = nil
                 } else {
                     rotate()
@@ -196,12 +213,13 @@ final class GroupCommitter: @unchecked Sendable {
         }
         let batchStart = segment.length
         var length = segment.length
-        var appended: [Request] = []
+        var appended: [(Request, dataOffset: UInt64)] = []
         for request in batch {
             let recordStart = length
             do {
-                length = try append(request, to: segment.fd, at: recordStart, path: segment.path)
-                appended.append(request)
+                let (end, dataOffset) = try append(request, to: segment.fd, at: recordStart, path: segment.path)
+                length = end
+                appended.append((request, dataOffset))
             } catch {
                 // Drop the half-written record; the rest of the batch goes on.
                 try? FileIO.truncate(segment.fd, to: recordStart, path: segment.path)
@@ -218,7 +236,7 @@ final class GroupCommitter: @unchecked Sendable {
             try? FileIO.truncate(segment.fd, to: batchStart, path: segment.path)
             self.segment?.length = batchStart
             rotate()
-            for request in appended { fail(request, error as? SpoolError ?? .closed) }
+            for (request, _) in appended { fail(request, error as? SpoolError ?? .closed) }
             return
         }
         self.segment?.length = length
@@ -226,12 +244,18 @@ final class GroupCommitter: @unchecked Sendable {
         var tombstonesNeeded: [Request] = []
         var messages = 0
         var deletions = 0
-        for request in appended {
+        for (request, dataOffset) in appended {
             switch request {
-            case let .message(id, dataFD, envelope, completion):
+            case let .message(id, .memory(bytes), envelope, _, completion):
+                resident.insert(id, .init(segment: segment.file, dataOffset: dataOffset, dataLength: bytes.count,
+                                          envelope: envelope, statuses: nil))
+                self.segment?.residentIDs.append(id)
+                messages += 1
+                completion(.success(()))
+            case let .message(id, .file(dataFD), _, encoded, completion):
                 FileIO.closeFile(dataFD)
                 do {
-                    try publish(id, envelope: envelope)
+                    try publish(id, envelope: encoded)
                     self.segment?.ids.append(id)
                     messages += 1
                     completion(.success(()))
@@ -244,7 +268,9 @@ final class GroupCommitter: @unchecked Sendable {
                 }
             case let .deletion(id, completion):
                 var result: Result<Void, SpoolError> = .success(())
-                for path in layout.files(of: id) {
+                // A resident message has no files of its own, but may have a state or hold file.
+                let paths = resident.remove(id) ? [layout.statePath(id), layout.holdPath(id)] : layout.files(of: id)
+                for path in paths {
                     do { try FileIO.unlinkIfPresent(path) } catch { result = .failure(error as? SpoolError ?? .closed) }
                 }
                 self.segment?.ids.append(id)
@@ -261,8 +287,9 @@ final class GroupCommitter: @unchecked Sendable {
         rotateIfDue()
     }
 
-    /// Appends one record at `offset`; returns the new segment length.
-    private func append(_ request: Request, to fd: Int32, at offset: UInt64, path: String) throws -> UInt64 {
+    /// Appends one record at `offset`; returns the new segment length and where the message
+    /// data starts in the segment.
+    private func append(_ request: Request, to fd: Int32, at offset: UInt64, path: String) throws -> (UInt64, UInt64) {
         var crc = CRC32()
         var position = offset
         func emit(_ bytes: UnsafeRawBufferPointer, checksummed: Bool = true) throws {
@@ -270,8 +297,20 @@ final class GroupCommitter: @unchecked Sendable {
             if checksummed { crc.update(bytes) }
             position += UInt64(bytes.count)
         }
+        var dataOffset: UInt64 = 0
         switch request {
-        case let .message(id, dataFD, envelope, _):
+        case let .message(id, .memory(bytes), _, envelope, _):
+            // One write for the whole record: header, envelope, data, CRC.
+            var record = JournalRecord.header(kind: .message, id: id, envelopeLength: envelope.count, dataLength: UInt64(bytes.count))
+            record.reserveCapacity(record.count + envelope.count + bytes.count + 4)
+            record.append(contentsOf: envelope)
+            dataOffset = offset + UInt64(record.count)
+            record.append(contentsOf: bytes)
+            record.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[JournalRecord.magic.count...])) }
+            JournalRecord.appendBigEndian(UInt64(crc.value), octets: 4, to: &record)
+            try FileIO.writeAll(fd, record, at: offset, path: path)
+            return (offset + UInt64(record.count), dataOffset)
+        case let .message(id, .file(dataFD), _, envelope, _):
             let dataPath = layout.temporaryDataPath(id)
             let dataLength = try FileIO.size(of: dataFD, path: dataPath)
             let header = JournalRecord.header(kind: .message, id: id, envelopeLength: envelope.count, dataLength: dataLength)
@@ -281,6 +320,7 @@ final class GroupCommitter: @unchecked Sendable {
                 position += UInt64(raw.count)
             }
             try envelope.withUnsafeBytes { try emit($0) }
+            dataOffset = position
             // Copy the message bytes from the tmp file: they are still in the page cache.
             let chunkSize = 256 * 1024
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
@@ -304,7 +344,7 @@ final class GroupCommitter: @unchecked Sendable {
         var trailer: [UInt8] = []
         JournalRecord.appendBigEndian(UInt64(crc.value), octets: 4, to: &trailer)
         try trailer.withUnsafeBytes { try emit($0, checksummed: false) }
-        return position
+        return (position, dataOffset)
     }
 
     /// Moves a journaled message into `queue/`: data first, envelope last (the envelope's
@@ -323,6 +363,25 @@ final class GroupCommitter: @unchecked Sendable {
         try FileIO.renameFile(envelopeTemporary, layout.envelopePath(id))
     }
 
+    /// Copies a resident message into `queue/` (data, then envelope; no fsync: the checkpoint
+    /// flushes the file system before the segment goes). Its state file, if any, is there already.
+    private static func moveOut(_ id: QueueID, _ entry: ResidentMessages.Entry, layout: SpoolLayout) throws {
+        let reader = MessageReader(fd: dup(entry.segment.fd), start: entry.dataOffset, length: entry.dataLength,
+                                   path: entry.segment.path)
+        let dataPath = layout.dataPath(id)
+        let fd = try FileIO.openFile(dataPath, O_WRONLY | O_CREAT | O_TRUNC)
+        do {
+            try FileIO.writeAll(fd, try reader.readAll(), path: dataPath)
+            FileIO.closeFile(fd)
+        } catch {
+            FileIO.closeFile(fd)
+            throw error
+        }
+        let encoded = Array(try SpoolEnvelope.encoder.encode(entry.envelope))
+        try FileIO.replaceFile(layout.envelopePath(id), with: encoded, temporaryPath: layout.temporaryEnvelopePath(id),
+                               durable: false, directory: layout.queueDirectory)
+    }
+
     private func cleanUp(_ id: QueueID) {
         for path in [layout.temporaryDataPath(id), layout.temporaryEnvelopePath(id)] + layout.files(of: id) {
             try? FileIO.unlinkIfPresent(path)
@@ -330,7 +389,7 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     private func fail(_ request: Request, _ error: SpoolError) {
-        if case let .message(id, dataFD, _, _) = request {
+        if case let .message(id, .file(dataFD), _, _, _) = request {
             FileIO.closeFile(dataFD)
             try? FileIO.unlinkIfPresent(layout.temporaryDataPath(id))
         }
@@ -345,7 +404,7 @@ final class GroupCommitter: @unchecked Sendable {
         let fd = try FileIO.openFile(path, O_RDWR | O_CREAT | O_TRUNC)
         // The new segment's directory entry must survive a crash, or its records would be lost.
         try FileIO.syncDirectory(layout.journalDirectory)
-        let opened = Segment(path: path, fd: fd, length: 0, opened: Date(), ids: [])
+        let opened = Segment(file: SegmentFile(path: path, fd: fd), length: 0, opened: Date(), ids: [], residentIDs: [])
         segment = opened
         return opened
     }
@@ -361,10 +420,10 @@ final class GroupCommitter: @unchecked Sendable {
     private func rotate() {
         guard let closing = segment else { return }
         segment = nil
-        FileIO.closeFile(closing.fd)
         let layout = self.layout
+        let resident = self.resident
         checkpoints.async { [self] in
-            if Self.checkpoint(path: closing.path, ids: closing.ids, layout: layout) {
+            if Self.checkpoint(closing.file, ids: closing.ids, residentIDs: closing.residentIDs, resident: resident, layout: layout) {
                 condition.lock()
                 statistics.checkpoints += 1
                 condition.unlock()
@@ -372,10 +431,20 @@ final class GroupCommitter: @unchecked Sendable {
         }
     }
 
-    /// Makes everything the segment covers durable without it, then removes it.
-    /// On failure the segment stays and recovery replays it at the next start.
-    static func checkpoint(path: String, ids: [QueueID], layout: SpoolLayout) -> Bool {
+    /// Makes everything the segment covers durable without it, then removes it: messages still
+    /// resident in it are copied out into `queue/` first. On failure the segment stays (and its
+    /// messages resident); recovery replays it at the next start.
+    private static func checkpoint(_ segment: SegmentFile, ids: [QueueID], residentIDs: [QueueID],
+                                   resident: ResidentMessages, layout: SpoolLayout) -> Bool {
+        let path = segment.path
+        var ids = ids
         do {
+            for id in residentIDs {
+                try resident.moveOut(id, from: segment) { entry in
+                    try moveOut(id, entry, layout: layout)
+                    ids.append(id)
+                }
+            }
             let queueFD = try FileIO.openFile(layout.queueDirectory, O_RDONLY | O_DIRECTORY)
             defer { FileIO.closeFile(queueFD) }
             if !FileIO.syncFileSystem(queueFD) {

@@ -16,14 +16,14 @@ import Foundation
 extension Spool {
     /// Holds a committed message. Durable on return. Holding a held message does nothing.
     public func hold(_ id: QueueID) throws {
-        guard FileIO.exists(layout.envelopePath(id)) else { throw SpoolError.notFound(id) }
+        guard contains(id) else { throw SpoolError.notFound(id) }
         try Self.writeHoldMarker(id, layout: layout)
     }
 
     /// Releases a held message so delivery takes it up at its next scan. Releasing a message
     /// that is not held does nothing.
     public func release(_ id: QueueID) throws {
-        guard FileIO.exists(layout.envelopePath(id)) else { throw SpoolError.notFound(id) }
+        guard contains(id) else { throw SpoolError.notFound(id) }
         guard FileIO.exists(layout.holdPath(id)) else { return }
         try FileIO.unlinkIfPresent(layout.holdPath(id))
         try FileIO.syncDirectory(layout.queueDirectory)

@@ -13,7 +13,8 @@ import Synchronization
 /// One process owns a spool (an exclusive `flock` on `<spool>/lock`): the server. Another
 /// process opening the same directory (the command line while the server runs) gets a
 /// read-mostly view: it can list, show and delete, but not accept messages, and it does not
-/// run recovery.
+/// run recovery. Messages the owner has not yet copied out of its journal
+/// (``ResidentMessages``) are read from the journal segments by that view.
 public final class Spool: Sendable {
     /// The spool directory.
     public let directory: String
@@ -24,6 +25,8 @@ public final class Spool: Sendable {
 
     let layout: SpoolLayout
     let committer: GroupCommitter?
+    /// Messages whose bytes are only in the journal (owner only).
+    let resident = ResidentMessages()
     private let lockFD: Int32
     private let identifiers = QueueIDGenerator()
     private let closed = Mutex(false)
@@ -49,7 +52,7 @@ public final class Spool: Sendable {
                 FileIO.closeFile(lockFD)
                 throw error
             }
-            let committer = GroupCommitter(layout: layout, options: options)
+            let committer = GroupCommitter(layout: layout, options: options, resident: resident)
             committer.start()
             self.committer = committer
         } else {
@@ -97,32 +100,50 @@ public final class Spool: Sendable {
         guard let committer, !closed.withLock({ $0 }) else {
             throw isOwner ? SpoolError.closed : SpoolError.notOwner(directory)
         }
-        return try SpoolWriter(id: identifiers.next(), layout: layout, committer: committer)
+        return SpoolWriter(id: identifiers.next(), layout: layout, committer: committer)
     }
 
     // MARK: Reading
 
     /// Every committed message, oldest first.
     public func list() throws -> [SpooledMessageSummary] {
-        let names = try FileIO.entries(of: layout.queueDirectory)
-        var summaries: [SpooledMessageSummary] = []
-        for name in names where name.hasSuffix(SpoolLayout.envelopeSuffix) {
-            guard let id = QueueID(String(name.dropLast(SpoolLayout.envelopeSuffix.count))) else { continue }
-            let envelope: SpoolEnvelope
+        // Journal first: a message moved out to queue/ meanwhile is then seen twice (once is
+        // kept), never missed.
+        var envelopes: [QueueID: SpoolEnvelope] = [:]
+        if isOwner {
+            for (id, entry) in resident.all() { envelopes[id] = entry.withStatuses() }
+        } else {
+            for (id, located) in try JournalView(layout).messages() {
+                envelopes[id] = try? located.envelope(layout: layout)
+            }
+        }
+        for name in try FileIO.entries(of: layout.queueDirectory) where name.hasSuffix(SpoolLayout.envelopeSuffix) {
+            guard let id = QueueID(String(name.dropLast(SpoolLayout.envelopeSuffix.count))), envelopes[id] == nil else { continue }
             do {
-                envelope = try self.envelope(of: id)
+                envelopes[id] = try diskEnvelope(of: id)
             } catch SpoolError.notFound {
                 continue  // deleted while we were listing
             }
-            summaries.append(SpooledMessageSummary(
-                id: id, arrival: envelope.arrival, sender: envelope.sender, recipientCount: envelope.recipients.count,
-                size: envelope.size, state: envelope.overallState, isHeld: isHeld(id)))
         }
-        return summaries.sorted { $0.id < $1.id }
+        return envelopes.map { id, envelope in
+            SpooledMessageSummary(
+                id: id, arrival: envelope.arrival, sender: envelope.sender, recipientCount: envelope.recipients.count,
+                size: envelope.size, state: envelope.overallState, isHeld: isHeld(id))
+        }.sorted { $0.id < $1.id }
     }
 
     /// The envelope of a committed message, with the latest delivery state of each recipient.
     public func envelope(of id: QueueID) throws -> SpoolEnvelope {
+        if let entry = resident.entry(id) { return entry.withStatuses() }
+        do {
+            return try diskEnvelope(of: id)
+        } catch SpoolError.notFound where !isOwner {
+            guard let located = try JournalView(layout).messages()[id] else { throw SpoolError.notFound(id) }
+            return try located.envelope(layout: layout)
+        }
+    }
+
+    private func diskEnvelope(of id: QueueID) throws -> SpoolEnvelope {
         let path = layout.envelopePath(id)
         let bytes: [UInt8]
         do {
@@ -137,11 +158,7 @@ public final class Spool: Sendable {
         } catch {
             throw SpoolError.corrupt(path: path, reason: "\(error)")
         }
-        if let statuses = try deliveryStatuses(of: id), statuses.count == envelope.recipients.count {
-            for index in statuses.indices {
-                envelope.recipients[index].deliveryStatus = statuses[index]
-            }
-        }
+        if let statuses = try Self.deliveryStatuses(of: id, layout: layout) { envelope.apply(statuses) }
         return envelope
     }
 
@@ -151,26 +168,38 @@ public final class Spool: Sendable {
         return try envelope(of: id)
     }
 
-    /// The path of a committed message's bytes (RFC 5322, as received, with our Received header).
-    public func messagePath(of id: QueueID) throws -> String {
-        guard FileIO.exists(layout.envelopePath(id)) else { throw SpoolError.notFound(id) }
-        return layout.dataPath(id)
+    /// Whether `id` is a committed message.
+    public func contains(_ id: QueueID) -> Bool {
+        resident.contains(id) || FileIO.exists(layout.envelopePath(id))
+            || (!isOwner && (try? JournalView(layout).messages()[id]) != nil)
+    }
+
+    /// Opens a committed message's bytes (RFC 5322, as received, with our Received header).
+    public func openMessage(_ id: QueueID) throws -> MessageReader {
+        if let reader = try resident.open(id) { return reader }
+        if FileIO.exists(layout.envelopePath(id)) {
+            do {
+                return try MessageReader.file(layout.dataPath(id))
+            } catch SpoolError.io(_, _, ENOENT) {
+                // Moved out of the journal and deleted meanwhile, or deleted: look once more.
+                if let reader = try resident.open(id) { return reader }
+                throw SpoolError.notFound(id)
+            }
+        }
+        if !isOwner, let located = try JournalView(layout).messages()[id] { return try located.open() }
+        throw SpoolError.notFound(id)
+    }
+
+    /// Where delivery reads a committed message from; opened when it is read.
+    public func messageSource(of id: QueueID) throws -> MessageSource {
+        guard contains(id) else { throw SpoolError.notFound(id) }
+        return MessageSource { try self.openMessage(id) }
     }
 
     /// The bytes of a committed message, read whole (for `portcullis queue show`; delivery
-    /// should stream from ``messagePath(of:)`` instead).
+    /// streams from ``messageSource(of:)`` instead).
     public func messageData(of id: QueueID) throws -> Data {
-        let path = try messagePath(of: id)
-        do {
-            return Data(try FileIO.readFile(path))
-        } catch SpoolError.io(_, _, ENOENT) {
-            throw SpoolError.notFound(id)
-        }
-    }
-
-    /// The file URL of a committed message's bytes.
-    public func messageURL(of id: QueueID) throws -> URL {
-        URL(fileURLWithPath: try messagePath(of: id))
+        Data(try openMessage(id).readAll())
     }
 
     // MARK: Delivery state
@@ -186,6 +215,7 @@ public final class Spool: Sendable {
         let bytes = Array(try SpoolEnvelope.encoder.encode(statuses))
         let temporary = layout.temporaryPath("\(id).state.\(UInt64.random(in: 0...UInt64.max))")
         try FileIO.replaceFile(layout.statePath(id), with: bytes, temporaryPath: temporary, durable: true, directory: layout.queueDirectory)
+        _ = resident.setStatuses(statuses, of: id)
     }
 
     /// The async form of ``setDeliveryState(_:of:)``: the fsyncs run off the caller's thread.
@@ -194,7 +224,7 @@ public final class Spool: Sendable {
         try await Self.offload { try self.setDeliveryState(statuses, of: id) }
     }
 
-    private func deliveryStatuses(of id: QueueID) throws -> [RecipientDeliveryStatus]? {
+    static func deliveryStatuses(of id: QueueID, layout: SpoolLayout) throws -> [RecipientDeliveryStatus]? {
         let path = layout.statePath(id)
         let bytes: [UInt8]
         do {
@@ -218,12 +248,13 @@ public final class Spool: Sendable {
     /// if the owner crashes within one checkpoint interval (5 s by default) of the message's
     /// arrival, its journal may restore it once.
     public func delete(_ id: QueueID) throws {
-        guard FileIO.exists(layout.envelopePath(id)) else { throw SpoolError.notFound(id) }
         guard let committer else {
+            try waitUntilOutOfJournal(id)
             for path in layout.files(of: id) { try FileIO.unlinkIfPresent(path) }
             try FileIO.syncDirectory(layout.queueDirectory)
             return
         }
+        guard contains(id) else { throw SpoolError.notFound(id) }
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<Result<Void, SpoolError>>(.success(()))
         committer.submit(.deletion(id: id, completion: { result in
@@ -240,7 +271,7 @@ public final class Spool: Sendable {
             try await Self.offload { try self.delete(id) }
             return
         }
-        guard FileIO.exists(layout.envelopePath(id)) else { throw SpoolError.notFound(id) }
+        guard contains(id) else { throw SpoolError.notFound(id) }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             committer.submit(.deletion(id: id, completion: { result in
                 continuation.resume(with: result.mapError { $0 as any Error })
@@ -252,6 +283,17 @@ public final class Spool: Sendable {
     public func delete(_ text: String) throws {
         guard let id = QueueID(text) else { throw SpoolError.invalidQueueID(text) }
         try delete(id)
+    }
+
+    /// Another process cannot journal a deletion: it waits (a few seconds at most) until the
+    /// owner has checkpointed the message out of its journal into `queue/`, then removes files.
+    private func waitUntilOutOfJournal(_ id: QueueID) throws {
+        let deadline = Date().addingTimeInterval(30)
+        while !FileIO.exists(layout.envelopePath(id)) {
+            guard try JournalView(layout).messages()[id] != nil else { throw SpoolError.notFound(id) }
+            guard Date() < deadline else { throw SpoolError.stillInJournal(id) }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
     }
 
     // MARK: Helpers

@@ -67,6 +67,13 @@ public struct SpoolEnvelope: Sendable, Hashable, Codable {
         return encoder
     }()
 
+    /// Sets each recipient's delivery state (one entry per recipient, in order); a list of
+    /// the wrong length is ignored.
+    mutating func apply(_ statuses: [RecipientDeliveryStatus]) {
+        guard statuses.count == recipients.count else { return }
+        for index in statuses.indices { recipients[index].deliveryStatus = statuses[index] }
+    }
+
     static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970

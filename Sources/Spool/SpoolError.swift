@@ -19,6 +19,8 @@ public enum SpoolError: Error, Sendable, Hashable, LocalizedError, CustomStringC
     case corrupt(path: String, reason: String)
     /// The state given does not match the message's recipients.
     case recipientCountMismatch(QueueID, expected: Int, got: Int)
+    /// The running server has not yet moved the message out of its commit journal.
+    case stillInJournal(QueueID)
 
     public var description: String {
         switch self {
@@ -38,6 +40,8 @@ public enum SpoolError: Error, Sendable, Hashable, LocalizedError, CustomStringC
             return "spool file \(path) is damaged: \(reason)"
         case let .recipientCountMismatch(id, expected, got):
             return "message \(id) has \(expected) recipient(s) but \(got) state(s) were given"
+        case let .stillInJournal(id):
+            return "message \(id) is still in the server's commit journal (the server is stuck or overloaded); try again later"
         }
     }
 

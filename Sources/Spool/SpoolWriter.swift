@@ -9,20 +9,25 @@ import Synchronization
 /// let id = try await writer.commit(envelope: envelope)   // returns once durable: now send 250
 /// ```
 /// or `writer.abort()` when the transaction fails. A writer that is dropped without either
-/// is aborted. Bytes go to `tmp/<id>` through a 64 KiB buffer; nothing is fsync'd until
-/// commit, where the group committer makes it durable together with concurrent commits.
+/// is aborted. A message up to ``spillThreshold`` octets stays in memory and goes straight
+/// into the journal at commit; a bigger one is spilled to `tmp/<id>` (through a 64 KiB buffer)
+/// so memory stays bounded whatever the size. Nothing is fsync'd until commit, where the group
+/// committer makes it durable together with concurrent commits.
 public final class SpoolWriter: Sendable {
     /// The message's queue ID, assigned at the start so it can appear in the Received header.
     public let id: QueueID
 
     private struct State {
-        var fd: Int32
+        /// The spill file, once the message outgrew memory.
+        var fd: Int32?
         var buffer: [UInt8] = []
         var size = 0
         var finished = false
     }
 
-    /// Buffered bytes are written out once this many are waiting.
+    /// Messages up to this size are kept in memory until commit (most mail is far smaller).
+    static let spillThreshold = 256 * 1024
+    /// Once spilled, buffered bytes are written out once this many are waiting.
     static let bufferLimit = 64 * 1024
 
     private let state: Mutex<State>
@@ -30,16 +35,12 @@ public final class SpoolWriter: Sendable {
     private let layout: SpoolLayout
     private let committer: GroupCommitter
 
-    init(id: QueueID, layout: SpoolLayout, committer: GroupCommitter) throws {
+    init(id: QueueID, layout: SpoolLayout, committer: GroupCommitter) {
         self.id = id
         self.path = layout.temporaryDataPath(id)
         self.layout = layout
         self.committer = committer
-        // O_EXCL: an ID is never reused; O_RDWR: the committer reads the bytes back for the journal.
-        let fd = try FileIO.openFile(path, O_RDWR | O_CREAT | O_EXCL)
-        var initial = State(fd: fd)
-        initial.buffer.reserveCapacity(Self.bufferLimit)
-        state = Mutex(initial)
+        state = Mutex(State())
     }
 
     deinit {
@@ -57,7 +58,11 @@ public final class SpoolWriter: Sendable {
             guard !state.finished else { throw SpoolError.writerFinished(id) }
             state.buffer.append(contentsOf: bytes)
             state.size += bytes.count
-            if state.buffer.count >= Self.bufferLimit {
+            if state.fd == nil && state.size > Self.spillThreshold {
+                // O_EXCL: an ID is never reused; O_RDWR: the committer reads the bytes back.
+                state.fd = try FileIO.openFile(path, O_RDWR | O_CREAT | O_EXCL)
+            }
+            if state.fd != nil && state.buffer.count >= Self.bufferLimit {
                 try flush(&state)
             }
         }
@@ -95,8 +100,15 @@ public final class SpoolWriter: Sendable {
 
     private func commitVisible(envelope: SpoolEnvelope, prefix: [UInt8]) async throws -> QueueID {
         var envelope = envelope
-        let fd: Int32 = try state.withLock { state in
+        let data: GroupCommitter.MessageData = try state.withLock { state in
             guard !state.finished else { throw SpoolError.writerFinished(id) }
+            guard state.fd != nil else {
+                state.finished = true
+                state.size += prefix.count
+                envelope.size = state.size
+                defer { state.buffer = [] }
+                return .memory(prefix.isEmpty ? state.buffer : prefix + state.buffer)
+            }
             do {
                 try flush(&state)
                 if !prefix.isEmpty { try prepend(prefix, to: &state) }
@@ -106,20 +118,22 @@ public final class SpoolWriter: Sendable {
             }
             state.finished = true
             envelope.size = state.size
-            return state.fd
+            return .file(state.fd!)
         }
         let encoded: [UInt8]
         do {
             encoded = Array(try SpoolEnvelope.encoder.encode(envelope))
         } catch {
-            FileIO.closeFile(fd)
-            try? FileIO.unlinkIfPresent(path)
+            if case .file(let fd) = data {
+                FileIO.closeFile(fd)
+                try? FileIO.unlinkIfPresent(path)
+            }
             throw SpoolError.corrupt(path: path, reason: "the envelope cannot be encoded: \(error)")
         }
         let queueID = self.id
         let committer = self.committer
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            committer.submit(.message(id: queueID, dataFD: fd, envelope: encoded, completion: { result in
+            committer.submit(.message(id: queueID, data: data, envelope: envelope, encoded: encoded, completion: { result in
                 continuation.resume(with: result.mapError { $0 as any Error })
             }))
         }
@@ -137,14 +151,16 @@ public final class SpoolWriter: Sendable {
     private func discard(_ state: inout State) {
         state.finished = true
         state.buffer = []
-        FileIO.closeFile(state.fd)
+        guard let fd = state.fd else { return }
+        FileIO.closeFile(fd)
         try? FileIO.unlinkIfPresent(path)
     }
 
-    /// Rewrites the temporary file as `prefix` + its content. The file is not yet durable or
+    /// Rewrites the spill file as `prefix` + its content. The file is not yet durable or
     /// visible, so a copy into a sibling file renamed over it is safe; it costs one pass over
     /// the message in the page cache.
     private func prepend(_ prefix: [UInt8], to state: inout State) throws {
+        guard let fd = state.fd else { return }
         let newPath = path + ".prefixed"
         let newFD = try FileIO.openFile(newPath, O_RDWR | O_CREAT | O_TRUNC)
         do {
@@ -152,7 +168,7 @@ public final class SpoolWriter: Sendable {
             var offset: UInt64 = 0
             var chunk = [UInt8](repeating: 0, count: Self.bufferLimit)
             while true {
-                let count = try chunk.withUnsafeMutableBytes { try FileIO.readSome(state.fd, into: $0, at: offset, path: path) }
+                let count = try chunk.withUnsafeMutableBytes { try FileIO.readSome(fd, into: $0, at: offset, path: path) }
                 if count == 0 { break }
                 try FileIO.writeAll(newFD, Array(chunk[0..<count]), path: newPath)
                 offset += UInt64(count)
@@ -163,14 +179,14 @@ public final class SpoolWriter: Sendable {
             try? FileIO.unlinkIfPresent(newPath)
             throw error
         }
-        FileIO.closeFile(state.fd)
+        FileIO.closeFile(fd)
         state.fd = newFD
         state.size += prefix.count
     }
 
     private func flush(_ state: inout State) throws {
-        guard !state.buffer.isEmpty else { return }
-        try FileIO.writeAll(state.fd, state.buffer, path: path)
+        guard let fd = state.fd, !state.buffer.isEmpty else { return }
+        try FileIO.writeAll(fd, state.buffer, path: path)
         state.buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Spool
 @testable import Delivery
 
 @Suite("Maildir")
@@ -22,8 +23,8 @@ struct MaildirTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let source = try write("Subject: hi\r\n\r\nline one\r\nline two\r", in: root)
         let maildir = Maildir(path: "\(root)/Maildir", hostname: "mail/alato:example")
-        let first = try maildir.deliver(from: source, headerLines: ["Return-Path: <a@example.net>", "Delivered-To: b@alato.example"])
-        let second = try maildir.deliver(from: source, headerLines: [])
+        let first = try maildir.deliver(from: .file(source), headerLines: ["Return-Path: <a@example.net>", "Delivered-To: b@alato.example"])
+        let second = try maildir.deliver(from: .file(source), headerLines: [])
         #expect(first != second)
         #expect(first.hasPrefix("\(root)/Maildir/new/"))
         #expect(!first.split(separator: "/").last!.contains("/"))
@@ -40,7 +41,7 @@ struct MaildirTests {
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let maildir = Maildir(path: "\(root)/Maildir", hostname: "h")
-        #expect(throws: MaildirError.self) { try maildir.deliver(from: "\(root)/missing", headerLines: ["X: y"]) }
+        #expect(throws: SpoolError.self) { try maildir.deliver(from: .file("\(root)/missing"), headerLines: ["X: y"]) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(root)/Maildir/new").isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(root)/Maildir/tmp").isEmpty)
     }

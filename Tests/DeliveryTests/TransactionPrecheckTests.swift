@@ -1,4 +1,5 @@
 import SMTPCore
+import Spool
 import Testing
 @testable import Delivery
 
@@ -8,7 +9,7 @@ struct TransactionPrecheckTests {
                                   recipients: [.init(address: "hanako@example.net", notify: .on([.failure, .delay]),
                                                      originalRecipient: OriginalRecipient(addressType: "rfc822", address: "h+x@example.net"),
                                                      index: 0)],
-                                  dataPath: "/dev/null", size: 5000, body: .eightBitMIME, ret: .headers, envelopeID: "id 1")
+                                  source: .file("/dev/null"), size: 5000, body: .eightBitMIME, ret: .headers, envelopeID: "id 1")
 
     @Test("SIZE over the server's limit fails with 552 5.3.4; 0 means no limit")
     func size() {

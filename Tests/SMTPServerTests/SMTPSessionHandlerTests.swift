@@ -48,7 +48,7 @@ import Testing
         let reply = await client.reply() ?? ""
         #expect(reply.hasPrefix("250 2.0.0 Ok: queued as "))
         let id = String(reply.split(separator: " ").last!.trimmingCharacters(in: .whitespacesAndNewlines))
-        let stored = try String(contentsOf: server.spool.messageURL(of: .init(id)!), encoding: .utf8)
+        let stored = try String(decoding: server.spool.messageData(of: .init(id)!), as: UTF8.self)
         #expect(stored.hasSuffix(Self.message))
         #expect(stored.hasPrefix("Received: from client.example.net"))
     }
@@ -171,7 +171,7 @@ import Testing
         let reply = await client.reply() ?? ""
         #expect(reply.hasPrefix("250 2.0.0 Ok: queued as "))
         let id = String(reply.split(separator: " ").last!.trimmingCharacters(in: .whitespacesAndNewlines))
-        let stored = try String(contentsOf: server.spool.messageURL(of: .init(id)!), encoding: .utf8)
+        let stored = try String(decoding: server.spool.messageData(of: .init(id)!), as: UTF8.self)
         #expect(stored.contains("with ESMTPSA id \(id)"))
         #expect(stored.contains("\r\nDate: "))
         #expect(stored.contains("\r\nMessage-ID: <"))

@@ -73,7 +73,8 @@ struct SpoolTests {
         defer { folder.remove() }
         let spool = try Spool(directory: folder.path)
         let writer = try spool.beginMessage()
-        try writer.write(sampleMessage(seed: 4, count: 100_000))
+        // Bigger than the in-memory limit: spilled to tmp/.
+        try writer.write(sampleMessage(seed: 4, count: 300_000))
         #expect(folder.names(in: "tmp").count == 1)
         writer.abort()
         writer.abort()
@@ -115,7 +116,7 @@ struct SpoolTests {
         #expect(throws: SpoolError.notFound(first)) { try spool.delete(first) }
         await #expect(throws: SpoolError.notFound(first)) { try await spool.deleteAsync(first) }
         #expect(throws: SpoolError.notFound(first)) { try spool.envelope(of: first) }
-        #expect(throws: SpoolError.notFound(first)) { try spool.messagePath(of: first) }
+        #expect(throws: SpoolError.notFound(first)) { try spool.messageSource(of: first) }
         #expect(throws: SpoolError.invalidQueueID("../queue")) { try spool.delete("../queue") }
         #expect(throws: SpoolError.invalidQueueID("nope")) { try spool.envelope(of: "nope") }
     }
@@ -164,7 +165,7 @@ struct SpoolTests {
         #expect(throws: SpoolError.notOwner(folder.path)) { try reader.beginMessage() }
         // An in-flight transaction of the owner must survive the second open (no recovery ran).
         let inFlight = try owner.beginMessage()
-        try inFlight.write([1, 2, 3])
+        try inFlight.write(sampleMessage(seed: 9, count: 300_000))
         _ = try Spool(directory: folder.path)
         #expect(folder.names(in: "tmp") == [inFlight.id.rawValue])
         try await inFlight.commit(envelope: sampleEnvelope())

@@ -59,5 +59,5 @@ func spoolMessage(_ spool: Spool, _ bytes: [UInt8], envelope: SpoolEnvelope = sa
 
 /// The bytes of a committed message.
 func storedBytes(_ spool: Spool, _ id: QueueID) throws -> [UInt8] {
-    Array(try Data(contentsOf: spool.messageURL(of: id)))
+    Array(try spool.messageData(of: id))
 }

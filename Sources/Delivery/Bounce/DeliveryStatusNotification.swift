@@ -1,5 +1,6 @@
 import Foundation
 import SMTPCore
+import Spool
 
 /// A delivery status notification (RFC 3464) as a `multipart/report` message (RFC 6522).
 ///
@@ -99,9 +100,9 @@ public struct DeliveryStatusNotification: Sendable {
         return "Successful Mail Delivery Report"
     }
 
-    /// Renders the whole message, CRLF line endings, with the original read from `originalPath`.
-    public func render(originalPath: String, now: Date, uniqueToken: String) -> [UInt8] {
-        let original = (try? Data(contentsOf: URL(fileURLWithPath: originalPath))).map { [UInt8]($0) } ?? []
+    /// Renders the whole message, CRLF line endings, with the original read from `source`.
+    public func render(original source: MessageSource?, now: Date, uniqueToken: String) -> [UInt8] {
+        let original = (try? source?.open().readAll()) ?? []
         return render(original: original, now: now, uniqueToken: uniqueToken)
     }
 

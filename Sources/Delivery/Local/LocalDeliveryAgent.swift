@@ -1,6 +1,7 @@
 import Directory
 import Foundation
 import SMTPCore
+import Spool
 
 /// Delivers to hosted recipients: Maildirs for accounts, forwarding for aliases that
 /// point outside (the queue manager queues those as new remote mail).
@@ -27,8 +28,8 @@ public struct LocalDeliveryAgent: Sendable {
         self.hostname = hostname
     }
 
-    /// Delivers the message at `dataPath` to `recipient`, with `sender` as Return-Path.
-    public func deliver(dataPath: String, sender: String, recipient: String) async -> Outcome {
+    /// Delivers the message to `recipient`, with `sender` as Return-Path.
+    public func deliver(_ source: MessageSource, sender: String, recipient: String) async -> Outcome {
         let resolution: RecipientResolution
         do {
             resolution = try await directory.resolveRecipient(recipient)
@@ -42,7 +43,7 @@ public struct LocalDeliveryAgent: Sendable {
             return Outcome(result: RecipientResult(kind: .failed, reply: Reply(
                 code: 550, enhanced: .init(5, 1, 1), "no such user here: \(recipient)")), forwards: [])
         case .local(let mailboxes, let forwards):
-            let findings = LoopDetector.scan(path: dataPath)
+            let findings = LoopDetector.scan(source)
             for mailbox in mailboxes {
                 if LoopDetector.isLooping(findings, mailbox: mailbox) {
                     return Outcome(result: RecipientResult(kind: .failed, reply: Reply(
@@ -58,7 +59,7 @@ public struct LocalDeliveryAgent: Sendable {
                 let maildir = Maildir(path: path, hostname: hostname)
                 let headers = ["Return-Path: <\(sender)>", "Delivered-To: \(mailbox)"]
                 do {
-                    try await Self.offload { try maildir.deliver(from: dataPath, headerLines: headers) }
+                    try await Self.offload { try maildir.deliver(from: source, headerLines: headers) }
                 } catch {
                     // RFC 3463 §3.4 X.3.0 other mail system status (X.3.1 when full).
                     return Outcome(result: .deferred("local delivery to \(mailbox) failed: \(error)", enhanced: .init(4, 3, 0)),

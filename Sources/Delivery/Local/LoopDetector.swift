@@ -1,4 +1,5 @@
 import Foundation
+import Spool
 
 /// Mail loop checks on a message's header (RFC 5321 §6.3).
 ///
@@ -20,12 +21,11 @@ public enum LoopDetector {
         public var deliveredTo: Set<String>
     }
 
-    /// Reads the header section of the message at `path`.
-    public static func scan(path: String) -> Findings {
+    /// Reads the header section of the message.
+    public static func scan(_ source: MessageSource) -> Findings {
         var findings = Findings(receivedCount: 0, deliveredTo: [])
-        guard let file = FileHandle(forReadingAtPath: path) else { return findings }
-        defer { try? file.close() }
-        let data = (try? file.read(upToCount: maximumHeaderBytes)) ?? Data()
+        guard let reader = try? source.open() else { return findings }
+        let data = (try? reader.read(upToCount: maximumHeaderBytes)) ?? []
         // Split on LF bytes: as Characters, "\r\n" is one grapheme and would never match "\n".
         for rawLine in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
             let bytes = rawLine.last == 0x0D ? rawLine.dropLast() : rawLine

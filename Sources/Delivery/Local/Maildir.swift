@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+import Spool
 #endif
 
 /// A Maildir (`tmp/`, `new/`, `cur/`) and the safe way to put a message into it.
@@ -67,10 +68,10 @@ public struct Maildir: Sendable {
         }
     }
 
-    /// Delivers the message in `sourcePath` with `headerLines` (without line endings) put in
-    /// front. Returns the final path under `new/`.
+    /// Delivers the message with `headerLines` (without line endings) put in front. Returns the
+    /// final path under `new/`.
     @discardableResult
-    public func deliver(from sourcePath: String, headerLines: [String]) throws -> String {
+    public func deliver(from source: MessageSource, headerLines: [String]) throws -> String {
         try create()
         let name = uniqueName()
         let temporary = "\(path)/tmp/\(name)"
@@ -85,11 +86,8 @@ public struct Maildir: Sendable {
             defer { close(fd) }
             var converter = LineEndingConverter()
             try writeAll(fd, Array(headerLines.map { $0 + "\n" }.joined().utf8))
-            guard let input = FileHandle(forReadingAtPath: sourcePath) else {
-                throw MaildirError.io("open \(sourcePath)", errno)
-            }
-            defer { try? input.close() }
-            while let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
+            let input = try source.open()
+            while case let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
                 try writeAll(fd, converter.convert(chunk))
             }
             try writeAll(fd, converter.finish())

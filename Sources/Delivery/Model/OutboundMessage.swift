@@ -1,8 +1,9 @@
 import SMTPCore
+import Spool
 
 /// One message to send to one destination: the envelope for the recipients routed there and
 /// where its bytes are.
-public struct OutboundMessage: Sendable, Hashable {
+public struct OutboundMessage: Sendable {
     /// A recipient with its RFC 3461 parameters and its position in the spooled envelope.
     public struct Recipient: Sendable, Hashable {
         /// The address as it goes into `RCPT TO:<…>`.
@@ -27,8 +28,8 @@ public struct OutboundMessage: Sendable, Hashable {
     public var sender: String
     /// The recipients for this destination.
     public var recipients: [Recipient]
-    /// Path of the message bytes (the spool's data file).
-    public var dataPath: String
+    /// Where the message bytes are read from (the spool), opened when they are sent.
+    public var source: MessageSource
     /// Size in octets (for SIZE=, RFC 1870).
     public var size: Int
     /// RFC 6152 BODY= as received.
@@ -42,11 +43,11 @@ public struct OutboundMessage: Sendable, Hashable {
     public var envelopeID: String?
 
     /// Creates a message.
-    public init(sender: String, recipients: [Recipient], dataPath: String, size: Int, body: BodyType? = nil,
+    public init(sender: String, recipients: [Recipient], source: MessageSource, size: Int, body: BodyType? = nil,
                 requiresSMTPUTF8: Bool = false, ret: DSNReturn? = nil, envelopeID: String? = nil) {
         self.sender = sender
         self.recipients = recipients
-        self.dataPath = dataPath
+        self.source = source
         self.size = size
         self.body = body
         self.requiresSMTPUTF8 = requiresSMTPUTF8

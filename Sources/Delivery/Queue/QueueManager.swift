@@ -116,7 +116,7 @@ public final class QueueManager: Service {
     // MARK: Scanning
 
     enum Job: Sendable {
-        case local(id: QueueID, envelope: SpoolEnvelope, dataPath: String, indexes: [Int])
+        case local(id: QueueID, envelope: SpoolEnvelope, source: MessageSource, indexes: [Int])
         case remote(route: Route, messages: [(id: QueueID, message: OutboundMessage)])
         case finalize(id: QueueID)
     }
@@ -148,7 +148,7 @@ public final class QueueManager: Service {
             // Held by the operator (QueueControl) or by the compromised-account hold (a spool
             // marker): stays queued, untouched, until released or deleted with a bounce.
             if (held.contains(id.description) || summary.isHeld) && !bounces.contains(id.description) { continue }
-            guard var envelope = try? spool.envelope(of: id), let dataPath = try? spool.messagePath(of: id) else { continue }
+            guard var envelope = try? spool.envelope(of: id), let source = try? spool.messageSource(of: id) else { continue }
 
             // Operator "delete with bounce", and recipients past the queue lifetime.
             var immediate: [(Int, RecipientResult)] = []
@@ -181,7 +181,7 @@ public final class QueueManager: Service {
                 localJobs.append(.finalize(id: id))
                 continue
             }
-            await maybeSendDelayNotice(id: id, envelope: envelope, dataPath: dataPath, now: now)
+            await maybeSendDelayNotice(id: id, envelope: envelope, source: source, now: now)
             guard !due.isEmpty else { continue }
 
             // Split the due recipients by route.
@@ -219,11 +219,11 @@ public final class QueueManager: Service {
             }
             var count = 0
             if !localIndexes.isEmpty {
-                localJobs.append(.local(id: id, envelope: envelope, dataPath: dataPath, indexes: localIndexes))
+                localJobs.append(.local(id: id, envelope: envelope, source: source, indexes: localIndexes))
                 count += 1
             }
             for (route, indexes) in remoteIndexes {
-                remoteByRoute[route, default: []].append((id, Self.outbound(envelope, indexes: indexes, dataPath: dataPath)))
+                remoteByRoute[route, default: []].append((id, Self.outbound(envelope, indexes: indexes, source: source)))
             }
             if count == 0 && remoteIndexes.isEmpty {
                 // Everything due failed routing: finalize if that closed the message.
@@ -256,15 +256,15 @@ public final class QueueManager: Service {
         switch job {
         case .finalize(let id):
             await finishJob(of: id)
-        case .local(let id, let envelope, let dataPath, let indexes):
+        case .local(let id, let envelope, let source, let indexes):
             var results: [(Int, RecipientResult)] = []
             for index in indexes {
                 let recipient = envelope.recipients[index]
-                let outcome = await local.deliver(dataPath: dataPath, sender: envelope.sender, recipient: recipient.address)
+                let outcome = await local.deliver(source, sender: envelope.sender, recipient: recipient.address)
                 var result = outcome.result
                 if result.kind == .delivered && !outcome.forwards.isEmpty {
                     do {
-                        try await forward(envelope: envelope, recipient: recipient, to: outcome.forwards, dataPath: dataPath)
+                        try await forward(envelope: envelope, recipient: recipient, to: outcome.forwards, source: source)
                     } catch {
                         result = .deferred("forwarding to \(outcome.forwards.joined(separator: ", ")) failed: \(error)",
                                            enhanced: .init(4, 3, 0))
@@ -329,7 +329,7 @@ public final class QueueManager: Service {
         }
         guard let envelope = try? spool.envelope(of: id),
               !envelope.recipients.contains(where: { $0.state == .pending || $0.state == .deferred }) else { return }
-        let dataPath = (try? spool.messagePath(of: id)) ?? ""
+        let source = try? spool.messageSource(of: id)
         let now = clock()
         var reports: [DeliveryStatusNotification.RecipientReport] = []
         for recipient in envelope.recipients {
@@ -353,7 +353,7 @@ public final class QueueManager: Service {
         // The marker keeps a failed deletion (or a crash right after the DSN was committed)
         // from sending the same DSN again at the next scan.
         if !reports.isEmpty && !control.hasSentFinalNotice(id) {
-            if await sendNotification(for: envelope, id: id, dataPath: dataPath, reports: reports, now: now) {
+            if await sendNotification(for: envelope, id: id, source: source, reports: reports, now: now) {
                 try? control.markFinalNoticeSent(id)
             }
         }
@@ -368,7 +368,7 @@ public final class QueueManager: Service {
 
     /// A delay notice, once, after ``DeliverySettings/delayNoticeAfter`` for recipients whose
     /// NOTIFY allows it (RFC 3461 §4.1: absent NOTIFY may be taken as FAILURE,DELAY).
-    private func maybeSendDelayNotice(id: QueueID, envelope: SpoolEnvelope, dataPath: String, now: Date) async {
+    private func maybeSendDelayNotice(id: QueueID, envelope: SpoolEnvelope, source: MessageSource, now: Date) async {
         guard !envelope.sender.isEmpty, now.timeIntervalSince(envelope.arrival) >= settings.delayNoticeAfter,
               !control.hasSentDelayNotice(id) else { return }
         let until = envelope.arrival.addingTimeInterval(settings.maximumQueueLifetime)
@@ -387,14 +387,14 @@ public final class QueueManager: Service {
         } catch {
             return  // without the marker we would repeat the notice every scan
         }
-        _ = await sendNotification(for: envelope, id: id, dataPath: dataPath, reports: reports, now: now, returnContent: .headers)
+        _ = await sendNotification(for: envelope, id: id, source: source, reports: reports, now: now, returnContent: .headers)
     }
 
     /// Queues a DSN to the envelope sender, from the null sender. Never for a null-sender
     /// message: a bounce is never bounced (RFC 5321 §4.5.5, RFC 3464 §2).
     /// Returns true when a DSN was committed.
     @discardableResult
-    private func sendNotification(for envelope: SpoolEnvelope, id: QueueID, dataPath: String,
+    private func sendNotification(for envelope: SpoolEnvelope, id: QueueID, source: MessageSource?,
                                   reports: [DeliveryStatusNotification.RecipientReport], now: Date,
                                   returnContent: DSNReturn? = nil) async -> Bool {
         guard !envelope.sender.isEmpty else { return false }
@@ -405,7 +405,7 @@ public final class QueueManager: Service {
             maximumReturnedSize: settings.maximumReturnedMessageSize)
         do {
             let writer = try spool.beginMessage()
-            let bytes = dsn.render(originalPath: dataPath, now: now, uniqueToken: "\(writer.id).dsn")
+            let bytes = dsn.render(original: source, now: now, uniqueToken: "\(writer.id).dsn")
             try writer.write(bytes)
             let bounceEnvelope = SpoolEnvelope(
                 sender: "", recipients: [SpoolRecipient(address: envelope.sender, notify: ["NEVER"])],
@@ -425,12 +425,11 @@ public final class QueueManager: Service {
     }
 
     /// Queues a copy of the message to the outside targets of an alias, keeping the sender.
-    private func forward(envelope: SpoolEnvelope, recipient: SpoolRecipient, to targets: [String], dataPath: String) async throws {
+    private func forward(envelope: SpoolEnvelope, recipient: SpoolRecipient, to targets: [String], source: MessageSource) async throws {
         let writer = try spool.beginMessage()
         do {
-            guard let input = FileHandle(forReadingAtPath: dataPath) else { throw MaildirError.io("open \(dataPath)", ENOENT) }
-            defer { try? input.close() }
-            while let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
+            let input = try source.open()
+            while case let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
                 try writer.write(chunk)
             }
         } catch {
@@ -470,7 +469,7 @@ public final class QueueManager: Service {
         return "\(type);\(decoded)"
     }
 
-    static func outbound(_ envelope: SpoolEnvelope, indexes: [Int], dataPath: String) -> OutboundMessage {
+    static func outbound(_ envelope: SpoolEnvelope, indexes: [Int], source: MessageSource) -> OutboundMessage {
         let recipients = indexes.map { index -> OutboundMessage.Recipient in
             let recipient = envelope.recipients[index]
             var original: OriginalRecipient?
@@ -484,7 +483,7 @@ public final class QueueManager: Service {
         let utf8 = envelope.smtputf8 || envelope.sender.utf8.contains { $0 >= 0x80 }
             || recipients.contains { $0.address.utf8.contains { $0 >= 0x80 } }
         return OutboundMessage(
-            sender: envelope.sender, recipients: recipients, dataPath: dataPath, size: envelope.size,
+            sender: envelope.sender, recipients: recipients, source: source, size: envelope.size,
             body: envelope.body.flatMap { BodyType(rawValue: $0.uppercased()) }, requiresSMTPUTF8: utf8,
             ret: envelope.dsnRet.flatMap { DSNReturn(rawValue: $0.uppercased()) }, envelopeID: envelope.envid)
     }

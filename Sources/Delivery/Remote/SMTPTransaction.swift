@@ -1,5 +1,6 @@
 import Foundation
 import SMTPCore
+import Spool
 
 /// One mail transaction on an open, greeted connection (RFC 5321 §3.3), with the extension
 /// checks that decide before sending whether the server can take the message at all.
@@ -141,25 +142,27 @@ public enum SMTPTransaction {
         return results
     }
 
-    /// Streams the spool file, dot-stuffed, and the final `.` (RFC 5321 §4.5.2).
+    /// Streams the spooled message, dot-stuffed, and the final `.` (RFC 5321 §4.5.2).
     static func sendBody(of message: OutboundMessage, on connection: SMTPClientConnection) async throws {
-        guard let file = FileHandle(forReadingAtPath: message.dataPath) else {
+        let reader: MessageReader
+        do {
+            reader = try message.source.open()
+        } catch {
             connection.close()
-            throw SMTPClientError.protocolViolation("cannot read the spooled message \(message.dataPath)")
+            throw SMTPClientError.protocolViolation("cannot read the spooled message: \(error)")
         }
-        defer { try? file.close() }
         var stuffer = DotStuffer()
         while true {
-            let chunk: Data?
+            let chunk: [UInt8]
             do {
-                chunk = try file.read(upToCount: chunkSize)
+                chunk = try reader.read(upToCount: chunkSize)
             } catch {
                 // Never let a truncated message be taken for the whole: drop the connection
                 // before the final dot.
                 connection.close()
                 throw SMTPClientError.protocolViolation("reading the spooled message failed: \(error)")
             }
-            guard let chunk, !chunk.isEmpty else { break }
+            guard !chunk.isEmpty else { break }
             try await connection.writeData(stuffer.stuff(chunk))
         }
         try await connection.writeData(stuffer.finish())
