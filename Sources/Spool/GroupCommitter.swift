@@ -85,6 +85,9 @@ final class GroupCommitter: @unchecked Sendable {
     private var statistics = Statistics()
     // Committer thread only:
     private var segment: Segment?
+    /// Segments closed for appends, waiting for their checkpoint, oldest first.
+    private var closed: [(Segment, Date)] = []
+    private var lastRequestScan = Date.distantPast
     private var nextSequence: UInt64
     private let checkpoints = DispatchQueue(label: "portcullis.spool.checkpoint")
 
@@ -171,9 +174,9 @@ final class GroupCommitter: @unchecked Sendable {
         while true {
             condition.lock()
             while (pending.isEmpty || paused) && !stopping {
-                let woke = condition.wait(until: Date(timeIntervalSinceNow: 1))
+                let woke = condition.wait(until: Date(timeIntervalSinceNow: 0.2))
                 if !woke && !stopping {
-                    // Idle: close an old segment so it gets checkpointed.
+                    // Idle: close an old segment, checkpoint, take deletion requests.
                     condition.unlock()
                     rotateIfDue()
                     condition.lock()
@@ -187,8 +190,10 @@ final class GroupCommitter: @unchecked Sendable {
                 for request in leftovers { fail(request, .closed) }
                 if abandon {
                     segment = nil
+                    closed.removeAll()
                 } else {
                     rotate()
+                    checkpointClosedSegments(force: true)
                 }
                 condition.lock()
                 stopped = true
@@ -410,23 +415,55 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     private func rotateIfDue() {
-        guard let segment else { return }
-        if segment.length >= options.maximumSegmentBytes || Date().timeIntervalSince(segment.opened) >= options.maximumSegmentAge {
+        takeDeletionRequests()
+        if let segment, segment.length >= options.maximumSegmentBytes || Date().timeIntervalSince(segment.opened) >= options.maximumSegmentAge {
             rotate()
         }
+        checkpointClosedSegments(force: false)
     }
 
-    /// Closes the current segment and hands it to the checkpoint queue.
+    /// Closes the current segment for appends. It is checkpointed once none of its messages is
+    /// resident any more (they were delivered: nothing to copy out), or once it has been closed
+    /// for ``SpoolOptions/maximumResidentAge`` (the stragglers are copied out).
     private func rotate() {
         guard let closing = segment else { return }
         segment = nil
-        let layout = self.layout
-        let resident = self.resident
-        checkpoints.async { [self] in
-            if Self.checkpoint(closing.file, ids: closing.ids, residentIDs: closing.residentIDs, resident: resident, layout: layout) {
-                condition.lock()
-                statistics.checkpoints += 1
-                condition.unlock()
+        closed.append((closing, Date()))
+    }
+
+    /// Deletions asked for by another process (``Spool/delete(_:)`` there), at most a few
+    /// times a second: each request file becomes a deletion, journaled like any other.
+    private func takeDeletionRequests() {
+        let now = Date()
+        guard now.timeIntervalSince(lastRequestScan) >= 0.1 else { return }
+        lastRequestScan = now
+        guard let names = try? FileIO.entries(of: layout.requestsDirectory), !names.isEmpty else { return }
+        var requests: [Request] = []
+        for name in names {
+            try? FileIO.unlinkIfPresent(layout.deletionRequestPath(name))
+            if let id = QueueID(name) { requests.append(.deletion(id: id, completion: { _ in })) }
+        }
+        condition.lock()
+        pending.append(contentsOf: requests)
+        condition.unlock()
+    }
+
+    /// Hands closed segments to the checkpoint queue, oldest first and never out of order: a
+    /// later segment may hold the deletion records of an earlier one's messages, so it must not
+    /// disappear first. `force` (at stop) checkpoints them all.
+    private func checkpointClosedSegments(force: Bool) {
+        let now = Date()
+        while let (head, closedAt) = closed.first,
+              force || head.file.residentCount == 0 || now.timeIntervalSince(closedAt) >= options.maximumResidentAge {
+            closed.removeFirst()
+            let layout = self.layout
+            let resident = self.resident
+            checkpoints.async { [self] in
+                if Self.checkpoint(head.file, ids: head.ids, residentIDs: head.residentIDs, resident: resident, layout: layout) {
+                    condition.lock()
+                    statistics.checkpoints += 1
+                    condition.unlock()
+                }
             }
         }
     }

@@ -6,6 +6,13 @@ import Synchronization
 final class SegmentFile: Sendable {
     let path: String
     let fd: Int32
+    /// How many of its messages are resident (read from it) right now.
+    private let residents = Atomic<Int>(0)
+
+    var residentCount: Int { residents.load(ordering: .acquiring) }
+
+    func residentAdded() { residents.add(1, ordering: .releasing) }
+    func residentGone() { residents.subtract(1, ordering: .releasing) }
 
     init(path: String, fd: Int32) {
         self.path = path
@@ -48,6 +55,7 @@ final class ResidentMessages: Sendable {
     private let entries = Mutex<[QueueID: Entry]>([:])
 
     func insert(_ id: QueueID, _ entry: Entry) {
+        entry.segment.residentAdded()
         entries.withLock { $0[id] = entry }
     }
 
@@ -67,7 +75,9 @@ final class ResidentMessages: Sendable {
     /// Removes `id`; returns whether it was resident.
     @discardableResult
     func remove(_ id: QueueID) -> Bool {
-        entries.withLock { $0.removeValue(forKey: id) != nil }
+        guard let entry = entries.withLock({ $0.removeValue(forKey: id) }) else { return false }
+        entry.segment.residentGone()
+        return true
     }
 
     /// Records new delivery state for a resident message; false when it is not resident.
@@ -96,6 +106,7 @@ final class ResidentMessages: Sendable {
             guard let entry = entries[id], entry.segment === segment else { return }
             try write(entry)
             entries[id] = nil
+            entry.segment.residentGone()
         }
     }
 }

@@ -40,7 +40,7 @@ public final class Spool: Sendable {
         let layout = SpoolLayout(root: directory)
         self.layout = layout
         try FileIO.makeDirectory(directory)
-        for path in [layout.temporaryDirectory, layout.queueDirectory, layout.journalDirectory] {
+        for path in [layout.temporaryDirectory, layout.queueDirectory, layout.journalDirectory, layout.requestsDirectory] {
             try FileIO.makeDirectory(path)
         }
         lockFD = try FileIO.openFile(layout.lockPath, O_RDWR | O_CREAT)
@@ -249,7 +249,11 @@ public final class Spool: Sendable {
     /// arrival, its journal may restore it once.
     public func delete(_ id: QueueID) throws {
         guard let committer else {
-            try waitUntilOutOfJournal(id)
+            if !FileIO.exists(layout.envelopePath(id)) {
+                guard try JournalView(layout).messages()[id] != nil else { throw SpoolError.notFound(id) }
+                try askOwnerToDelete(id)
+                return
+            }
             for path in layout.files(of: id) { try FileIO.unlinkIfPresent(path) }
             try FileIO.syncDirectory(layout.queueDirectory)
             return
@@ -285,14 +289,20 @@ public final class Spool: Sendable {
         try delete(id)
     }
 
-    /// Another process cannot journal a deletion: it waits (a few seconds at most) until the
-    /// owner has checkpointed the message out of its journal into `queue/`, then removes files.
-    private func waitUntilOutOfJournal(_ id: QueueID) throws {
-        let deadline = Date().addingTimeInterval(30)
-        while !FileIO.exists(layout.envelopePath(id)) {
-            guard try JournalView(layout).messages()[id] != nil else { throw SpoolError.notFound(id) }
-            guard Date() < deadline else { throw SpoolError.stillInJournal(id) }
-            Thread.sleep(forTimeInterval: 0.2)
+    /// Another process cannot journal a deletion of a message that lives in the owner's
+    /// journal: it leaves a request the owner's committer picks up (within a fraction of a
+    /// second), and waits until the message is gone.
+    private func askOwnerToDelete(_ id: QueueID) throws {
+        let path = layout.deletionRequestPath(id.rawValue)
+        let fd = try FileIO.openFile(path, O_WRONLY | O_CREAT)
+        FileIO.closeFile(fd)
+        let deadline = Date().addingTimeInterval(10)
+        while try JournalView(layout).messages()[id] != nil || FileIO.exists(layout.envelopePath(id)) {
+            guard Date() < deadline else {
+                try? FileIO.unlinkIfPresent(path)
+                throw SpoolError.stillInJournal(id)
+            }
+            Thread.sleep(forTimeInterval: 0.05)
         }
     }
 

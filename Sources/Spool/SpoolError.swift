@@ -19,7 +19,7 @@ public enum SpoolError: Error, Sendable, Hashable, LocalizedError, CustomStringC
     case corrupt(path: String, reason: String)
     /// The state given does not match the message's recipients.
     case recipientCountMismatch(QueueID, expected: Int, got: Int)
-    /// The running server has not yet moved the message out of its commit journal.
+    /// The running server did not act on a request to delete a message in its journal.
     case stillInJournal(QueueID)
 
     public var description: String {
@@ -41,7 +41,7 @@ public enum SpoolError: Error, Sendable, Hashable, LocalizedError, CustomStringC
         case let .recipientCountMismatch(id, expected, got):
             return "message \(id) has \(expected) recipient(s) but \(got) state(s) were given"
         case let .stillInJournal(id):
-            return "message \(id) is still in the server's commit journal (the server is stuck or overloaded); try again later"
+            return "message \(id) is in the running server's commit journal and the server did not delete it within 10 s; is it stuck? try again later"
         }
     }
 

@@ -8,6 +8,7 @@
 /// <spool>/queue/<id>.state      JSON [RecipientDeliveryStatus], rewritten atomically by delivery (optional)
 /// <spool>/queue/<id>.hold       empty marker: the message is held, delivery must skip it (optional)
 /// <spool>/journal/<seq>.log     commit journal segments (group commit); removed after a checkpoint
+/// <spool>/requests/<id>         another process asks the owner to delete a message still in its journal
 /// ```
 struct SpoolLayout: Sendable {
     let root: String
@@ -16,6 +17,7 @@ struct SpoolLayout: Sendable {
     var temporaryDirectory: String { "\(root)/tmp" }
     var queueDirectory: String { "\(root)/queue" }
     var journalDirectory: String { "\(root)/journal" }
+    var requestsDirectory: String { "\(root)/requests" }
 
     static let envelopeSuffix = ".envelope"
     static let stateSuffix = ".state"
@@ -29,6 +31,7 @@ struct SpoolLayout: Sendable {
     func temporaryDataPath(_ id: QueueID) -> String { "\(temporaryDirectory)/\(id)" }
     func temporaryEnvelopePath(_ id: QueueID) -> String { "\(temporaryDirectory)/\(id)\(Self.envelopeSuffix)" }
     func temporaryPath(_ name: String) -> String { "\(temporaryDirectory)/\(name)" }
+    func deletionRequestPath(_ name: String) -> String { "\(requestsDirectory)/\(name)" }
 
     func segmentPath(_ sequence: UInt64) -> String {
         let hex = String(sequence, radix: 16)

@@ -6,10 +6,17 @@ public struct SpoolOptions: Sendable {
     public var maximumSegmentBytes: UInt64
     /// …or once it is this old (seconds), so an idle server does not keep an old journal.
     public var maximumSegmentAge: TimeInterval
+    /// A closed segment whose messages are not all delivered yet is checkpointed (the rest
+    /// copied out to `queue/`) once it has been closed this long (seconds). Until then it is
+    /// kept, so mail delivered within this time never gets files of its own.
+    public var maximumResidentAge: TimeInterval
 
-    /// Defaults: 64 MiB or 5 seconds, whichever comes first. Recovery replays at most this much.
-    public init(maximumSegmentBytes: UInt64 = 64 * 1024 * 1024, maximumSegmentAge: TimeInterval = 5) {
+    /// Defaults: segments of 64 MiB or 5 seconds, whichever comes first, kept up to 30 seconds
+    /// more for their messages' delivery. Recovery replays at most that much.
+    public init(maximumSegmentBytes: UInt64 = 64 * 1024 * 1024, maximumSegmentAge: TimeInterval = 5,
+                maximumResidentAge: TimeInterval = 30) {
         self.maximumSegmentBytes = maximumSegmentBytes
         self.maximumSegmentAge = maximumSegmentAge
+        self.maximumResidentAge = maximumResidentAge
     }
 }

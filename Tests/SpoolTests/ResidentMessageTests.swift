@@ -37,7 +37,7 @@ struct ResidentMessageTests {
     func checkpointMovesOut() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let spool = try Spool(directory: folder.path, options: SpoolOptions(maximumSegmentAge: 0.5))
+        let spool = try Spool(directory: folder.path, options: SpoolOptions(maximumSegmentAge: 0.5, maximumResidentAge: 0.5))
         let id = try await spoolMessage(spool, sampleMessage(seed: 2, count: 10_000))
         let statuses = [RecipientDeliveryStatus(state: .deferred, attempts: 1, lastError: "451 try later")]
         try spool.setDeliveryState(statuses, of: id)

@@ -119,7 +119,7 @@ struct SpoolRecoveryTests {
     func checkpoint() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let spool = try Spool(directory: folder.path, options: SpoolOptions(maximumSegmentBytes: 1))
+        let spool = try Spool(directory: folder.path, options: SpoolOptions(maximumSegmentBytes: 1, maximumResidentAge: 0))
         let id = try await spoolMessage(spool, sampleMessage(seed: 40))
         spool.committer?.waitForCheckpoints()
         #expect(folder.names(in: "journal").isEmpty)
