@@ -12,7 +12,7 @@ public final class DKIMKeyRing: Sendable {
     private let store: DKIMKeyStore
     private let directory: URL
     private struct Entry {
-        var modified: Date?
+        var modified: timespec?
         var signer: DKIMSigner?
     }
     private let cache = NIOLockedValueBox<[String: Entry]>([:])
@@ -26,8 +26,12 @@ public final class DKIMKeyRing: Sendable {
     public func signer(for domain: String) -> DKIMSigner? {
         let domain = domain.lowercased()
         let folder = directory.appendingPathComponent(domain).path
-        let modified = (try? FileManager.default.attributesOfItem(atPath: folder))?[.modificationDate] as? Date
-        if let entry = cache.withLockedValue({ $0[domain] }), entry.modified == modified {
+        // One stat(2) per message (FileManager's attributes cost far more): a new key changes
+        // the folder's modification time.
+        var info = stat()
+        let modified: timespec? = stat(folder, &info) == 0 ? info.st_mtim : nil
+        if let entry = cache.withLockedValue({ $0[domain] }),
+           entry.modified?.tv_sec == modified?.tv_sec, entry.modified?.tv_nsec == modified?.tv_nsec {
             return entry.signer
         }
         var signer: DKIMSigner?
