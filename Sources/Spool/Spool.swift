@@ -117,8 +117,15 @@ public final class Spool: Sendable {
                 envelopes[id] = try? located.envelope(layout: layout)
             }
         }
-        for name in try FileIO.entries(of: layout.queueDirectory) where name.hasSuffix(SpoolLayout.envelopeSuffix) {
-            guard let id = QueueID(String(name.dropLast(SpoolLayout.envelopeSuffix.count))), envelopes[id] == nil else { continue }
+        // One directory read gives the queued messages and the hold markers (no stat per message).
+        var held = Set<QueueID>()
+        for name in try FileIO.entries(of: layout.queueDirectory) {
+            if name.hasSuffix(SpoolLayout.holdSuffix) {
+                if let id = QueueID(String(name.dropLast(SpoolLayout.holdSuffix.count))) { held.insert(id) }
+                continue
+            }
+            guard name.hasSuffix(SpoolLayout.envelopeSuffix),
+                  let id = QueueID(String(name.dropLast(SpoolLayout.envelopeSuffix.count))), envelopes[id] == nil else { continue }
             do {
                 envelopes[id] = try diskEnvelope(of: id)
             } catch SpoolError.notFound {
@@ -128,7 +135,7 @@ public final class Spool: Sendable {
         return envelopes.map { id, envelope in
             SpooledMessageSummary(
                 id: id, arrival: envelope.arrival, sender: envelope.sender, recipientCount: envelope.recipients.count,
-                size: envelope.size, state: envelope.overallState, isHeld: isHeld(id))
+                size: envelope.size, state: envelope.overallState, isHeld: held.contains(id))
         }.sorted { $0.id < $1.id }
     }
 
