@@ -30,9 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError("--log-level \(logLevel): use trace, debug, info, notice, warning or error")
         }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            LogLineHandler(logLevel: level, label: label)
         }
         let logger = Logger(label: "portcullis")
 
