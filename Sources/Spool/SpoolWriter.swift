@@ -99,26 +99,43 @@ public final class SpoolWriter: Sendable {
     }
 
     private func commitVisible(envelope: SpoolEnvelope, prefix: [UInt8]) async throws -> QueueID {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<QueueID, any Error>) in
+            commit(envelope: envelope, prefix: prefix) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// ``commit(envelope:prefix:held:)`` for callers that are not async (a SwiftNIO handler
+    /// completing a promise): `completion` runs on the committer thread once the message is
+    /// durable (or failed). The message is not held; a held commit writes its marker first
+    /// and must use the async form.
+    public func commit(envelope: SpoolEnvelope, prefix: [UInt8] = [],
+                       completion: @escaping @Sendable (Result<QueueID, any Error>) -> Void) {
         var envelope = envelope
-        let data: GroupCommitter.MessageData = try state.withLock { state in
-            guard !state.finished else { throw SpoolError.writerFinished(id) }
-            guard state.fd != nil else {
+        let data: GroupCommitter.MessageData
+        do {
+            data = try state.withLock { state in
+                guard !state.finished else { throw SpoolError.writerFinished(id) }
+                guard state.fd != nil else {
+                    state.finished = true
+                    state.size += prefix.count
+                    envelope.size = state.size
+                    defer { state.buffer = [] }
+                    return .memory(prefix.isEmpty ? state.buffer : prefix + state.buffer)
+                }
+                do {
+                    try flush(&state)
+                    if !prefix.isEmpty { try prepend(prefix, to: &state) }
+                } catch {
+                    discard(&state)
+                    throw error
+                }
                 state.finished = true
-                state.size += prefix.count
                 envelope.size = state.size
-                defer { state.buffer = [] }
-                return .memory(prefix.isEmpty ? state.buffer : prefix + state.buffer)
+                return .file(state.fd!)
             }
-            do {
-                try flush(&state)
-                if !prefix.isEmpty { try prepend(prefix, to: &state) }
-            } catch {
-                discard(&state)
-                throw error
-            }
-            state.finished = true
-            envelope.size = state.size
-            return .file(state.fd!)
+        } catch {
+            completion(.failure(error))
+            return
         }
         let encoded: [UInt8]
         do {
@@ -128,16 +145,13 @@ public final class SpoolWriter: Sendable {
                 FileIO.closeFile(fd)
                 try? FileIO.unlinkIfPresent(path)
             }
-            throw SpoolError.corrupt(path: path, reason: "the envelope cannot be encoded: \(error)")
+            completion(.failure(SpoolError.corrupt(path: path, reason: "the envelope cannot be encoded: \(error)")))
+            return
         }
         let queueID = self.id
-        let committer = self.committer
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            committer.submit(.message(id: queueID, data: data, envelope: envelope, encoded: encoded, completion: { result in
-                continuation.resume(with: result.mapError { $0 as any Error })
-            }))
-        }
-        return queueID
+        committer.submit(.message(id: queueID, data: data, envelope: envelope, encoded: encoded, completion: { result in
+            completion(result.map { queueID }.mapError { $0 as any Error })
+        }))
     }
 
     /// Drops the message: closes and removes its temporary file. Safe to call more than once.
