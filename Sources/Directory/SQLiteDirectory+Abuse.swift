@@ -58,6 +58,24 @@ extension SQLiteDirectory: AbuseStore {
         }
     }
 
+    public func applyCounterDeltas(_ deltas: [AbuseCounter: [CounterBucket]],
+                                   reading: [AbuseCounter: Int]) async throws -> [AbuseCounter: [CounterBucket]] {
+        try await storage {
+            try await self.pool.write { db in
+                let upsert = try db.cachedStatement(sql: """
+                    INSERT INTO abuse_counters (name, subject, bucket, amount) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (name, subject, bucket) DO UPDATE SET amount = amount + excluded.amount
+                    """)
+                for (counter, buckets) in deltas {
+                    for bucket in buckets where bucket.amount != 0 {
+                        try upsert.execute(arguments: [counter.name.rawValue, counter.subject.key, bucket.start, bucket.amount])
+                    }
+                }
+                return try Self.fetchBuckets(db, reading)
+            }
+        }
+    }
+
     // MARK: Blocks
 
     public func block(_ subject: AbuseSubject, until: Date, reason: String, at now: Date) async throws {
@@ -250,6 +268,41 @@ extension SQLiteDirectory: AbuseStore {
             db, sql: "SELECT bucket, amount FROM abuse_counters WHERE name = ? AND subject = ? AND bucket > ? ORDER BY bucket",
             arguments: [counter.name.rawValue, counter.subject.key, after]
         ).map { CounterBucket(start: $0["bucket"], amount: $0["amount"]) }
+    }
+
+    /// Subjects per `IN (…)` query: well under SQLite's bound-parameter limit.
+    private static let subjectsPerQuery = 400
+
+    /// The buckets of many counters, grouped into one query per counter name, horizon and
+    /// batch of subjects (a flush reads back every counter a server is using).
+    private static func fetchBuckets(_ db: Database, _ reading: [AbuseCounter: Int]) throws -> [AbuseCounter: [CounterBucket]] {
+        var result: [AbuseCounter: [CounterBucket]] = [:]
+        struct Group: Hashable { let name: AbuseCounter.Name; let after: Int }
+        var groups: [Group: [AbuseSubject]] = [:]
+        for (counter, after) in reading {
+            result[counter] = []
+            groups[Group(name: counter.name, after: after), default: []].append(counter.subject)
+        }
+        for (group, subjects) in groups {
+            for start in stride(from: 0, to: subjects.count, by: subjectsPerQuery) {
+                let batch = subjects[start..<min(start + subjectsPerQuery, subjects.count)]
+                let bySubject = Dictionary(batch.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+                let placeholders = Array(repeating: "?", count: bySubject.count).joined(separator: ", ")
+                var arguments: StatementArguments = [group.name.rawValue, group.after]
+                arguments += StatementArguments(Array(bySubject.keys))
+                let rows = try Row.fetchCursor(
+                    db, sql: """
+                        SELECT subject, bucket, amount FROM abuse_counters
+                        WHERE name = ? AND bucket > ? AND subject IN (\(placeholders)) ORDER BY subject, bucket
+                        """,
+                    arguments: arguments)
+                while let row = try rows.next() {
+                    guard let subject = bySubject[row["subject"]] else { continue }
+                    result[AbuseCounter(group.name, subject), default: []].append(CounterBucket(start: row["bucket"], amount: row["amount"]))
+                }
+            }
+        }
+        return result
     }
 
     private static func accountExists(_ db: Database, _ key: String) throws -> Bool {

@@ -23,6 +23,13 @@ public protocol AbuseStore: Sendable {
     /// Removes buckets that started before `before` (seconds since 1970); returns how many.
     @discardableResult
     func pruneCounters(startedBefore before: Int) async throws -> Int
+    /// Adds `deltas` (per counter, the amount to add to each bucket start) with no limit, then
+    /// reads the counters of `reading` back (per counter, buckets starting after the given
+    /// instant), in one transaction where the backend has them: ``BufferedAbuseStore`` flushes
+    /// its write-behind counters with this. Counters with no buckets are in the answer with
+    /// an empty array.
+    func applyCounterDeltas(_ deltas: [AbuseCounter: [CounterBucket]],
+                            reading: [AbuseCounter: Int]) async throws -> [AbuseCounter: [CounterBucket]]
 
     // MARK: Blocks
 
@@ -64,4 +71,23 @@ public protocol AbuseStore: Sendable {
     func release(_ account: String, at now: Date) async throws -> Bool
     /// Accounts suspended now, by address.
     func suspendedAccounts() async throws -> [AccountSuspension]
+}
+
+extension AbuseStore {
+    /// One call per counter, not atomic: enough for backends used by one process at a time.
+    public func applyCounterDeltas(_ deltas: [AbuseCounter: [CounterBucket]],
+                                   reading: [AbuseCounter: Int]) async throws -> [AbuseCounter: [CounterBucket]] {
+        let farPast = SlidingWindow(windowSeconds: 1, bucketSeconds: 1)
+        for (counter, buckets) in deltas {
+            for bucket in buckets where bucket.amount != 0 {
+                _ = try await add(bucket.amount, to: counter, at: Date(timeIntervalSince1970: TimeInterval(bucket.start)),
+                                  window: farPast, limit: nil)
+            }
+        }
+        var result: [AbuseCounter: [CounterBucket]] = [:]
+        for (counter, after) in reading {
+            result[counter] = try await buckets(of: counter, startingAfter: after)
+        }
+        return result
+    }
 }
