@@ -15,8 +15,14 @@ import Spool
 /// A directory failure is a 4xx (STYLE.md: a failing directory never causes a 5xx).
 /// With an ``AbuseGuard``, the abuse controls of issue 6 (rate limits, AUTH failure defence,
 /// compromised-account hold) are consulted at each step.
+///
+/// Given a ``CachedDirectory`` and a guard on a ``BufferedAbuseStore``, connection, MAIL and
+/// RCPT are answered on the channel's event loop (a succeeded future) whenever everything they
+/// need is in memory; a miss starts a task as before (issue 7).
 public final class MailServices: SessionServices {
     private let directory: any AccountDirectory
+    /// The directory again when it caches look-ups: the synchronous paths.
+    private let cache: CachedDirectory?
     private let spool: Spool
     private let policy: OP25BPolicy
     private let logger: Logger
@@ -30,6 +36,7 @@ public final class MailServices: SessionServices {
         self.keyRing = keyRing
         self.abuse = abuse
         self.directory = directory
+        self.cache = directory as? CachedDirectory
         self.spool = spool
         self.policy = policy
         self.authFailureDelay = authFailureDelay
@@ -72,83 +79,102 @@ public final class MailServices: SessionServices {
 
     public func admitConnection(context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Reply?> {
         guard let abuse else { return eventLoop.makeSucceededFuture(nil) }
-        return eventLoop.makeFutureWithTask {
-            await abuse.admitConnection(client: context.clientAddress, service: context.service)
+        switch abuse.connectionDecision(client: context.clientAddress, service: context.service) {
+        case .immediate(let reply):
+            return eventLoop.makeSucceededFuture(reply)
+        case .deferred(let work):
+            // admitConnection admits on a store failure itself; nothing is left to throw.
+            return eventLoop.makeFutureWithTask { (try? await work()) ?? nil }
         }
     }
 
     public func checkSender(_ sender: ReversePath, _ parameters: MailParameters, context: SessionContext,
                             on eventLoop: EventLoop) -> EventLoopFuture<Result<Void, Reply>> {
         let abuse = self.abuse
-        guard context.service != .relay else {
-            guard let abuse else { return eventLoop.makeSucceededFuture(.success(())) }
-            return guarded(on: eventLoop) {
-                if let refusal = try await abuse.checkSender(context: context) { return .failure(refusal) }
-                return .success(())
-            }
+        let rateCheck: @Sendable () -> Decision<Result<Void, Reply>> = {
+            guard let abuse else { return .immediate(.success(())) }
+            return abuse.senderDecision(context: context).map { refusal in refusal.map { .failure($0) } ?? .success(()) }
         }
+        guard context.service != .relay else { return future(rateCheck(), on: eventLoop) }
         guard let account = context.authenticatedAccount else {
             return eventLoop.makeSucceededFuture(.failure(Reply.authRequired))
         }
         guard case .mailbox(let mailbox) = sender else {
             return eventLoop.makeSucceededFuture(.failure(Reply.senderNotOwned(allowed: account)))
         }
-        let directory = self.directory
-        return guarded(on: eventLoop) {
-            guard try await directory.mayAccount(account, sendAs: mailbox.string) else {
-                return .failure(Reply.senderNotOwned(allowed: account))
-            }
-            if let refusal = try await abuse?.checkSender(context: context) { return .failure(refusal) }
-            return .success(())
+        let decision = mayAccount(account, sendAs: mailbox.string).flatMap { owned -> Decision<Result<Void, Reply>> in
+            guard owned else { return .immediate(.failure(Reply.senderNotOwned(allowed: account))) }
+            return rateCheck()
         }
+        return future(decision, on: eventLoop)
     }
 
     public func checkRecipient(_ recipient: ForwardPath, _ parameters: RcptParameters, context: SessionContext,
                                on eventLoop: EventLoop) -> EventLoopFuture<Result<Void, Reply>> {
         // RFC 5321 §4.5.1: <Postmaster> is always accepted.
         guard case .mailbox(let mailbox) = recipient else { return eventLoop.makeSucceededFuture(.success(())) }
-        let directory = self.directory
-        let policy = self.policy
         let abuse = self.abuse
-        return guarded(on: eventLoop) {
-            let verdict = try await Self.validateRecipient(mailbox, context: context, directory: directory, policy: policy)
-            guard case .success = verdict, let abuse else { return verdict }
-            switch try await abuse.admitRecipient(context: context) {
-            case .accepted: return .success(())
-            case .refused(let reply): return .failure(reply)
+        let decision = validateRecipient(mailbox, context: context).flatMap { verdict -> Decision<Result<Void, Reply>> in
+            guard case .success = verdict, let abuse else { return .immediate(verdict) }
+            return abuse.recipientDecision(context: context).map { verdict in
+                switch verdict {
+                case .accepted: return .success(())
+                case .refused(let reply): return .failure(reply)
+                }
+            }
+        }
+        return future(decision, on: eventLoop)
+    }
+
+    /// Whether `mailbox` is a recipient this session may use (relay rules, hosted users).
+    private func validateRecipient(_ mailbox: Mailbox, context: SessionContext) -> Decision<Result<Void, Reply>> {
+        // The same notion of "hosted" as RelayPolicy: no address literals, no trailing dot,
+        // ASCII case folding only.
+        let hostedKey = RelayPolicy.hostedDomainKey(mailbox.domain.text)
+        let hostedDecision = hostedKey.map { isHostedDomain($0) } ?? .immediate(false)
+        let policy = self.policy
+        return hostedDecision.flatMap { [self] hosted -> Decision<Result<Void, Reply>> in
+            if context.service == .relay {
+                guard let client = IPAddress(parsing: context.clientAddress) else { return .immediate(.failure(Reply.relayDenied)) }
+                let decision = RelayPolicy.decide(
+                    client: client, recipientLocalPart: mailbox.localPart, recipientDomain: mailbox.domain.text,
+                    isHostedDomain: { _ in hosted }, policy: policy)
+                switch decision {
+                case .denied: return .immediate(.failure(Reply.relayDenied))
+                case .relay where !hosted: return .immediate(.success(()))
+                case .relay, .local: break
+                }
+            } else if !hosted {
+                // Authenticated submission may send anywhere.
+                return .immediate(.success(()))
+            }
+            return resolveRecipient(mailbox.string).map { resolution in
+                switch resolution {
+                case .unknownUser, .notHosted: return .failure(Reply.mailboxUnavailable)
+                case .local: return .success(())
+                }
             }
         }
     }
 
-    /// Whether `mailbox` is a recipient this session may use (relay rules, hosted users).
-    private static func validateRecipient(_ mailbox: Mailbox, context: SessionContext, directory: any AccountDirectory,
-                                          policy: OP25BPolicy) async throws -> Result<Void, Reply> {
-        // The same notion of "hosted" as RelayPolicy: no address literals, no trailing dot,
-        // ASCII case folding only.
-        let hosted: Bool
-        if let key = RelayPolicy.hostedDomainKey(mailbox.domain.text) {
-            hosted = try await directory.isHostedDomain(key)
-        } else {
-            hosted = false
-        }
-        if context.service == .relay {
-            guard let client = IPAddress(parsing: context.clientAddress) else { return .failure(Reply.relayDenied) }
-            let decision = RelayPolicy.decide(
-                client: client, recipientLocalPart: mailbox.localPart, recipientDomain: mailbox.domain.text,
-                isHostedDomain: { _ in hosted }, policy: policy)
-            switch decision {
-            case .denied: return .failure(Reply.relayDenied)
-            case .relay where !hosted: return .success(())
-            case .relay, .local: break
-            }
-        } else if !hosted {
-            // Authenticated submission may send anywhere.
-            return .success(())
-        }
-        switch try await directory.resolveRecipient(mailbox.string) {
-        case .unknownUser, .notHosted: return .failure(Reply.mailboxUnavailable)
-        case .local: return .success(())
-        }
+    // MARK: Directory look-ups, from the cache when it has the answer
+
+    private func isHostedDomain(_ key: String) -> Decision<Bool> {
+        if let cache, case .hit(let hosted) = cache.cachedIsHostedDomain(key) { return .immediate(hosted) }
+        let directory = self.directory
+        return .deferred { try await directory.isHostedDomain(key) }
+    }
+
+    private func resolveRecipient(_ address: String) -> Decision<RecipientResolution> {
+        if let cache, case .hit(let resolution) = cache.cachedResolution(of: address) { return .immediate(resolution) }
+        let directory = self.directory
+        return .deferred { try await directory.resolveRecipient(address) }
+    }
+
+    private func mayAccount(_ account: String, sendAs address: String) -> Decision<Bool> {
+        if let cache, case .hit(let owned) = cache.cachedMayAccount(account, sendAs: address) { return .immediate(owned) }
+        let directory = self.directory
+        return .deferred { try await directory.mayAccount(account, sendAs: address) }
     }
 
     public func beginMessage(context: SessionContext) throws -> any MessageSink {
@@ -175,21 +201,26 @@ public final class MailServices: SessionServices {
         guard let spoolSink = sink as? SpoolSink else {
             return eventLoop.makeSucceededFuture(.failure(Reply.localError))
         }
-        let directory = self.directory
         let abuse = self.abuse
         let logger = self.logger
         let spoolEnvelope = SpoolEnvelope(envelope, context: context)
-        return guarded(on: eventLoop) {
-            if context.service != .relay, let account = context.authenticatedAccount {
-                // RFC 6409 §8: the submission server checks the message's author.
-                guard !headers.fromAddresses.isEmpty else { return .failure(Reply.missingFrom) }
-                for address in headers.fromAddresses where try await !directory.mayAccount(account, sendAs: address) {
-                    return .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>"))
-                }
+        // The checks are composed here, on the event loop, so that cached answers cost no I/O
+        // inside the task (which the spool's commit needs anyway).
+        var authorChecks: [(String, Decision<Bool>)] = []
+        if context.service != .relay, let account = context.authenticatedAccount {
+            // RFC 6409 §8: the submission server checks the message's author.
+            guard !headers.fromAddresses.isEmpty else { return eventLoop.makeSucceededFuture(.failure(Reply.missingFrom)) }
+            authorChecks = headers.fromAddresses.map { ($0, mayAccount(account, sendAs: $0)) }
+        }
+        let hold = abuse?.holdDecision(context: context) ?? .immediate(false)
+        return guarded(on: eventLoop) { [authorChecks] in
+            for (address, owned) in authorChecks where try await !owned.value {
+                let account = context.authenticatedAccount ?? ""
+                return .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>"))
             }
             // A suspended account's mail is accepted but held (issue 6): it is not dropped, and
             // the client is not taught which messages got through.
-            let held = try await abuse?.mustHold(context: context) ?? false
+            let held = try await hold.value
             let id = try await spoolSink.writer.commit(envelope: spoolEnvelope, prefix: prefix, held: held)
             if held {
                 logger.warning("message held: account suspended", metadata: [
@@ -197,12 +228,21 @@ public final class MailServices: SessionServices {
                 ])
             }
             do {
-                try await abuse?.messageQueued(context: context)
+                try await abuse?.messageQueuedDecision(context: context).value
             } catch {
                 // The message is safe on disk: a counter failure must not turn its 250 into a 4xx.
                 logger.error("cannot count the queued message", metadata: ["error": .string("\(error)")])
             }
             return .success(id.description)
+        }
+    }
+
+    /// A decision as a future: already succeeded when it is immediate, else a task (through
+    /// ``guarded(on:_:)``).
+    private func future<T: Sendable>(_ decision: Decision<Result<T, Reply>>, on eventLoop: EventLoop) -> EventLoopFuture<Result<T, Reply>> {
+        switch decision {
+        case .immediate(let result): return eventLoop.makeSucceededFuture(result)
+        case .deferred(let work): return guarded(on: eventLoop, work)
         }
     }
 

@@ -40,6 +40,13 @@ func smallAbuseSettings() -> Configuration.Abuse {
     return settings
 }
 
+/// How the guard reaches the store: directly (every decision is a database call) or through
+/// the server's write-behind buffer and caches (issue 7). Behaviour must be the same.
+enum AbuseStoreKind: String, CaseIterable, Sendable {
+    case direct
+    case buffered
+}
+
 /// A directory with taro@alato.example, a spool, and an AbuseGuard on a test clock.
 final class AbuseFixture: @unchecked Sendable {
     let path: String
@@ -48,8 +55,14 @@ final class AbuseFixture: @unchecked Sendable {
     let clock = TestClock()
     let guardian: AbuseGuard
     let settings: Configuration.Abuse
+    let kind: AbuseStoreKind
+    /// The store the guard uses: the directory, or the buffer in front of it. Writes that stand
+    /// for this server's own go here; writes to `directory` stand for another process's.
+    let store: any AbuseStore
+    /// The buffer, when `kind` is `.buffered`.
+    let buffer: BufferedAbuseStore?
 
-    init(_ settings: Configuration.Abuse = smallAbuseSettings()) async throws {
+    init(_ settings: Configuration.Abuse = smallAbuseSettings(), store kind: AbuseStoreKind = .direct) async throws {
         path = NSTemporaryDirectory() + "portcullis-abuse-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         directory = try SQLiteDirectory(path: path + "/directory.sqlite")
@@ -57,12 +70,31 @@ final class AbuseFixture: @unchecked Sendable {
         try await directory.addUser("taro@alato.example", password: Password("right-password"))
         spool = try Spool(directory: path + "/spool")
         self.settings = settings
+        self.kind = kind
+        switch kind {
+        case .direct:
+            buffer = nil
+            store = directory
+        case .buffered:
+            let clock = self.clock
+            let buffer = BufferedAbuseStore(wrapping: directory, counters: AbuseGuard.bufferedCounters(settings),
+                                            clock: { clock.now })
+            self.buffer = buffer
+            store = buffer
+        }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         guardian = AbuseGuard(
-            store: directory, settings: settings, policy: try Self.policy(), clock: clock.clock,
+            store: store, settings: settings, policy: try Self.policy(), clock: clock.clock,
             notifier: SuspensionNotifier(spool: spool, hostname: "mail.alato.example", postmaster: settings.postmaster),
             logger: logger)
+    }
+
+    /// The directory the sessions use: cached like the server's when the store is buffered.
+    var sessionDirectory: any AccountDirectory {
+        guard kind == .buffered else { return directory }
+        let clock = self.clock
+        return CachedDirectory(directory, clock: { clock.now })
     }
 
     static func policy() throws -> OP25BPolicy {
@@ -101,7 +133,7 @@ final class AbuseServer: @unchecked Sendable {
             specs: [ListenerSpec(address: any, service: .relay), ListenerSpec(address: any, service: .submission),
                     ListenerSpec(address: any, service: .submissionImplicitTLS)],
             settings: SMTPListener.Settings(configuration: configuration, tlsContext: tls),
-            services: MailServices(directory: fixture.directory, spool: fixture.spool, policy: try AbuseFixture.policy(),
+            services: MailServices(directory: fixture.sessionDirectory, spool: fixture.spool, policy: try AbuseFixture.policy(),
                                    authFailureDelay: AuthFailureDelay(base: .milliseconds(1)), abuse: fixture.guardian,
                                    logger: logger),
             limiter: ConnectionLimiter(maxTotal: 1000, maxPerClient: 1000),

@@ -12,8 +12,9 @@ import Testing
         SessionContext(sessionID: "t", clientAddress: client, service: .submission, authenticatedAccount: account)
     }
 
-    @Test func authFailuresBlockTheAddressAndLockTheAccountButNotItsKnownAddresses() async throws {
-        let fixture = try await AbuseFixture()
+    @Test(arguments: AbuseStoreKind.allCases)
+    func authFailuresBlockTheAddressAndLockTheAccountButNotItsKnownAddresses(store: AbuseStoreKind) async throws {
+        let fixture = try await AbuseFixture(store: store)
         defer { fixture.remove() }
         let guardian = fixture.guardian
         let owner = "192.0.2.10", attacker = "203.0.113.66", newcomer = "203.0.113.77"
@@ -40,8 +41,9 @@ import Testing
         #expect(await guardian.admitConnection(client: attacker, service: .submission) == nil)
     }
 
-    @Test func unknownAccountsAreLockedLikeKnownOnes() async throws {
-        let fixture = try await AbuseFixture()
+    @Test(arguments: AbuseStoreKind.allCases)
+    func unknownAccountsAreLockedLikeKnownOnes(store: AbuseStoreKind) async throws {
+        let fixture = try await AbuseFixture(store: store)
         defer { fixture.remove() }
         // From four different addresses, so no address block interferes.
         for index in 1...4 {
@@ -54,8 +56,9 @@ import Testing
         #expect(known == unknown)
     }
 
-    @Test func failuresOutsideTheWindowDoNotAddUp() async throws {
-        let fixture = try await AbuseFixture()
+    @Test(arguments: AbuseStoreKind.allCases)
+    func failuresOutsideTheWindowDoNotAddUp(store: AbuseStoreKind) async throws {
+        let fixture = try await AbuseFixture(store: store)
         defer { fixture.remove() }
         for _ in 1...3 {
             try await fixture.guardian.recordAuthenticationFailure(username: "taro@alato.example", client: "203.0.113.9")
@@ -66,8 +69,9 @@ import Testing
         #expect(try await fixture.guardian.authenticationGate(username: "taro@alato.example", client: "203.0.113.9") == .proceed)
     }
 
-    @Test func messagesPerHourSlideAndPerAccountOverridesApply() async throws {
-        let fixture = try await AbuseFixture()
+    @Test(arguments: AbuseStoreKind.allCases)
+    func messagesPerHourSlideAndPerAccountOverridesApply(store: AbuseStoreKind) async throws {
+        let fixture = try await AbuseFixture(store: store)
         defer { fixture.remove() }
         let context = submission()
         for _ in 1...3 {
@@ -84,15 +88,16 @@ import Testing
         fixture.clock.advance(seconds: 1861)
         #expect(try await fixture.guardian.checkSender(context: context) == nil)
         // An override for this account.
-        try await fixture.directory.setLimits(AccountLimits(messagesPerHour: 0), for: "taro@alato.example")
+        try await fixture.store.setLimits(AccountLimits(messagesPerHour: 0), for: "taro@alato.example")
         for _ in 1...10 { try await fixture.guardian.messageQueued(context: context) }
         #expect(try await fixture.guardian.checkSender(context: context) == nil)
     }
 
-    @Test func recipientsPerDayAreCountedAtRcptAndRelease() async throws {
+    @Test(arguments: AbuseStoreKind.allCases)
+    func recipientsPerDayAreCountedAtRcptAndRelease(store: AbuseStoreKind) async throws {
         var settings = smallAbuseSettings()
         settings.burstMinimumRecipients = 1000   // only the daily limit in this test
-        let fixture = try await AbuseFixture(settings)
+        let fixture = try await AbuseFixture(settings, store: store)
         defer { fixture.remove() }
         let context = submission()
         for _ in 1...8 {
@@ -109,12 +114,13 @@ import Testing
         fixture.clock.advance(seconds: 16 * 3600 + 61)
         #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted)
         // An override raises it for this account only.
-        try await fixture.directory.setLimits(AccountLimits(recipientsPerDay: 100), for: "taro@alato.example")
+        try await fixture.store.setLimits(AccountLimits(recipientsPerDay: 100), for: "taro@alato.example")
         for _ in 1...20 { #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted) }
     }
 
-    @Test func relayClientsAreCountedByAddressOnlyInsideAccessNetworks() async throws {
-        let fixture = try await AbuseFixture()
+    @Test(arguments: AbuseStoreKind.allCases)
+    func relayClientsAreCountedByAddressOnlyInsideAccessNetworks(store: AbuseStoreKind) async throws {
+        let fixture = try await AbuseFixture(store: store)
         defer { fixture.remove() }
         let inside = SessionContext(sessionID: "r", clientAddress: "198.51.100.20", service: .relay, authenticatedAccount: nil)
         let outside = SessionContext(sessionID: "o", clientAddress: "192.0.2.99", service: .relay, authenticatedAccount: nil)
@@ -126,10 +132,11 @@ import Testing
         #expect(try await fixture.guardian.checkSender(context: outside) == nil)
     }
 
-    @Test func aBurstSuspendsTheAccountHoldsItsMailAndTellsThePostmasterOnce() async throws {
+    @Test(arguments: AbuseStoreKind.allCases)
+    func aBurstSuspendsTheAccountHoldsItsMailAndTellsThePostmasterOnce(store: AbuseStoreKind) async throws {
         var settings = smallAbuseSettings()
         settings.recipientsPerDay = 1000   // only the burst rule in this test
-        let fixture = try await AbuseFixture(settings)
+        let fixture = try await AbuseFixture(settings, store: store)
         defer { fixture.remove() }
         let context = submission()
         for _ in 1...6 { #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted) }
@@ -160,8 +167,9 @@ import Testing
         #expect(try await !fixture.guardian.mustHold(context: context))
     }
 
-    @Test func connectionRateIsPerAddressAndSlides() async throws {
-        let fixture = try await AbuseFixture()
+    @Test(arguments: AbuseStoreKind.allCases)
+    func connectionRateIsPerAddressAndSlides(store: AbuseStoreKind) async throws {
+        let fixture = try await AbuseFixture(store: store)
         defer { fixture.remove() }
         for _ in 1...5 { #expect(await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay) == nil) }
         let refusal = await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay)
@@ -173,5 +181,87 @@ import Testing
         #expect(await fixture.guardian.admitConnection(client: "2001:db8:7:7::99", service: .relay)?.code == 421)
         fixture.clock.advance(seconds: 61)
         #expect(await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay) == nil)
+    }
+
+    // MARK: Synchronous decisions (issue 7)
+
+    @Test func decisionsAreImmediateOnceTheirInputsAreInMemory() async throws {
+        let fixture = try await AbuseFixture(store: .buffered)
+        defer { fixture.remove() }
+        let guardian = fixture.guardian
+        let relay = SessionContext(sessionID: "r", clientAddress: "198.51.100.20", service: .relay, authenticatedAccount: nil)
+        // The first use of each counter reads the store; then the answer is at hand.
+        let connection = guardian.connectionDecision(client: relay.clientAddress, service: .relay)
+        #expect(!connection.isImmediate)
+        #expect(try await connection.value == nil)
+        #expect(guardian.connectionDecision(client: relay.clientAddress, service: .relay).isImmediate)
+        let sender = guardian.senderDecision(context: relay)
+        #expect(!sender.isImmediate)
+        #expect(try await sender.value == nil)
+        #expect(guardian.senderDecision(context: relay).isImmediate)
+        let recipient = guardian.recipientDecision(context: relay)
+        #expect(!recipient.isImmediate)
+        #expect(try await recipient.value == .accepted)
+        #expect(guardian.recipientDecision(context: relay).isImmediate)
+        #expect(guardian.holdDecision(context: relay).isImmediate)
+        #expect(guardian.messageQueuedDecision(context: relay).isImmediate)
+        // Submission also needs the account's limits and suspension state.
+        let account = submission()
+        let accountSender = guardian.senderDecision(context: account)
+        #expect(!accountSender.isImmediate)
+        #expect(try await accountSender.value == nil)
+        #expect(guardian.senderDecision(context: account).isImmediate)
+        #expect(try await guardian.recipientDecision(context: account).value == .accepted)
+        #expect(guardian.recipientDecision(context: account).isImmediate)
+        #expect(guardian.holdDecision(context: account).isImmediate)
+        // Without a buffer every decision goes to the store.
+        let direct = try await AbuseFixture(store: .direct)
+        defer { direct.remove() }
+        #expect(!direct.guardian.senderDecision(context: relay).isImmediate)
+    }
+
+    @Test func decisionsFromMemoryKeepTheLimitsExact() async throws {
+        let fixture = try await AbuseFixture(store: .buffered)
+        defer { fixture.remove() }
+        let guardian = fixture.guardian
+        for _ in 1...5 {
+            #expect(try await guardian.connectionDecision(client: "203.0.113.5", service: .relay).value == nil)
+        }
+        let refusal = guardian.connectionDecision(client: "203.0.113.5", service: .relay)
+        #expect(refusal.isImmediate)
+        #expect(try await refusal.value?.code == 421)
+        let relay = SessionContext(sessionID: "r", clientAddress: "198.51.100.20", service: .relay, authenticatedAccount: nil)
+        for _ in 1...3 {
+            #expect(try await guardian.senderDecision(context: relay).value == nil)
+            try await guardian.messageQueuedDecision(context: relay).value
+        }
+        #expect(try await guardian.senderDecision(context: relay).value?.code == 450)
+        // Nothing was written yet; the flush writes exactly what was counted.
+        let messages = AbuseCounter(.messages, .address("198.51.100.20"))
+        #expect(try await fixture.directory.buckets(of: messages, startingAfter: 0).isEmpty)
+        try await #require(fixture.buffer).flush()
+        #expect(try await fixture.directory.buckets(of: messages, startingAfter: 0).map(\.amount) == [3])
+    }
+
+    @Test func aBurstFoundInMemoryStillSuspendsAndHolds() async throws {
+        var settings = smallAbuseSettings()
+        settings.recipientsPerDay = 1000
+        let fixture = try await AbuseFixture(settings, store: .buffered)
+        defer { fixture.remove() }
+        let guardian = fixture.guardian
+        let context = submission()
+        for _ in 1...6 { #expect(try await guardian.recipientDecision(context: context).value == .accepted) }
+        #expect(try await !guardian.holdDecision(context: context).value)
+        // The seventh is counted in memory, and the suspension is written through.
+        let seventh = guardian.recipientDecision(context: context)
+        #expect(!seventh.isImmediate)
+        #expect(try await seventh.value == .accepted)
+        #expect(try await fixture.directory.suspension(of: "taro@alato.example")?.isActive == true)
+        #expect(try await guardian.holdDecision(context: context).value)
+        #expect(try await guardian.senderDecision(context: context).value == Reply.accountSuspended)
+        // Counted once, not again by a fallback.
+        let buckets = try await fixture.store.buckets(of: AbuseCounter(.recipients, .account("taro@alato.example")), startingAfter: 0)
+        #expect(buckets.reduce(0) { $0 + $1.amount } == 7)
+        #expect(try fixture.queued().count == 1)
     }
 }

@@ -6,8 +6,9 @@ import Testing
 /// Issue 6 through real SMTP sessions on loopback (all from 127.0.0.1; the per-address
 /// distinctions are in AbuseGuardTests). The clock is the fixture's: windows pass without sleeping.
 @Suite(.serialized) struct AbuseSessionTests {
-    @Test func connectionRateRefusesWith421AtConnectAndReleasesAfterAMinute() async throws {
-        let server = try await AbuseServer(try await AbuseFixture())
+    @Test(arguments: AbuseStoreKind.allCases)
+    func connectionRateRefusesWith421AtConnectAndReleasesAfterAMinute(store: AbuseStoreKind) async throws {
+        let server = try await AbuseServer(try await AbuseFixture(store: store))
         defer { server.stop() }
         for _ in 1...5 {
             let client = try await server.connect(.relay)
@@ -25,10 +26,11 @@ import Testing
         await again.close()
     }
 
-    @Test func passwordGuessingGets454ThenTheAddressGets421AtConnect() async throws {
+    @Test(arguments: AbuseStoreKind.allCases)
+    func passwordGuessingGets454ThenTheAddressGets421AtConnect(store: AbuseStoreKind) async throws {
         var settings = smallAbuseSettings()
         settings.connectionsPerMinute = 0
-        let server = try await AbuseServer(try await AbuseFixture(settings))
+        let server = try await AbuseServer(try await AbuseFixture(settings, store: store))
         defer { server.stop() }
         let (client, first) = try await server.login("taro@alato.example", "wrong-1")
         #expect(first.hasPrefix("535 5.7.8"), "got \(first)")
@@ -53,8 +55,9 @@ import Testing
         await owner.close()
     }
 
-    @Test func messagesPerHourGive450AtMailAndReleaseAfterTheWindow() async throws {
-        let server = try await AbuseServer(try await AbuseFixture())
+    @Test(arguments: AbuseStoreKind.allCases)
+    func messagesPerHourGive450AtMailAndReleaseAfterTheWindow(store: AbuseStoreKind) async throws {
+        let server = try await AbuseServer(try await AbuseFixture(store: store))
         defer { server.stop() }
         let (client, auth) = try await server.login()
         #expect(auth.hasPrefix("235"))
@@ -77,10 +80,11 @@ import Testing
         await client.close()
     }
 
-    @Test func recipientsPerDayGive452AtRcpt() async throws {
+    @Test(arguments: AbuseStoreKind.allCases)
+    func recipientsPerDayGive452AtRcpt(store: AbuseStoreKind) async throws {
         var settings = smallAbuseSettings()
         settings.burstMinimumRecipients = 1000
-        let server = try await AbuseServer(try await AbuseFixture(settings))
+        let server = try await AbuseServer(try await AbuseFixture(settings, store: store))
         defer { server.stop() }
         let (client, _) = try await server.login()
         try await client.send("MAIL FROM:<taro@alato.example>\r\n")
@@ -105,10 +109,11 @@ import Testing
         await client.close()
     }
 
-    @Test func aBurstIsAcceptedButHeldThenTheAccountIsSuspended() async throws {
+    @Test(arguments: AbuseStoreKind.allCases)
+    func aBurstIsAcceptedButHeldThenTheAccountIsSuspended(store: AbuseStoreKind) async throws {
         var settings = smallAbuseSettings()
         settings.recipientsPerDay = 1000
-        let server = try await AbuseServer(try await AbuseFixture(settings))
+        let server = try await AbuseServer(try await AbuseFixture(settings, store: store))
         defer { server.stop() }
         let (client, _) = try await server.login()
         // A normal message first: delivered normally.

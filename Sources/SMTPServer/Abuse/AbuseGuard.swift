@@ -11,7 +11,9 @@ import SMTPCore
 /// compromised-account hold.
 ///
 /// All state is in the ``AbuseStore`` (the directory database), so several servers sharing one
-/// database share it; the time comes from an ``AbuseClock``. Who is counted:
+/// database share it; the time comes from an ``AbuseClock``. Given a ``BufferedAbuseStore``,
+/// the session's decisions (`…Decision` methods) are made synchronously whenever what they
+/// need is in memory, and fall back to the async methods otherwise. Who is counted:
 /// - submission: the authenticated account;
 /// - port 25: a client inside an access network (relaying for a subscriber), by its address;
 ///   mail arriving from elsewhere for hosted domains is not rate limited here;
@@ -42,6 +44,8 @@ public final class AbuseGuard: Sendable {
     static let recipientWindow = SlidingWindow(windowSeconds: 86_400, bucketSeconds: 60)
 
     private let store: any AbuseStore
+    /// The store again when it keeps counters and answers in memory: the synchronous paths.
+    private let buffer: BufferedAbuseStore?
     private let settings: Configuration.Abuse
     private let clock: AbuseClock
     private let policy: OP25BPolicy
@@ -60,6 +64,7 @@ public final class AbuseGuard: Sendable {
     public init(store: any AbuseStore, settings: Configuration.Abuse, policy: OP25BPolicy,
                 clock: AbuseClock = .system, notifier: SuspensionNotifier? = nil, logger: Logger) {
         self.store = store
+        self.buffer = store as? BufferedAbuseStore
         self.settings = settings
         self.policy = policy
         self.clock = clock
@@ -72,6 +77,20 @@ public final class AbuseGuard: Sendable {
 
     /// The current time of the guard's clock.
     public var now: Date { clock.now() }
+
+    /// The counters a ``BufferedAbuseStore`` in front of this guard's store should keep in
+    /// memory, each with the seconds of history the decisions read (the burst test looks back
+    /// further than the recipient window). Failed logins are not buffered: they are rare, and
+    /// `security unblock` resets them from another process.
+    public static func bufferedCounters(_ settings: Configuration.Abuse) -> [AbuseCounter.Name: Int] {
+        let lookback = BurstRule(settings).lookbackSeconds
+        let recipients = recipientWindow
+        return [
+            .connections: connectionWindow.windowSeconds + 2 * connectionWindow.bucketSeconds,
+            .messages: messageWindow.windowSeconds + 2 * messageWindow.bucketSeconds,
+            .recipients: max(recipients.windowSeconds, lookback + recipients.bucketSeconds) + 2 * recipients.bucketSeconds,
+        ]
+    }
 
     // MARK: Connections
 
@@ -87,19 +106,48 @@ public final class AbuseGuard: Sendable {
             if service.isSubmission, let block = try await store.activeBlock(on: .address(key), at: now) {
                 return Reply.clientBlocked(retryAfterSeconds: Self.seconds(from: now, to: block.until))
             }
-            await pruneIfDue(now)
+            if claimPrune(now) { await prune(now) }
             let limit = settings.connectionsPerMinute
             guard limit > 0 else { return nil }
-            let window = Self.connectionWindow
-            let admission = try await store.add(1, to: AbuseCounter(.connections, .address(key)), at: now, window: window, limit: limit)
-            guard !admission.admitted else { return nil }
-            let time = Self.epochSeconds(now)
-            let release = window.releaseTime(adding: 1, limit: limit, buckets: admission.buckets, now: time) ?? time + window.windowSeconds
-            return Reply.connectionRateExceeded(limit: limit, retryAfterSeconds: release - time)
+            let admission = try await store.add(1, to: AbuseCounter(.connections, .address(key)), at: now,
+                                                window: Self.connectionWindow, limit: limit)
+            return Self.connectionVerdict(admission, limit: limit, now: now)
         } catch {
             logger.error("abuse store failure at connect; admitting", metadata: ["error": .string("\(error)")])
             return nil
         }
+    }
+
+    /// ``admitConnection(client:service:)``, decided at once when the block state and the
+    /// connection counter are in memory.
+    public func connectionDecision(client: String, service: ServiceKind) -> Decision<Reply?> {
+        let deferred = Decision<Reply?>.deferred { await self.admitConnection(client: client, service: service) }
+        guard let buffer else { return deferred }
+        let now = clock.now()
+        let key = ClientKey.key(for: client)
+        if service.isSubmission {
+            guard case .hit(nil) = buffer.cachedActiveBlock(on: .address(key), at: now) else { return deferred }
+        }
+        let limit = settings.connectionsPerMinute
+        let verdict: Reply?
+        if limit > 0 {
+            guard case .hit(let admission) = buffer.cachedAdd(1, to: AbuseCounter(.connections, .address(key)), at: now,
+                                                             window: Self.connectionWindow, limit: limit) else { return deferred }
+            verdict = Self.connectionVerdict(admission, limit: limit, now: now)
+        } else {
+            verdict = nil
+        }
+        // Pruning is housekeeping: it must not hold up the greeting.
+        if claimPrune(now) { Task { await self.prune(now) } }
+        return .immediate(verdict)
+    }
+
+    private static func connectionVerdict(_ admission: CounterAdmission, limit: Int, now: Date) -> Reply? {
+        guard !admission.admitted else { return nil }
+        let window = connectionWindow
+        let time = epochSeconds(now)
+        let release = window.releaseTime(adding: 1, limit: limit, buckets: admission.buckets, now: time) ?? time + window.windowSeconds
+        return Reply.connectionRateExceeded(limit: limit, retryAfterSeconds: release - time)
     }
 
     // MARK: Authentication
@@ -156,9 +204,33 @@ public final class AbuseGuard: Sendable {
             limit = try await store.limits(for: account).messagesPerHour ?? limit
         }
         guard limit > 0 else { return nil }
-        let window = Self.messageWindow
         let time = Self.epochSeconds(now)
-        let buckets = try await store.buckets(of: AbuseCounter(.messages, subject), startingAfter: window.countedAfter(now: time))
+        let buckets = try await store.buckets(of: AbuseCounter(.messages, subject), startingAfter: Self.messageWindow.countedAfter(now: time))
+        return messageVerdict(subject, limit: limit, buckets: buckets, time: time)
+    }
+
+    /// ``checkSender(context:)``, decided at once when the account's state and the message
+    /// counter are in memory.
+    public func senderDecision(context: SessionContext) -> Decision<Reply?> {
+        guard let subject = rateSubject(context) else { return .immediate(nil) }
+        let deferred = Decision<Reply?>.deferred { try await self.checkSender(context: context) }
+        guard let buffer else { return deferred }
+        var limit = settings.messagesPerHour
+        if subject.kind == .account, let account = context.authenticatedAccount {
+            guard case .hit(let suspension) = buffer.cachedSuspension(of: account),
+                  case .hit(let limits) = buffer.cachedLimits(for: account) else { return deferred }
+            if suspension?.isActive == true { return .immediate(Reply.accountSuspended) }
+            limit = limits.messagesPerHour ?? limit
+        }
+        guard limit > 0 else { return .immediate(nil) }
+        let time = Self.epochSeconds(clock.now())
+        guard case .hit(let buckets) = buffer.cachedBuckets(of: AbuseCounter(.messages, subject),
+                                                             startingAfter: Self.messageWindow.countedAfter(now: time)) else { return deferred }
+        return .immediate(messageVerdict(subject, limit: limit, buckets: buckets, time: time))
+    }
+
+    private func messageVerdict(_ subject: AbuseSubject, limit: Int, buckets: [CounterBucket], time: Int) -> Reply? {
+        let window = Self.messageWindow
         guard !window.admits(1, limit: limit, buckets: buckets, now: time) else { return nil }
         let release = window.releaseTime(adding: 1, limit: limit, buckets: buckets, now: time) ?? time + window.windowSeconds
         logger.notice("message rate limit", metadata: ["subject": .string(subject.value), "limit": .stringConvertible(limit)])
@@ -177,18 +249,59 @@ public final class AbuseGuard: Sendable {
         if subject.kind == .account, let account = context.authenticatedAccount {
             limit = try await store.limits(for: account).recipientsPerDay ?? limit
         }
-        let window = Self.recipientWindow
-        let admission = try await store.add(1, to: AbuseCounter(.recipients, subject), at: now, window: window,
+        let admission = try await store.add(1, to: AbuseCounter(.recipients, subject), at: now, window: Self.recipientWindow,
                                             limit: limit > 0 ? limit : nil)
-        guard admission.admitted else {
-            let release = window.releaseTime(adding: 1, limit: limit, buckets: admission.buckets, now: time) ?? time + window.windowSeconds
-            logger.notice("recipient rate limit", metadata: ["subject": .string(subject.value), "limit": .stringConvertible(limit)])
-            return .refused(Reply.recipientRateExceeded(limit: limit, retryAfterSeconds: release - time))
-        }
+        guard admission.admitted else { return .refused(recipientRefusal(subject, limit: limit, admission: admission, time: time)) }
         if subject.kind == .account, let account = context.authenticatedAccount {
             try await checkBurst(account: account, buckets: admission.buckets, now: now, client: context.clientAddress)
         }
         return .accepted
+    }
+
+    /// ``admitRecipient(context:)``, decided at once when the account's state and the recipient
+    /// counter (with the burst test's history) are in memory. A burst that suspends the
+    /// account is written through (deferred), after the recipient was counted in memory.
+    public func recipientDecision(context: SessionContext) -> Decision<RecipientVerdict> {
+        guard let subject = rateSubject(context) else { return .immediate(.accepted) }
+        let deferred = Decision<RecipientVerdict>.deferred { try await self.admitRecipient(context: context) }
+        guard let buffer else { return deferred }
+        let now = clock.now()
+        let time = Self.epochSeconds(now)
+        var limit = settings.recipientsPerDay
+        let account = subject.kind == .account ? context.authenticatedAccount : nil
+        var suspension: AccountSuspension?
+        if let account {
+            guard case .hit(let limits) = buffer.cachedLimits(for: account),
+                  case .hit(let known) = buffer.cachedSuspension(of: account) else { return deferred }
+            limit = limits.recipientsPerDay ?? limit
+            suspension = known
+        }
+        guard case .hit(let admission) = buffer.cachedAdd(1, to: AbuseCounter(.recipients, subject), at: now, window: Self.recipientWindow,
+                                                         limit: limit > 0 ? limit : nil) else { return deferred }
+        guard admission.admitted else { return .immediate(.refused(recipientRefusal(subject, limit: limit, admission: admission, time: time))) }
+        // Counted from here on: the rest never falls back to admitRecipient, which would count again.
+        guard let account, suspension?.isActive != true else { return .immediate(.accepted) }
+        let client = context.clientAddress
+        guard case .hit(let history) = burstHistory(account: account, admitted: admission.buckets, time: time, buffer: buffer) else {
+            return .deferred {
+                try await self.checkBurst(account: account, buckets: admission.buckets, now: now, client: client)
+                return .accepted
+            }
+        }
+        let evaluation = burst.evaluate(history, bucketSeconds: Self.recipientWindow.bucketSeconds, now: time,
+                                        releasedAt: suspension?.released.map(Self.epochSeconds))
+        guard evaluation.isBurst else { return .immediate(.accepted) }
+        return .deferred {
+            try await self.suspendForBurst(account: account, evaluation: evaluation, now: now, client: client)
+            return .accepted
+        }
+    }
+
+    private func recipientRefusal(_ subject: AbuseSubject, limit: Int, admission: CounterAdmission, time: Int) -> Reply {
+        let window = Self.recipientWindow
+        let release = window.releaseTime(adding: 1, limit: limit, buckets: admission.buckets, now: time) ?? time + window.windowSeconds
+        logger.notice("recipient rate limit", metadata: ["subject": .string(subject.value), "limit": .stringConvertible(limit)])
+        return Reply.recipientRateExceeded(limit: limit, retryAfterSeconds: release - time)
     }
 
     /// Whether a message about to be committed must be held (its account is suspended).
@@ -197,10 +310,29 @@ public final class AbuseGuard: Sendable {
         return try await store.suspension(of: account)?.isActive == true
     }
 
+    /// ``mustHold(context:)``, decided at once when the account is known not to be suspended.
+    public func holdDecision(context: SessionContext) -> Decision<Bool> {
+        guard context.service.isSubmission, let account = context.authenticatedAccount else { return .immediate(false) }
+        if let buffer, case .hit(let suspension) = buffer.cachedSuspension(of: account) {
+            return .immediate(suspension?.isActive == true)
+        }
+        return .deferred { try await self.mustHold(context: context) }
+    }
+
     /// Counts a queued message against the hourly allowance.
     public func messageQueued(context: SessionContext) async throws {
         guard let subject = rateSubject(context) else { return }
         _ = try await store.add(1, to: AbuseCounter(.messages, subject), at: clock.now(), window: Self.messageWindow, limit: nil)
+    }
+
+    /// ``messageQueued(context:)``, counted at once when the counter is in memory.
+    public func messageQueuedDecision(context: SessionContext) -> Decision<Void> {
+        guard let subject = rateSubject(context) else { return .immediate(()) }
+        if let buffer, case .hit = buffer.cachedAdd(1, to: AbuseCounter(.messages, subject), at: clock.now(),
+                                                     window: Self.messageWindow, limit: nil) {
+            return .immediate(())
+        }
+        return .deferred { try await self.messageQueued(context: context) }
     }
 
     // MARK: Helpers
@@ -218,6 +350,21 @@ public final class AbuseGuard: Sendable {
         let evaluation = burst.evaluate(history, bucketSeconds: bucketSeconds, now: time,
                                         releasedAt: suspension?.released.map(Self.epochSeconds))
         guard evaluation.isBurst else { return }
+        try await suspendForBurst(account: account, evaluation: evaluation, now: now, client: client)
+    }
+
+    /// The recipient buckets the burst test reads, from memory: the admission's own when the
+    /// recipient window reaches back far enough, else the longer history.
+    private func burstHistory(account: String, admitted: [CounterBucket], time: Int,
+                              buffer: BufferedAbuseStore) -> CacheLookup<[CounterBucket]> {
+        let bucketSeconds = Self.recipientWindow.bucketSeconds
+        guard burst.lookbackSeconds + bucketSeconds > Self.recipientWindow.windowSeconds else { return .hit(admitted) }
+        return buffer.cachedBuckets(of: AbuseCounter(.recipients, .account(account)),
+                                    startingAfter: time - burst.lookbackSeconds - 2 * bucketSeconds)
+    }
+
+    /// Suspends the account for a burst, logs it and tells the postmaster once.
+    private func suspendForBurst(account: String, evaluation: BurstRule.Evaluation, now: Date, client: String) async throws {
         let minutes = max(1, burst.windowSeconds / 60)
         let reason = "\(evaluation.recent) recipients in \(minutes) minutes (limit \(evaluation.threshold))"
         guard try await store.suspend(account, reason: reason, at: now) else { return }
@@ -246,15 +393,20 @@ public final class AbuseGuard: Sendable {
         return .address(ClientKey.key(for: context.clientAddress))
     }
 
-    /// Drops counter buckets older than any window needs, at most once a minute per process.
-    private func pruneIfDue(_ now: Date) async {
+    /// Whether it is time to drop old counter buckets (at most once a minute per process); true
+    /// claims the job.
+    private func claimPrune(_ now: Date) -> Bool {
         let time = Self.epochSeconds(now)
-        let due = lastPrune.withLockedValue { last -> Bool in
+        return lastPrune.withLockedValue { last -> Bool in
             guard time - last >= 60 || time < last else { return false }
             last = time
             return true
         }
-        guard due else { return }
+    }
+
+    /// Drops counter buckets older than any window needs.
+    private func prune(_ now: Date) async {
+        let time = Self.epochSeconds(now)
         let keep = max(Self.recipientWindow.windowSeconds, burst.lookbackSeconds, authWindow.windowSeconds) + 3600
         do {
             try await store.pruneCounters(startedBefore: time - keep)
