@@ -62,8 +62,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard let abuseStore = directory as? any AbuseStore else {
             throw CLIError("the directory \(configuration.directoryURL) cannot keep the abuse-control counters")
         }
+        // The session path reads counters and directory answers from memory (issue 7); the
+        // flusher writes the counters back every second and at shutdown.
+        let abuseClock = configuration.abuseClock()
+        let bufferedAbuseStore = BufferedAbuseStore(
+            wrapping: abuseStore, counters: AbuseGuard.bufferedCounters(configuration.abuse), clock: abuseClock.now)
         let abuse = AbuseGuard(
-            store: abuseStore, settings: configuration.abuse, policy: policy, clock: configuration.abuseClock(),
+            store: bufferedAbuseStore, settings: configuration.abuse, policy: policy, clock: abuseClock,
             notifier: SuspensionNotifier(spool: spool, hostname: configuration.hostname, postmaster: configuration.abuse.postmaster),
             logger: logger)
         let specs = configuration.smtp.listen.map { ListenerSpec(address: $0, service: .relay) }
@@ -73,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
             specs: specs,
             settings: .init(configuration: configuration, tlsContext: tls),
             services: MailServices(
-                directory: directory, spool: spool, policy: policy,
+                directory: CachedDirectory(directory), spool: spool, policy: policy,
                 authFailureDelay: AuthFailureDelay(base: .milliseconds(Int64(configuration.limits.authFailureDelayMilliseconds))),
                 keyRing: DKIMKeyRing(dataDirectory: configuration.dataDirectory),
                 abuse: abuse, logger: logger),
@@ -124,9 +129,10 @@ struct ServeCommand: AsyncParsableCommand {
         lines.append("ready")
 
         // Graceful shutdown stops services in reverse order: the SMTP listeners first (no new
-        // mail, sessions drain), the queue manager last.
+        // mail, sessions drain), the queue manager, and last the abuse counters' final flush.
         let serviceGroup = ServiceGroup(configuration: .init(
-            services: [queueManager] + webApplications + [ReadyAnnouncer(lines: lines), listener],
+            services: [AbuseCounterFlusher(store: bufferedAbuseStore, logger: logger), queueManager] + webApplications
+                + [ReadyAnnouncer(lines: lines), listener],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
     }

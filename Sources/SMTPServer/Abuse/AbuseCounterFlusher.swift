@@ -1,0 +1,44 @@
+import Directory
+import Logging
+import ServiceLifecycle
+
+/// Writes a ``BufferedAbuseStore``'s counters to the shared store every `interval`, and once
+/// more at shutdown (issue 7).
+///
+/// Run it in the service group *before* the SMTP listeners: the group stops services in
+/// reverse order, so the last flush happens after the sessions have drained.
+public struct AbuseCounterFlusher: Service {
+    /// The default interval: across servers sharing a database, a limit may be overshot by what
+    /// the others accept within it.
+    public static let defaultInterval: Duration = .seconds(1)
+
+    private let store: BufferedAbuseStore
+    private let interval: Duration
+    private let logger: Logger
+
+    public init(store: BufferedAbuseStore, interval: Duration = AbuseCounterFlusher.defaultInterval, logger: Logger) {
+        self.store = store
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            // The sleep ends early at shutdown; the final flush below follows at once.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            await flush()
+        }
+        await flush()
+    }
+
+    private func flush() async {
+        do {
+            try await store.flush()
+        } catch {
+            // The additions stay pending and go with the next flush.
+            logger.error("cannot write the abuse counters", metadata: [
+                "error": .string("\(error)"), "pending": .stringConvertible(store.unflushedAdditions),
+            ])
+        }
+    }
+}
