@@ -23,12 +23,15 @@ public struct AbuseCounterFlusher: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while true {
             // The sleep ends early at shutdown; the final flush below follows at once.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            if Task.isShuttingDownGracefully || Task.isCancelled { break }
             await flush()
         }
-        await flush()
+        // In a task of its own: when the group is cancelled rather than shut down gracefully,
+        // the last counts are still written.
+        await Task { await flush() }.value
     }
 
     private func flush() async {
