@@ -213,6 +213,14 @@ public final class MailServices: SessionServices {
             authorChecks = headers.fromAddresses.map { ($0, mayAccount(account, sendAs: $0)) }
         }
         let hold = abuse?.holdDecision(context: context) ?? .immediate(false)
+        if case .immediate(false) = hold, authorChecks.allSatisfy({ $0.1.isImmediate }) {
+            for case (let address, .immediate(false)) in authorChecks {
+                let account = context.authenticatedAccount ?? ""
+                return eventLoop.makeSucceededFuture(
+                    .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>")))
+            }
+            return commitWithoutTask(spoolSink.writer, envelope: spoolEnvelope, prefix: prefix, context: context, on: eventLoop)
+        }
         return guarded(on: eventLoop) { [authorChecks] in
             for (address, owned) in authorChecks where try await !owned.value {
                 let account = context.authenticatedAccount ?? ""
@@ -237,6 +245,41 @@ public final class MailServices: SessionServices {
         }
     }
 
+    /// The commit when every check was answered from memory and nothing is held: the spool's
+    /// completion handler completes the promise, so the 250 needs no task (issue 7). Only a
+    /// message counter that is not in memory takes one.
+    private func commitWithoutTask(_ writer: SpoolWriter, envelope: SpoolEnvelope, prefix: [UInt8], context: SessionContext,
+                                   on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
+        let promise = eventLoop.makePromise(of: Result<String, Reply>.self)
+        let abuse = self.abuse
+        let logger = self.logger
+        writer.commit(envelope: envelope, prefix: prefix) { result in
+            let id: QueueID
+            switch result {
+            case .success(let committed):
+                id = committed
+            case .failure(let error):
+                promise.succeed(.failure(Self.reply(for: error, logger: logger)))
+                return
+            }
+            switch abuse?.messageQueuedDecision(context: context) ?? .immediate(()) {
+            case .immediate:
+                promise.succeed(.success(id.description))
+            case .deferred(let count):
+                Task {
+                    do {
+                        try await count()
+                    } catch {
+                        // The message is safe on disk: a counter failure must not turn its 250 into a 4xx.
+                        logger.error("cannot count the queued message", metadata: ["error": .string("\(error)")])
+                    }
+                    promise.succeed(.success(id.description))
+                }
+            }
+        }
+        return promise.futureResult
+    }
+
     /// A decision as a future: already succeeded when it is immediate, else a task (through
     /// ``guarded(on:_:)``).
     private func future<T: Sendable>(_ decision: Decision<Result<T, Reply>>, on eventLoop: EventLoop) -> EventLoopFuture<Result<T, Reply>> {
@@ -252,13 +295,17 @@ public final class MailServices: SessionServices {
         return eventLoop.makeFutureWithTask {
             do {
                 return try await body()
-            } catch let error as ReplyConvertible {
-                return .failure(error.reply)
             } catch {
-                logger.error("internal failure", metadata: ["error": .string("\(error)")])
-                return .failure(Reply.localError)
+                return .failure(Self.reply(for: error, logger: logger))
             }
         }
+    }
+
+    /// The reply for an error: its own when it has one, else 451 (logged).
+    private static func reply(for error: any Error, logger: Logger) -> Reply {
+        if let error = error as? ReplyConvertible { return error.reply }
+        logger.error("internal failure", metadata: ["error": .string("\(error)")])
+        return Reply.localError
     }
 }
 
