@@ -304,7 +304,9 @@ public final class Spool: Sendable {
         let fd = try FileIO.openFile(path, O_WRONLY | O_CREAT)
         FileIO.closeFile(fd)
         let deadline = Date().addingTimeInterval(10)
-        while try JournalView(layout).messages()[id] != nil || FileIO.exists(layout.envelopePath(id)) {
+        // Gone from the journal view (its deletion record is there) and its files removed (the
+        // owner removes them once that record is synced).
+        while try JournalView(layout).messages()[id] != nil || layout.files(of: id).contains(where: FileIO.exists) {
             guard Date() < deadline else {
                 try? FileIO.unlinkIfPresent(path)
                 throw SpoolError.stillInJournal(id)
