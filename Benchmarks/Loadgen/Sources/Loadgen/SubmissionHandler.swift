@@ -41,7 +41,7 @@ final class SubmissionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var watchdog: Scheduled<Void>?
     private var pacing: Scheduled<Void>?
-    private var random = SystemRandomNumberGenerator()
+    private var random = SplitMix64(seed: UInt64.random(in: .min ... .max))
     private var dateSecond = -1
     private var date = ""
 
@@ -193,12 +193,27 @@ final class SubmissionHandler: ChannelInboundHandler {
         return date
     }
 
-    /// 32 hex digits, like Python's uuid4().hex.
+    /// 32 hex digits, like Python's uuid4().hex (unique, not secret: no getrandom call per message).
     private func messageID() -> String {
         func hex(_ value: UInt64) -> String {
             let digits = String(value, radix: 16)
             return String(repeating: "0", count: 16 - digits.count) + digits
         }
         return hex(random.next()) + hex(random.next())
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a fast generator for Message-IDs, seeded once per session.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
