@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "portcullis", targets: ["Portcullis"]),
+        .executable(name: "portcullis-loadgen", targets: ["Loadgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -87,6 +88,22 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        // Benchmark load generator (issue 7): authenticated STARTTLS submission, the Swift
+        // counterpart of Benchmarks/portbench/submission.py. Its own small core: no server code.
+        .target(name: "LoadgenCore", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Benchmarks/Loadgen/Sources/LoadgenCore"),
+        .executableTarget(name: "Loadgen", dependencies: [
+            "LoadgenCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/Loadgen/Sources/Loadgen"),
+        .testTarget(name: "LoadgenCoreTests", dependencies: [
+            "LoadgenCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Benchmarks/Loadgen/Tests/LoadgenCoreTests"),
         .testTarget(name: "SMTPCoreTests", dependencies: ["SMTPCore"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], resources: [.copy("Golden")]),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),

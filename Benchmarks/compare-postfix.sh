@@ -8,7 +8,10 @@
 # 1. installs what is missing from Debian: Postfix (smtp-source, smtp-sink, a private instance),
 #    Cyrus SASL sasldb tools for Postfix's submission service, perf and strace for the profiles;
 # 2. builds the Portcullis release binary in .build-release (its own scratch path, so a debug
-#    .build is left alone), unless PORTCULLIS_BIN points at one;
+#    .build is left alone), unless PORTCULLIS_BIN points at one; and, the same way, the
+#    submission load generator portcullis-loadgen (Swift, SwiftNIO) unless PORTCULLIS_LOADGEN_BIN
+#    points at one. If it cannot be built, the Python generator (portbench/submission.py) runs
+#    and the report says so;
 # 3. raises the open-file limit (10,000 idle sessions need as many descriptors on each side);
 # 4. runs Benchmarks/portbench (Python, standard library only), which starts a private Postfix
 #    (`postfix -c <tmp>/etc`, loopback ports, never the system instance) and Portcullis, drives
@@ -50,6 +53,15 @@ if [[ ! -x "$binary" ]]; then
     exit 2
 fi
 
+# The Python load generator costs about 1 ms of client CPU per message and caps the submission
+# rate near 500/s on this machine against either server; the Swift one is the default.
+loadgen="${PORTCULLIS_LOADGEN_BIN:-$repo/.build-release/release/portcullis-loadgen}"
+if [[ -z "${PORTCULLIS_LOADGEN_BIN:-}" ]]; then
+    echo "building the load generator (swift build -c release --product portcullis-loadgen)"
+    swift build -c release --product portcullis-loadgen --scratch-path "$repo/.build-release" 2>&1 | tail -n 3 \
+        || echo "compare-postfix.sh: portcullis-loadgen did not build; the Python load generator will run" >&2
+fi
+
 # 10,000 idle sessions: one descriptor each in the client and in the server, plus headroom.
 # Raise the hard limit where allowed (a container may forbid it), then the soft one up to it.
 ulimit -Hn 1048576 2>/dev/null || true
@@ -60,4 +72,4 @@ if (( $(ulimit -n) < 12000 )); then
 fi
 
 export PYTHONPATH="$repo/Benchmarks${PYTHONPATH:+:$PYTHONPATH}"
-exec python3 -m portbench --binary "$binary" "$@"
+exec python3 -m portbench --binary "$binary" --loadgen-binary "$loadgen" "$@"

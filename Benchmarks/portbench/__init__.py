@@ -1,7 +1,8 @@
 """Portcullis vs Postfix benchmark harness (issue 7).
 
 Entry point: `Benchmarks/compare-postfix.sh` (installs what is missing, builds the release
-binary, then runs `python3 -m portbench`). Each module covers one concern:
+binaries portcullis and portcullis-loadgen, then runs `python3 -m portbench`). Each module
+covers one concern:
 
 - `procfs`      CPU ticks, VmHWM/VmRSS/Pss of server processes, read from /proc
 - `ports`       free loopback ports
@@ -9,7 +10,8 @@ binary, then runs `python3 -m portbench`). Each module covers one concern:
 - `postfix`     a private Postfix instance under a temporary directory (`postfix -c DIR`)
 - `portcullis`  a Portcullis instance from a template data directory
 - `relay`       the smtp-source matrix (1/20/100 sessions x 4 KiB/100 KiB, alternating servers)
-- `submission`  the STARTTLS + AUTH PLAIN load generator (also runnable on its own)
+- `submission`  the STARTTLS + AUTH PLAIN load generator in Python (also runnable on its own)
+- `loadgen`     which generator runs: portcullis-loadgen (Swift, Benchmarks/Loadgen) if built, else `submission`
 - `idle`        10,000 idle sessions after EHLO, RSS before and after
 - `profiling`   perf (cpu-clock) and strace syscall counts at 20 sessions
 - `report`      tables and the JSON record of a run

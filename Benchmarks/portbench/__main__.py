@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from . import machine, procfs, profiling, report
+from . import loadgen, machine, procfs, profiling, report
 from .idle import measure_idle, raise_file_limit
 from .portcullis import PortcullisInstance, PortcullisPorts
 from .ports import free_ports
@@ -25,7 +25,7 @@ from .postfix import SaslAccount
 from .relay import Point, RelayBench
 from .servers import BenchServer, PortcullisServer, PostfixServer, settle_filesystem
 from .sink import SmtpSink
-from .submission import LoadSpec, run_load
+from .submission import LoadSpec
 
 REPO = Path(__file__).resolve().parents[2]
 USER = "taro@alato.example"
@@ -51,8 +51,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--idle-postfix", type=int, help="idle sessions against Postfix, one smtpd each (default 1,000)")
     parser.add_argument("--submission-sessions", type=int, default=20)
     parser.add_argument("--submission-messages", type=int, help="messages per session (default 250)")
+    parser.add_argument("--loadgen", choices=("auto", "swift", "python", "both"), default="auto",
+                        help="submission load generator: portcullis-loadgen (Swift) when built, else submission.py "
+                             "(auto); 'both' runs the unpaced points with each, to compare them")
+    parser.add_argument("--loadgen-binary", type=Path,
+                        help="the portcullis-loadgen executable (default: next to --binary)")
+    parser.add_argument("--submission-threads", type=int, default=1,
+                        help="portcullis-loadgen event-loop threads (the server needs the other core)")
     parser.add_argument("--submission-processes", type=int, default=2,
-                        help="load-generator worker processes (one Python process saturates before the server)")
+                        help="submission.py worker processes (one Python process saturates before the server)")
     parser.add_argument("--settle", type=float,
                         help="seconds of quiet (after sync) before each server start, so files deleted by the previous "
                              "run do not tax the next one on this journal-less ext4 (default 65; --quick 30)")
@@ -66,6 +73,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.idle_postfix = args.idle_postfix if args.idle_postfix is not None else (200 if args.quick else 1000)
     args.submission_messages = args.submission_messages or (25 if args.quick else 250)
     args.settle = args.settle if args.settle is not None else (30.0 if args.quick else 65.0)
+    args.loadgen_binary = args.loadgen_binary or args.binary.parent / loadgen.SWIFT
     args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(args.sections) - set(SECTIONS)
     if unknown:
@@ -77,19 +85,21 @@ def _terminate(signum, frame):  # SIGTERM: unwind through the finally blocks tha
     raise SystemExit(128 + signum)
 
 
-def run_submission(args, servers: list[BenchServer], sasl_problem: str | None) -> list[dict]:
+def run_submission(args, servers: list[BenchServer], sasl_problem: str | None,
+                   generators: list[loadgen.Generator]) -> list[dict]:
+    """Unpaced runs with every generator (servers alternating), then paced runs with the first."""
     results = []
     def spec(server: BenchServer, rate: float) -> LoadSpec:
         return LoadSpec(host="127.0.0.1", port=server.submission_port, user=USER, password=PASSWORD, sender=USER,
                         recipient="rcpt@example.net", sessions=args.submission_sessions,
-                        messages=args.submission_messages, rate=rate, processes=args.submission_processes)
+                        messages=args.submission_messages, rate=rate)
 
-    def one(server: BenchServer, rate: float) -> dict:
+    def one(server: BenchServer, rate: float, generator: loadgen.Generator) -> dict:
         settle_filesystem(args.settle)
         pid = server.start()
         try:
             cpu = procfs.cpu_seconds(pid)
-            result = run_load(spec(server, rate))
+            result = generator.run(spec(server, rate))
             result["server_cpu_seconds"] = procfs.cpu_seconds(pid) - cpu
             result["server_cpu_per_1000"] = (result["server_cpu_seconds"] * 1000 / result["messages"]
                                              if result["messages"] else float("nan"))
@@ -104,26 +114,32 @@ def run_submission(args, servers: list[BenchServer], sasl_problem: str | None) -
     for server in servers:
         if server.name == "postfix" and sasl_problem:
             results.append({"server": "postfix", "skipped": sasl_problem})
-    unpaced: dict[str, list[dict]] = {s.name: [] for s in active}
+    unpaced: dict[tuple[str, str], list[dict]] = {(s.name, g.name): [] for s in active for g in generators}
     for run in range(1, args.runs + 1):
         for server in (active if run % 2 == 1 else list(reversed(active))):
-            result = one(server, 0.0)
-            unpaced[server.name].append(result)
-            log(f"  submission {server.name:<10} run {run}: {result['rate']:.0f} msgs/s, p50 {result['p50_ms']:.1f} ms, "
-                f"p99 {result['p99_ms']:.1f} ms, errors {len(result['errors'])}"
-                + (f" ({result['errors'][0]})" if result["errors"] else ""))
+            for generator in generators:
+                result = one(server, 0.0, generator)
+                unpaced[server.name, generator.name].append(result)
+                log(f"  submission {server.name:<10} {generator.name:<18} run {run}: {result['rate']:.0f} msgs/s, "
+                    f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+                    f"client CPU {result['client_cpu_seconds']:.2f} s, errors {len(result['errors'])}"
+                    + (f" ({result['errors'][0]})" if result["errors"] else ""))
+    primary = generators[0]
     for server in active:
-        runs = sorted(unpaced[server.name], key=lambda r: r["rate"])
-        median = runs[len(runs) // 2]
-        median["runs"] = [r["rate"] for r in runs]
-        results.append(median)
+        medians = {}
+        for generator in generators:
+            runs = sorted(unpaced[server.name, generator.name], key=lambda r: r["rate"])
+            median = runs[len(runs) // 2]
+            median["runs"] = [r["rate"] for r in runs]
+            results.append(median)
+            medians[generator.name] = median
         # Latency at half of this server's own maximum, and at 500/s (half the issue's target).
-        for rate in sorted({round(median["rate"] / 2), 500}):
+        for rate in sorted({round(medians[primary.name]["rate"] / 2), 500}):
             if rate <= 0:
                 continue
-            paced = one(server, float(rate))
+            paced = one(server, float(rate), primary)
             results.append(paced)
-            log(f"  submission {server.name:<10} paced {rate}/s: {paced['rate']:.0f} msgs/s, "
+            log(f"  submission {server.name:<10} {primary.name:<18} paced {rate}/s: {paced['rate']:.0f} msgs/s, "
                 f"p50 {paced['p50_ms']:.1f} ms, p99 {paced['p99_ms']:.1f} ms, errors {len(paced['errors'])}")
     return results
 
@@ -186,11 +202,19 @@ def main(argv: list[str] | None = None) -> int:
             text += (f"\n## Relay: smtp-source → server → smtp-sink ({args.messages} messages a point, "
                      f"medians of {args.runs})\n\n" + report.relay_tables(summaries))
 
+        generators: list[loadgen.Generator] = []
+        if "submission" in args.sections or "profile" in args.sections:
+            generators = loadgen.choose(args.loadgen, args.loadgen_binary, args.submission_threads,
+                                        args.submission_processes, log)
+
         if "submission" in args.sections:
-            log(f"submission: {args.submission_sessions} sessions x {args.submission_messages} messages, STARTTLS + AUTH PLAIN")
-            results = run_submission(args, servers, sasl_problem)
+            log(f"submission: {args.submission_sessions} sessions x {args.submission_messages} messages, "
+                f"STARTTLS + AUTH PLAIN; load generator(s): {'; '.join(g.description for g in generators)}")
+            results = run_submission(args, servers, sasl_problem, generators)
             record["submission"] = results
-            text += "\n## Authenticated submission (STARTTLS + AUTH PLAIN)\n\n" + report.submission_table(results)
+            record["submission_generators"] = [g.description for g in generators]
+            text += ("\n## Authenticated submission (STARTTLS + AUTH PLAIN)\n\n"
+                     + report.generator_lines(generators) + "\n" + report.submission_table(results))
 
         if "idle" in args.sections:
             log(f"idle: {args.idle} sessions against Portcullis, {args.idle_postfix} against Postfix")
@@ -221,8 +245,10 @@ def main(argv: list[str] | None = None) -> int:
                                      for s in servers]
                 load = LoadSpec(host="127.0.0.1", port=portcullis.submission_port, user=USER, password=PASSWORD,
                                 sender=USER, recipient="rcpt@example.net", sessions=args.submission_sessions,
-                                messages=args.submission_messages, processes=args.submission_processes)
-                profile["submission"] = quiet(lambda: profiling.profile_submission(portcullis, run_load, load, out, work))
+                                messages=args.submission_messages)
+                profile["submission"] = quiet(lambda: profiling.profile_submission(portcullis, generators[0].run, load,
+                                                                                   out, work))
+                profile["submission"]["generator"] = generators[0].description
             profile["strace"] = [quiet(lambda: profiling.syscall_counts(s, point, 2000, out)) for s in servers]
             counts = {entry["server"]: profiling.parse_strace_counts(Path(entry["report"]))
                       for entry in profile["strace"] if "report" in entry}

@@ -58,18 +58,28 @@ def relay_tables(summaries: list[Summary]) -> str:
     return text
 
 
+def generator_lines(generators) -> str:
+    """Which load generator produced the submission figures (paced runs use the first)."""
+    if len(generators) == 1:
+        return f"Load generator: {generators[0].description}.\n"
+    return ("Load generators: " + "; ".join(g.description for g in generators)
+            + f". Unpaced runs with each; paced runs with {generators[0].name}.\n")
+
+
 def submission_table(results: list[dict]) -> str:
     lines = [
-        "| server | sessions × msgs | pacing | msgs/s | p50 ms | p99 ms | max ms | set-up s | server CPU s/1k | client CPU s | errors |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server | generator | sessions × msgs | pacing | msgs/s | p50 ms | p99 ms | max ms | set-up s "
+        "| server CPU s/1k | client CPU s | errors |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         if "skipped" in result:
-            lines.append(f"| {result['server']} | | | skipped: {result['skipped']} | | | | | | | |")
+            lines.append(f"| {result['server']} | | | | skipped: {result['skipped']} | | | | | | | |")
             continue
         pacing = "unpaced" if not result["target_rate"] else f"{result['target_rate']:.0f}/s"
         lines.append(
-            f"| {result['server']} | {result['sessions']} × {result['messages_per_session']} | {pacing} | "
+            f"| {result['server']} | {result.get('generator', 'submission.py')} | "
+            f"{result['sessions']} × {result['messages_per_session']} | {pacing} | "
             f"{result['rate']:.0f} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} | {result['max_ms']:.1f} | "
             f"{result['setup_seconds']:.2f} | {result.get('server_cpu_per_1000', float('nan')):.2f} | "
             f"{result['client_cpu_seconds']:.1f} | {len(result['errors'])} |")

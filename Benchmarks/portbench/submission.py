@@ -17,6 +17,10 @@ MAIL, RCPT and DATA go out in one write when the server offers PIPELINING (RFC 2
 submission clients do; the message body is then written with the final dot.
 Sessions can be split over several worker processes (`--processes`), since one Python process
 can become the bottleneck before the server does; the client's own CPU time is reported.
+
+portcullis-loadgen (Benchmarks/Loadgen, Swift) implements this same method with the same options
+(`--threads` instead of `--processes`) and output at far less client CPU per message; portbench
+runs it when it is built and falls back to this module otherwise (portbench/loadgen.py).
 """
 
 from __future__ import annotations
