@@ -71,7 +71,9 @@ public struct SubmissionSession: Sendable {
         case failed
     }
 
-    private static let envelopeSteps: [(code: Int, what: String)] = [(250, "MAIL"), (250, "RCPT"), (354, "DATA")]
+    private static let envelopeSteps: [(code: Int, what: String)] = [
+        (ReplyCode.ok, "MAIL"), (ReplyCode.ok, "RCPT"), (ReplyCode.startMailInput, "DATA"),
+    ]
 
     public let configuration: Configuration
     private var state: State = .awaitingBanner
@@ -102,30 +104,30 @@ public struct SubmissionSession: Sendable {
     public mutating func received(_ reply: Reply, now: UInt64) -> Action {
         switch state {
         case .awaitingBanner:
-            guard reply.code == 220 else { return unexpected(reply, 220, "banner") }
+            if let failure = expect(reply, ReplyCode.serviceReady, "banner") { return failure }
             return transition(.awaitingGreeting, now, .send(.ehlo(configuration.helo)))
         case .awaitingGreeting:
-            guard reply.code == 250 else { return unexpected(reply, 250, "EHLO") }
+            if let failure = expect(reply, ReplyCode.ok, "EHLO") { return failure }
             guard reply.lines.contains(where: { $0.dropFirst(4).uppercased().hasPrefix("STARTTLS") }) else {
                 return fail("no STARTTLS in EHLO reply")
             }
             return transition(.awaitingStartTLS, now, .send(.startTLS))
         case .awaitingStartTLS:
-            guard reply.code == 220 else { return unexpected(reply, 220, "STARTTLS") }
+            if let failure = expect(reply, ReplyCode.serviceReady, "STARTTLS") { return failure }
             return transition(.awaitingSecureGreeting, now, .startTLS(thenSend: .ehlo(configuration.helo)))
         case .awaitingSecureGreeting:
-            guard reply.code == 250 else { return unexpected(reply, 250, "EHLO after STARTTLS") }
+            if let failure = expect(reply, ReplyCode.ok, "EHLO after STARTTLS") { return failure }
             pipelining = reply.ehloKeywords.contains("PIPELINING")
             return transition(.awaitingAuthentication, now,
                          .send(.authPlain(user: configuration.user, password: configuration.password)))
         case .awaitingAuthentication:
-            guard reply.code == 235 else { return unexpected(reply, 235, "AUTH PLAIN") }
+            if let failure = expect(reply, ReplyCode.authenticationSucceeded, "AUTH PLAIN") { return failure }
             state = .ready
             awaitingSince = nil
             return .ready
         case .awaitingEnvelope(let index, let step):
             let expected = Self.envelopeSteps[step]
-            guard reply.code == expected.code else { return unexpected(reply, expected.code, expected.what) }
+            if let failure = expect(reply, expected.code, expected.what) { return failure }
             if step == 2 {
                 state = .awaitingEndOfData(index: index, writtenAt: nil)
                 return .sendMessage(index: index)
@@ -135,12 +137,12 @@ public struct SubmissionSession: Sendable {
             if pipelining { return .none }
             return .send(step == 0 ? .rcpt(configuration.recipient) : .data)
         case .awaitingEndOfData(let index, let writtenAt):
-            guard reply.code == 250 else { return unexpected(reply, 250, "end of DATA") }
+            if let failure = expect(reply, ReplyCode.ok, "end of DATA") { return failure }
             latencies.append(now - min(writtenAt ?? now, now))
             lastMessageAt = now
             return nextMessage(index + 1, now: now)
         case .awaitingQuit:
-            guard reply.code == 221 else { return unexpected(reply, 221, "QUIT") }
+            if let failure = expect(reply, ReplyCode.closing, "QUIT") { return failure }
             state = .finished
             awaitingSince = nil
             return .close
@@ -218,8 +220,9 @@ public struct SubmissionSession: Sendable {
         return action
     }
 
-    private mutating func unexpected(_ reply: Reply, _ code: Int, _ what: String) -> Action {
-        fail("\(what): expected \(code), got \(reply.summary)")
+    /// nil when `reply` has the expected code; else the session fails, with submission.py's words.
+    private mutating func expect(_ reply: Reply, _ code: Int, _ what: String) -> Action? {
+        reply.code == code ? nil : fail("\(what): expected \(code), got \(reply.summary)")
     }
 
     private mutating func fail(_ description: String) -> Action {
