@@ -15,27 +15,38 @@ public struct DotStuffer: Sendable {
 
     /// Transforms one chunk of message bytes.
     public mutating func stuff(_ chunk: some Collection<UInt8>) -> [UInt8] {
+        let bytes = Array(chunk)
         var out: [UInt8] = []
-        out.reserveCapacity(chunk.count + chunk.count / 64 + 2)
-        for byte in chunk {
+        out.reserveCapacity(bytes.count + bytes.count / 64 + 2)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
             if pendingCR {
                 pendingCR = false
                 out.append(0x0A)
                 atLineStart = true
-                if byte == 0x0A { continue }
+                if byte == 0x0A {
+                    index += 1
+                    continue
+                }
             }
             switch byte {
             case 0x0D:
                 out.append(0x0D)
                 pendingCR = true
+                index += 1
             case 0x0A:
                 out.append(0x0D)
                 out.append(0x0A)
                 atLineStart = true
+                index += 1
             default:
                 if atLineStart && byte == UInt8(ascii: ".") { out.append(UInt8(ascii: ".")) }
-                out.append(byte)
+                // The rest of the line, up to the next CR or LF, unchanged and in one append.
+                let end = bytes[index...].firstIndex { $0 == 0x0D || $0 == 0x0A } ?? bytes.count
+                out.append(contentsOf: bytes[index..<end])
                 atLineStart = false
+                index = end
             }
         }
         return out

@@ -82,6 +82,15 @@ public struct DataDecoder: Sendable {
         var index = 0
         var endEvent: DataEvent?
         while index < input.count {
+            if case .inLine = state {
+                // Fast path: the rest of an ordinary line, up to the next CR or LF, in bulk.
+                let end = input[index...].firstIndex { $0 == ASCII.cr || $0 == ASCII.lf } ?? input.count
+                if end > index {
+                    emitLineRun(input[index..<end], into: &output)
+                    index = end
+                    continue
+                }
+            }
             let byte = input[index]
             index += 1
             if step(byte, into: &output) {
@@ -162,6 +171,21 @@ public struct DataDecoder: Sendable {
             break
         }
         return false
+    }
+
+    /// `emitInLine` for a run of line octets (no CR, no LF): the same counts and limits, one
+    /// append. A run that would cross a limit goes octet by octet, so the output up to the
+    /// error is exactly what the octet-wise decoder gives.
+    private mutating func emitLineRun(_ run: ArraySlice<UInt8>, into output: inout [UInt8]) {
+        let crossesLimit = error == nil
+            && (lineLength + run.count > maxLineLength || maxSize.map { byteCount + run.count > $0 } == true)
+        guard !crossesLimit else {
+            for byte in run { emitInLine(byte, into: &output) }
+            return
+        }
+        lineLength += run.count
+        byteCount += run.count
+        if error == nil { output.append(contentsOf: run) }
     }
 
     private mutating func emitInLine(_ byte: UInt8, into output: inout [UInt8]) {
