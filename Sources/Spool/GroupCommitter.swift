@@ -371,9 +371,7 @@ final class GroupCommitter: @unchecked Sendable {
     /// Copies a resident message into `queue/` (data, then envelope; no fsync: the checkpoint
     /// flushes the file system before the segment goes). Its state file, if any, is there already.
     private static func moveOut(_ id: QueueID, _ entry: ResidentMessages.Entry, layout: SpoolLayout) throws {
-        let segmentFD = dup(entry.segment.fd)
-        guard segmentFD >= 0 else { throw FileIO.fail("dup", entry.segment.path) }
-        let reader = MessageReader(fd: segmentFD, start: entry.dataOffset, length: entry.dataLength, path: entry.segment.path)
+        let reader = try entry.makeReader()
         let dataPath = layout.dataPath(id)
         let fd = try FileIO.openFile(dataPath, O_WRONLY | O_CREAT | O_TRUNC)
         do {

@@ -44,6 +44,13 @@ final class ResidentMessages: Sendable {
         /// The delivery state last written for it (also on disk, in `queue/<id>.state`).
         var statuses: [RecipientDeliveryStatus]?
 
+        /// A reader with its own descriptor (a `dup` of the segment's: the segment may go away).
+        func makeReader() throws -> MessageReader {
+            let fd = dup(segment.fd)
+            guard fd >= 0 else { throw FileIO.fail("dup", segment.path) }
+            return MessageReader(fd: fd, start: dataOffset, length: dataLength, path: segment.path)
+        }
+
         /// The envelope with the latest delivery state.
         func withStatuses() -> SpoolEnvelope {
             var envelope = envelope
@@ -92,10 +99,7 @@ final class ResidentMessages: Sendable {
     /// A reader for a resident message (its own descriptor: the segment may go away meanwhile).
     func open(_ id: QueueID) throws -> MessageReader? {
         try entries.withLock { entries in
-            guard let entry = entries[id] else { return nil }
-            let fd = dup(entry.segment.fd)
-            guard fd >= 0 else { throw FileIO.fail("dup", entry.segment.path) }
-            return MessageReader(fd: fd, start: entry.dataOffset, length: entry.dataLength, path: entry.segment.path)
+            try entries[id]?.makeReader()
         }
     }
 
