@@ -27,6 +27,9 @@ public struct Configuration: Sendable, Equatable {
     /// The port-25 service.
     public struct SMTP: Sendable, Equatable {
         public var listen: [ListenAddress]
+        /// `greet_pause`: milliseconds to hold the 220 greeting; a client that talks first is
+        /// refused (RFC 5321 §3.1, postscreen's pregreet test). 0: greet at once.
+        public var greetPauseMilliseconds: Int = 0
     }
 
     public struct Submission: Sendable, Equatable {

@@ -177,7 +177,11 @@ extension Reader {
         try directoryTable.finish()
 
         let smtpTable = try table("smtp")
-        let smtp = Configuration.SMTP(listen: try smtpTable.listen("listen") ?? [ListenAddress(host: "127.0.0.1", port: 2525)])
+        let smtp = Configuration.SMTP(
+            listen: try smtpTable.listen("listen") ?? [ListenAddress(host: "127.0.0.1", port: 2525)],
+            // Postscreen waits 6 s by default. Clients wait 5 minutes for the greeting (RFC 5321
+            // §4.5.3.2.1), but a pause over a minute only ties up connection slots.
+            greetPauseMilliseconds: try smtpTable.int("greet_pause", in: 0...60_000) ?? 0)
         try smtpTable.finish()
 
         let submissionTable = try table("submission")

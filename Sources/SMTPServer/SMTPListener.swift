@@ -33,6 +33,8 @@ public final class SMTPListener: Service, Sendable {
         public var dataTimeout: TimeAmount
         public var shutdownGrace: TimeAmount
         public var tlsContext: NIOSSLContext?
+        /// `[smtp] greet_pause`: applied to the port-25 service only.
+        public var greetPause: Duration
 
         public init(configuration: Configuration, tlsContext: NIOSSLContext?) {
             hostname = configuration.hostname
@@ -43,6 +45,7 @@ public final class SMTPListener: Service, Sendable {
             dataTimeout = .seconds(Int64(configuration.limits.dataTimeoutSeconds))
             shutdownGrace = .seconds(Int64(configuration.limits.shutdownGraceSeconds))
             self.tlsContext = tlsContext
+            greetPause = .milliseconds(configuration.smtp.greetPauseMilliseconds)
         }
     }
 
@@ -122,7 +125,9 @@ public final class SMTPListener: Service, Sendable {
         let configuration = SessionConfiguration(
             hostname: settings.hostname, service: service, maxMessageSize: settings.maxMessageSize,
             maxRecipients: settings.maxRecipients, maxErrors: settings.maxErrors,
-            tlsAvailable: settings.tlsContext != nil)
+            tlsAvailable: settings.tlsContext != nil,
+            // Submission clients authenticate; the pregreet test is for the port-25 service.
+            greetPause: service == .relay ? settings.greetPause : .zero)
         return ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)

@@ -8,15 +8,19 @@ import SMTPCore
 /// performs the actions it returns. All state lives on the channel's event loop.
 ///
 /// Input handling is a small mode machine of its own:
+/// - `.greetPause`: before the greeting (`[smtp] greet_pause`); any input is reported to the
+///   state machine as a client that talked first.
 /// - `.command`: CRLF-terminated lines, at most `maxCommandLine` octets (RFC 5321 §4.5.3.1.4;
 ///   12288 while an AUTH exchange is in progress, RFC 4954 §4); a longer line is answered with
 ///   500 5.5.2 and skipped up to its end; a bare CR or LF is refused (SMTP smuggling defence).
 /// - `.data`: bytes go through `DataDecoder` until CRLF.CRLF.
-/// - `.chunk`: exactly the BDAT size, raw (RFC 3030 §2).
+/// - `.chunk`: exactly the BDAT size, raw (RFC 3030 §2), checked for forbidden octets.
 /// - `.handshake`: STARTTLS in progress; nothing is read as SMTP until it completes.
 ///
 /// While the state machine waits for a decision (credentials, sender, recipient, commit), input
-/// stays buffered: pipelined commands (RFC 2920) are handled in order, one at a time.
+/// stays buffered: pipelined commands (RFC 2920) are handled in order, one at a time. Whether
+/// input is already buffered behind a DATA line is passed to the state machine, which refuses
+/// content sent before the 354 on unauthenticated sessions.
 final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -30,10 +34,11 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private enum InputMode {
+        case greetPause(Scheduled<Void>)
         case command
         case skippingLongLine
         case data(DataDecoder)
-        case chunk(remaining: Int, last: Bool)
+        case chunk(remaining: Int, last: Bool, forbidden: DataError?)
         case discarding(remaining: Int)
         case handshake
         case closed
@@ -169,6 +174,13 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             switch mode {
             case .closed, .handshake:
                 break loop
+            case .greetPause(let timer):
+                guard input.readableBytes > 0 else { break loop }
+                timer.cancel()
+                input.clear()
+                logger.notice("connection refused", metadata: ["reply": .string(Reply.talkedBeforeGreeting.description),
+                                                               "reason": "pregreet"])
+                perform(machine.clientTalkedFirst(), context: context)
             case .command:
                 guard processCommandLine(context: context) else { break loop }
             case .skippingLongLine:
@@ -184,17 +196,19 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 let events = decoder.feed(bytes)
                 mode = .data(decoder)
                 handleDataEvents(events, size: decoder.byteCount, context: context)
-            case .chunk(let remaining, let last):
+            case .chunk(let remaining, let last, let forbidden):
                 if remaining > 0 {
                     guard input.readableBytes > 0 else { break loop }
                     let count = min(remaining, input.readableBytes)
                     let bytes = input.readBytes(length: count) ?? []
-                    writeContent(bytes, context: context)
-                    mode = .chunk(remaining: remaining - count, last: last)
+                    let found = forbidden ?? DataError.forbiddenContent(in: bytes)
+                    // After a forbidden octet nothing more is stored: LAST refuses the message.
+                    if found == nil { writeContent(bytes, context: context) }
+                    mode = .chunk(remaining: remaining - count, last: last, forbidden: found)
                     continue loop
                 }
                 mode = .command
-                finishChunk(last: last, context: context)
+                finishChunk(last: last, forbidden: forbidden, context: context)
             case .discarding(let remaining):
                 // A refused BDAT's chunk still follows on the wire (RFC 3030 §2).
                 let count = min(remaining, input.readableBytes)
@@ -244,7 +258,12 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             perform(machine.bareLineEnding(), context: context)
             return true
         }
-        perform(machine.receivedLine(line), context: context)
+        let actions = machine.receivedLine(line, moreInputBuffered: input.readableBytes > 0)
+        if actions.contains(.send(Reply.pipeliningViolation)) {
+            logger.notice("session refused", metadata: ["reply": .string(Reply.pipeliningViolation.description),
+                                                        "reason": "content before 354"])
+        }
+        perform(actions, context: context)
         return true
     }
 
@@ -299,10 +318,12 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         perform(machine.dataFinished(outcome), context: context)
     }
 
-    private func finishChunk(last: Bool, context: ChannelHandlerContext) {
+    private func finishChunk(last: Bool, forbidden: DataError?, context: ChannelHandlerContext) {
         var outcome = ChunkOutcome.complete
         if let failure = writeFailed {
             outcome = .rejected(failure)
+        } else if let forbidden {
+            outcome = .forbiddenContent(forbidden)
         } else if last {
             do { pendingPrefix = try message?.finish() ?? [] } catch { outcome = .rejected(Reply.localError) }
         }
@@ -323,6 +344,18 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             switch action {
             case .send(let reply):
                 send(reply, context: context)
+            case .pauseGreeting(let duration):
+                // A timer on the event loop: other sessions go on meanwhile.
+                let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+                let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+                let timer = context.eventLoop.scheduleTask(in: .nanoseconds(Self.nanoseconds(duration))) {
+                    let handler = loopSelf.value
+                    guard case .greetPause = handler.mode else { return }
+                    handler.mode = .command
+                    handler.perform(handler.machine.greetPauseElapsed(), context: loopContext.value)
+                    handler.processInput(context: loopContext.value)
+                }
+                mode = .greetPause(timer)
             case .close:
                 close(context: context)
                 return
@@ -359,7 +392,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 armTimeout(context: context)
             case .receiveChunk(let size, let last, let envelope):
                 if message == nil && writeFailed == nil { openMessage(envelope, context: context) }
-                mode = .chunk(remaining: size, last: last)
+                mode = .chunk(remaining: size, last: last, forbidden: nil)
             case .discardChunk(let size):
                 mode = .discarding(remaining: size)
             case .abortMessage:
@@ -525,6 +558,11 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             handler.perform(handler.machine.timedOut(), context: loopContext.value)
             handler.flushIfNeeded(context: loopContext.value)
         }
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     private static func describe(_ version: TLSVersion) -> String {

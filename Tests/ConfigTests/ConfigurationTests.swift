@@ -52,6 +52,9 @@ import Testing
         ("[directory]\nurl = \"mysql://x\"", "directory.url", "must start with"),
         ("[[access_networks]]\nprefixes = []", "access_networks[0].name", "needs a name"),
         ("[op25b]\nblocked_ports = [0]", "op25b.blocked_ports[0]", "between 1 and 65535"),
+        ("[smtp]\ngreet_pause = -1", "smtp.greet_pause", "between 0 and 60000"),
+        ("[smtp]\ngreet_pause = 60001", "smtp.greet_pause", "between 0 and 60000"),
+        ("[smtp]\ngreet_pause = \"6s\"", "smtp.greet_pause", "must be an integer"),
     ])
     func badValuesNameTheKey(text: String, key: String, message: String) {
         do {
@@ -62,6 +65,12 @@ import Testing
             #expect(error.key == key)
             #expect(error.message.contains(message), "\(error.message)")
         }
+    }
+
+    @Test func greetPauseIsOffByDefault() throws {
+        #expect(try Configuration.parse("", file: "t", dataDirectory: "/d").smtp.greetPauseMilliseconds == 0)
+        let smtp = try Configuration.parse("[smtp]\ngreet_pause = 6000", file: "t", dataDirectory: "/d").smtp
+        #expect(smtp.greetPauseMilliseconds == 6000)
     }
 
     @Test func deliveryTuningKeys() throws {

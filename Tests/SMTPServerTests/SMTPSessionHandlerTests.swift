@@ -20,13 +20,14 @@ import Testing
         let server = try await TestServer()
         defer { server.stop() }
         let client = try await relaySession(server)
-        // RFC 2920: the whole envelope and the message in one write.
-        try await client.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<taro@alato.example>\r\nRCPT TO:<nobody@alato.example>\r\nDATA\r\n"
-                              + Self.message + ".\r\nQUIT\r\n")
+        // RFC 2920 §3.1: the whole envelope in one write, DATA last; the message after the 354,
+        // with the QUIT that follows it.
+        try await client.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<taro@alato.example>\r\nRCPT TO:<nobody@alato.example>\r\nDATA\r\n")
         #expect(await client.code() == 250)
         #expect(await client.code() == 250)
         #expect(await client.code() == 550)
         #expect(await client.code() == 354)
+        try await client.send(Self.message + ".\r\nQUIT\r\n")
         let queued = await client.reply() ?? ""
         #expect(queued.hasPrefix("250 2.0.0 Ok: queued as "))
         #expect(await client.code() == 221)

@@ -26,6 +26,7 @@ final class TestServer: @unchecked Sendable {
         var commandTimeout: TimeAmount = .seconds(30)
         var maxPerClient = 50
         var accessNetworks = ["127.0.0.1/32"]
+        var greetPause: Duration = .zero
     }
 
     init(_ options: Options = Options()) async throws {
@@ -49,6 +50,7 @@ final class TestServer: @unchecked Sendable {
         configuration.limits.maxErrors = options.maxErrors
         var settings = SMTPListener.Settings(configuration: configuration, tlsContext: tlsContext)
         settings.commandTimeout = options.commandTimeout
+        settings.greetPause = options.greetPause
         let any = ListenAddress(host: "127.0.0.1", port: 0)
         listener = SMTPListener(
             specs: [ListenerSpec(address: any, service: .relay), ListenerSpec(address: any, service: .submission),

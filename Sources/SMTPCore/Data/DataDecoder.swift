@@ -10,6 +10,9 @@
 /// `\r.\r` and `\n.\r\n` cannot end the data: this is the SMTP-smuggling defence (a
 /// downstream server that accepts such sequences would otherwise see a second message).
 ///
+/// A NUL octet (`DataError.isForbidden`) anywhere in the content is an error too, so no NUL
+/// reaches a mailbox or a downstream server.
+///
 /// After an error the decoder keeps consuming until the real `CRLF . CRLF` and reports
 /// the first error there, so the session can reply and stay in sync, as Postfix does.
 ///
@@ -83,8 +86,11 @@ public struct DataDecoder: Sendable {
         var endEvent: DataEvent?
         while index < input.count {
             if case .inLine = state {
-                // Fast path: the rest of an ordinary line, up to the next CR or LF, in bulk.
-                let end = input[index...].firstIndex { $0 == ASCII.cr || $0 == ASCII.lf } ?? input.count
+                // Fast path: the rest of an ordinary line, up to the next CR, LF or forbidden
+                // octet, in bulk; those go through `step` one at a time.
+                let end = input[index...].firstIndex {
+                    $0 == ASCII.cr || $0 == ASCII.lf || DataError.isForbidden($0)
+                } ?? input.count
                 if end > index {
                     emitLineRun(input[index..<end], into: &output)
                     index = end
@@ -173,7 +179,7 @@ public struct DataDecoder: Sendable {
         return false
     }
 
-    /// `emitInLine` for a run of line octets (no CR, no LF): the same counts and limits, one
+    /// `emitInLine` for a run of line octets (no CR, no LF, no forbidden octet): the same counts and limits, one
     /// append. A run that would cross a limit goes octet by octet, so the output up to the
     /// error is exactly what the octet-wise decoder gives.
     private mutating func emitLineRun(_ run: ArraySlice<UInt8>, into output: inout [UInt8]) {
@@ -192,6 +198,7 @@ public struct DataDecoder: Sendable {
         lineLength += 1
         // RFC 5321 §4.5.3.1.6: 1000 octets per line including CRLF, stuffed dot not counted.
         if lineLength > maxLineLength { fail(.lineTooLong) }
+        if DataError.isForbidden(byte) { fail(.nul) }
         emit(byte, into: &output)
     }
 

@@ -327,6 +327,31 @@ extension Reply {
     public static let bareLineFeed = Reply(
         code: 554, enhanced: .init(5, 6, 0), "Bare CR or LF not allowed, use CRLF")
 
+    /// `554 5.6.0 NUL octets not allowed in a message`: RFC 5322 §2.3 and §3.5 build a
+    /// message from characters 1-127 (NUL only in the obsolete syntax a sender must not
+    /// generate, §4.1), and 8BITMIME data excludes NUL too (RFC 6152 §2, RFC 2045 §2.8). A
+    /// NUL is refused rather than passed on: Maildir readers and downstream servers treat
+    /// it inconsistently (C strings end at it). RFC 3463 X.6.0: other media error.
+    public static let nulInMessage = Reply(
+        code: 554, enhanced: .init(5, 6, 0), "NUL octets not allowed in a message")
+
+    /// `554 5.5.0 Protocol error: content sent before the 354`: on an unauthenticated
+    /// session, bytes followed the DATA line before the server's 354. RFC 2920 §3.1 makes
+    /// DATA the last command of a pipelined group and RFC 5321 §4.1.1.4 sends the content
+    /// only after the 354; a client that does not wait is a spam engine or a smuggling
+    /// attempt (Postfix's `smtpd_forbid_unauth_pipelining`). The server closes after it.
+    /// RFC 3463 X.5.0: other protocol status.
+    public static let pipeliningViolation = Reply(
+        code: 554, enhanced: .init(5, 5, 0), "Protocol error: message content sent before the 354 reply")
+
+    /// `554 5.5.0 Protocol error: talking before the greeting`: RFC 5321 §3.1 and §4.3.1
+    /// have the client wait for the 220 greeting before it sends anything; during
+    /// `[smtp] greet_pause` a client that talks first is refused and disconnected, as
+    /// Postfix's postscreen pregreet test does (§3.1 allows a 554 in place of the 220).
+    /// RFC 3463 X.5.0: other protocol status.
+    public static let talkedBeforeGreeting = Reply(
+        code: 554, enhanced: .init(5, 5, 0), "Protocol error: talking before the greeting")
+
     /// `554 5.6.0 Message line too long`: a text line over 998 octets plus CRLF
     /// (RFC 5321 §4.5.3.1.6; RFC 5322 §2.1.1).
     public static let messageLineTooLong = Reply(

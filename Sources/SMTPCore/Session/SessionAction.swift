@@ -4,6 +4,10 @@ public enum SessionAction: Sendable, Equatable {
     /// Write the reply. With PIPELINING, the driver may batch replies until its input
     /// buffer is empty (RFC 2920 §3.2).
     case send(Reply)
+    /// Hold the greeting for `duration` (a timer, not a blocking wait) and read no commands.
+    /// When it elapses call `greetPauseElapsed()`; if the client sends any octet before
+    /// that, call `clientTalkedFirst()` instead (RFC 5321 §3.1, postscreen's pregreet test).
+    case pauseGreeting(Duration)
     /// Close the connection after writing everything before it.
     case close
     /// Start the TLS handshake now that the 220 is written, then call `tlsEstablished`.

@@ -18,6 +18,9 @@ public struct SessionConfiguration: Sendable, Hashable {
     public var authMechanisms: [String] {
         didSet { authMechanisms = authMechanisms.map { $0.uppercased() } }
     }
+    /// How long to wait before the 220 greeting; a client that sends anything meanwhile is
+    /// refused (`[smtp] greet_pause`, the port-25 service only). Zero: greet at once.
+    public var greetPause: Duration
 
     /// Creates a configuration.
     public init(hostname: String,
@@ -26,7 +29,8 @@ public struct SessionConfiguration: Sendable, Hashable {
                 maxRecipients: Int = SMTPLimits.minimumRecipients,
                 maxErrors: Int = 10,
                 tlsAvailable: Bool,
-                authMechanisms: [String] = ["PLAIN", "LOGIN"]) {
+                authMechanisms: [String] = ["PLAIN", "LOGIN"],
+                greetPause: Duration = .zero) {
         self.hostname = hostname
         self.service = service
         self.maxMessageSize = maxMessageSize
@@ -34,5 +38,6 @@ public struct SessionConfiguration: Sendable, Hashable {
         self.maxErrors = maxErrors
         self.tlsAvailable = tlsAvailable
         self.authMechanisms = authMechanisms.map { $0.uppercased() }
+        self.greetPause = greetPause
     }
 }

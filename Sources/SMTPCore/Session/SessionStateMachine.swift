@@ -26,6 +26,16 @@
 /// this is a programming error and traps. Everything the client sends is answered with a
 /// reply, never a trap.
 ///
+/// Abuse rules of the unauthenticated (port-25) session, both from Postfix practice:
+/// - With `greetPause` set, `start()` asks for a pause before the 220; a client that talks
+///   during it is refused with 554 5.5.0 and disconnected (postscreen's pregreet test).
+/// - Message content sent after the DATA line but before the 354 (the driver reports it as
+///   `moreInputBuffered`) is refused with 554 5.5.0 and the connection is closed; nothing of
+///   the transaction is queued (`smtpd_forbid_unauth_pipelining`). RFC 2920 §3.1 lets a
+///   client pipeline MAIL, RCPT and DATA, but DATA ends the group: the content may only
+///   follow the 354. BDAT is exempt: its chunk follows the command by design, framed by its
+///   size, and RFC 3030 §4.2 allows pipelining it. Authenticated sessions are exempt too.
+///
 /// Error counting: every 5xx sent in answer to the client (syntax, sequence, policy
 /// refusals, failed AUTH) counts, except the 501 for a cancelled AUTH. 4xx replies do not
 /// count (452 too many recipients, temporary failures). When the count reaches
@@ -48,6 +58,7 @@ public struct SessionStateMachine: Sendable {
 
     private enum Phase: Sendable {
         case notStarted
+        case greetPause
         case command
         case auth(AuthExchange)
         case waiting(Pending)
@@ -64,6 +75,8 @@ public struct SessionStateMachine: Sendable {
         var recipients: [EnvelopeRecipient] = []
         /// Octets received in completed BDAT chunks; nil until BDAT is used.
         var chunkedBytes: Int?
+        /// A forbidden octet seen in an earlier BDAT chunk: LAST refuses the message.
+        var chunkError: DataError?
     }
 
     /// The fixed settings.
@@ -148,15 +161,44 @@ public struct SessionStateMachine: Sendable {
 
     // MARK: - Events
 
-    /// The connection is open: send the greeting (RFC 5321 §4.3.1).
+    /// The connection is open: send the greeting (RFC 5321 §4.3.1), or first pause for
+    /// `configuration.greetPause`.
     public mutating func start() -> [SessionAction] {
         guard case .notStarted = phase else { preconditionFailure("start() called twice") }
+        if configuration.greetPause > .zero {
+            phase = .greetPause
+            return [.pauseGreeting(configuration.greetPause)]
+        }
         phase = .command
         return [.send(.serviceReady(configuration.hostname))]
     }
 
+    /// The greeting pause ended with the client silent: greet.
+    public mutating func greetPauseElapsed() -> [SessionAction] {
+        guard case .greetPause = phase else {
+            if isClosed { return [] }
+            preconditionFailure("greetPauseElapsed while \(phase)")
+        }
+        phase = .command
+        return [.send(.serviceReady(configuration.hostname))]
+    }
+
+    /// The client sent something during the greeting pause: it did not wait for the 220
+    /// (RFC 5321 §3.1, §4.3.1). Refuse and close; the driver discards what it sent.
+    public mutating func clientTalkedFirst() -> [SessionAction] {
+        guard case .greetPause = phase else {
+            if isClosed { return [] }
+            preconditionFailure("clientTalkedFirst while \(phase)")
+        }
+        return closeWith(.talkedBeforeGreeting)
+    }
+
     /// One complete line from the client, without CRLF.
-    public mutating func receivedLine(_ line: [UInt8]) -> [SessionAction] {
+    ///
+    /// - Parameter moreInputBuffered: the driver already holds input after this line, not yet
+    ///   answered. Only DATA looks at it: on an unauthenticated session that is message content
+    ///   sent before the 354, refused and disconnected (see the type's documentation).
+    public mutating func receivedLine(_ line: [UInt8], moreInputBuffered: Bool = false) -> [SessionAction] {
         switch phase {
         case .closed:
             return []
@@ -164,6 +206,9 @@ public struct SessionStateMachine: Sendable {
             return handleSASLResponse(line, exchange: exchange)
         case .command:
             switch CommandParser.parse(line) {
+            case .success(.data) where moreInputBuffered && authenticatedAccount == nil:
+                // RFC 2920 §3.1: DATA ends a pipelined group; the content must wait for the 354.
+                return closeWith(.pipeliningViolation)
             case .success(let command): return handle(command)
             case .failure(let reply): return refuse(reply)
             }
@@ -288,9 +333,18 @@ public struct SessionStateMachine: Sendable {
             preconditionFailure("chunkFinished while \(phase)")
         }
         switch outcome {
-        case .complete:
+        case .complete, .forbiddenContent:
             let received = transaction?.chunkedBytes ?? 0
             transaction?.chunkedBytes = received + size
+            if case .forbiddenContent(let error) = outcome, transaction?.chunkError == nil {
+                transaction?.chunkError = error
+            }
+            if last, let error = transaction?.chunkError {
+                // Refused at LAST like DATA at its end: the client learns it once, in step.
+                phase = .command
+                transaction = nil
+                return [.abortMessage] + refuse(error.reply)
+            }
             if last {
                 guard let envelope = currentEnvelope() else { preconditionFailure("BDAT without a transaction") }
                 phase = .waiting(.queue)

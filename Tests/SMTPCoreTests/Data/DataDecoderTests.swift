@@ -90,6 +90,39 @@ private func decode(_ input: [UInt8], chunkSize: Int? = nil, maxSize: Int? = nil
         }
     }
 
+    /// A NUL anywhere in the content refuses the message at the real CRLF.CRLF, after which
+    /// the session reads commands again (the leftover). "\r\n\0.\r\n" and "\r\n.\0\r\n"
+    /// are not ends of data either.
+    @Test(arguments: [
+        ("a\r\n\0.\r\nMAIL FROM:<x@example.net>\r\n.\r\nNOOP\r\n", "NOOP\r\n"),
+        ("a\r\n.\0\r\nMAIL FROM:<x@example.net>\r\n.\r\nNOOP\r\n", "NOOP\r\n"),
+        ("\0\r\n.\r\n", ""),                                  // first octet of the data
+        (".\0\r\n.\r\n", ""),                                 // after a leading dot
+        ("Subject: x\r\n\r\nbody \0 text\r\n.\r\nQUIT\r\n", "QUIT\r\n"),   // mid-line: the fast path
+        ("end\0\r\n.\r\n", ""),                               // just before CRLF
+        ("a\r\n..\0\r\n.\r\n", ""),                         // after a stuffed dot
+    ])
+    func nulIsRefusedAtTheRealEnd(input: String, leftover: String) {
+        for chunk in [nil, 1, 2, 3, 5] as [Int?] {
+            let decoded = decode(bytes(input), chunkSize: chunk)
+            #expect(decoded.terminal == .rejected(.nul, leftover: bytes(leftover)), "chunk size \(String(describing: chunk))")
+            #expect(!decoded.content.contains(0), "chunk size \(String(describing: chunk))")
+            #expect(decoded.extraEvents == 0)
+        }
+    }
+
+    /// The whole-line fast path stops at a NUL: a long line fed in one chunk gives the same
+    /// content (everything before the NUL) and the same error as one octet at a time.
+    @Test func fastPathStopsAtNUL() {
+        let line = String(repeating: "x", count: 500) + "\0" + String(repeating: "y", count: 400)
+        let input = bytes("Subject: s\r\n\r\n\(line)\r\n.\r\nRSET\r\n")
+        let whole = decode(input)
+        #expect(whole.terminal == .rejected(.nul, leftover: bytes("RSET\r\n")))
+        #expect(whole.content == bytes("Subject: s\r\n\r\n" + String(repeating: "x", count: 500)))
+        #expect(decode(input, chunkSize: 1) == whole)
+        #expect(decode(input, chunkSize: 64) == whole)
+    }
+
     @Test func contentStopsAfterAnError() {
         let decoded = decode(bytes("ok\r\nbad\nmore text\r\n.\r\nNOOP\r\n"))
         #expect(decoded.content == bytes("ok\r\nbad"))
@@ -134,6 +167,15 @@ private func decode(_ input: [UInt8], chunkSize: Int? = nil, maxSize: Int? = nil
         #expect(DataError.bareCR.reply == .bareLineFeed)
         #expect(DataError.lineTooLong.reply == .messageLineTooLong)
         #expect(DataError.tooBig.reply == .messageTooBig)
+        #expect(DataError.nul.reply == .nulInMessage)
+        #expect(Reply.nulInMessage.code == 554 && Reply.nulInMessage.enhanced == .init(5, 6, 0))
+    }
+
+    @Test func onlyNULIsForbidden() {
+        #expect(DataError.isForbidden(0))
+        #expect((1...255).allSatisfy { !DataError.isForbidden(UInt8($0)) })
+        #expect(DataError.forbiddenContent(in: bytes("a\0b")) == .nul)
+        #expect(DataError.forbiddenContent(in: bytes("8bit \u{e9}\u{1}\r\n")) == nil)
     }
 
     @Test func feedingAfterEndHandsBytesBack() {
@@ -149,6 +191,8 @@ private func decode(_ input: [UInt8], chunkSize: Int? = nil, maxSize: Int? = nil
             "x\r\n.\n.\r\n\r\n.\r\nQUIT\r\n",
             ".\r\n",
             "\r\n..\r\n.\r.\r\n.\r\nRSET\r\n",
+            "a\r\n\0.\r\n..x\0y\r\n.\r\nQUIT\r\n",
+            "x\r\n.\0\r\nlong line with a \0 in it\r\n.\r\nRSET\r\n",
         ]
         for input in inputs.map(bytes) {
             let whole = decode(input)

@@ -8,10 +8,11 @@ struct SessionHarness {
     var machine: SessionStateMachine
 
     init(service: ServiceKind = .relay, tlsActive: Bool = false, tlsAvailable: Bool = true,
-         maxMessageSize: Int = 1000, maxRecipients: Int = 3, maxErrors: Int = 10, start: Bool = true) {
+         maxMessageSize: Int = 1000, maxRecipients: Int = 3, maxErrors: Int = 10, greetPause: Duration = .zero, start: Bool = true) {
         let configuration = SessionConfiguration(
             hostname: Self.hostname, service: service, maxMessageSize: maxMessageSize,
-            maxRecipients: maxRecipients, maxErrors: maxErrors, tlsAvailable: tlsAvailable)
+            maxRecipients: maxRecipients, maxErrors: maxErrors, tlsAvailable: tlsAvailable,
+            greetPause: greetPause)
         machine = SessionStateMachine(configuration: configuration, tlsActive: tlsActive,
                                       tls: tlsActive ? Self.tlsInfo : nil)
         if start { _ = machine.start() }
@@ -19,8 +20,8 @@ struct SessionHarness {
 
     /// Feeds one line.
     @discardableResult
-    mutating func line(_ text: String) -> [SessionAction] {
-        machine.receivedLine(Array(text.utf8))
+    mutating func line(_ text: String, moreInputBuffered: Bool = false) -> [SessionAction] {
+        machine.receivedLine(Array(text.utf8), moreInputBuffered: moreInputBuffered)
     }
 
     /// EHLO and (for submission) AUTH PLAIN as user@alato.example.
