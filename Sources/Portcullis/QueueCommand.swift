@@ -34,6 +34,11 @@ struct QueueCommand: AsyncParsableCommand {
         return id
     }
 
+    /// When the running server carries out a request left in the control area.
+    static func when(_ control: QueueControl) -> String {
+        control.isPaused ? "once delivery is resumed (`portcullis queue resume`)" : "within a second (or when it next starts)"
+    }
+
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Each message (ID, arrival, size, sender, state), then each recipient with its state and last error.")
@@ -93,8 +98,9 @@ struct QueueCommand: AsyncParsableCommand {
             }
             // The bounce goes through the queue manager: it writes the recipients' failures,
             // queues the DSN like every other one and removes the message, in that order.
-            do { try QueueCommand.control(location).requestBounce(queueID) } catch { throw CLIError("cannot request a bounce for \(id): \(error)") }
-            print("bounce requested for \(id); the server bounces and removes it within a second (or when it next starts)")
+            let control = try QueueCommand.control(location)
+            do { try control.requestBounce(queueID) } catch { throw CLIError("cannot request a bounce for \(id): \(error)") }
+            print("bounce requested for \(id); the server bounces and removes it \(QueueCommand.when(control))")
         }
     }
 
@@ -110,7 +116,7 @@ struct QueueCommand: AsyncParsableCommand {
             if spool.isHeld(queueID) || control.isHeld(queueID) {
                 print("retry requested for \(id); it is held and is tried once released (`portcullis queue release \(id)`)")
             } else {
-                print("retry requested for \(id); the server tries it within a second (or when it next starts)")
+                print("retry requested for \(id); the server tries it \(QueueCommand.when(control))")
             }
         }
     }
