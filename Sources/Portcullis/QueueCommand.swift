@@ -6,7 +6,7 @@ import Spool
 struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue", abstract: "Messages in the spool.",
-        subcommands: [List.self, Show.self, Delete.self, Flush.self, Hold.self, Release.self, Pause.self, Resume.self])
+        subcommands: [List.self, Show.self, Delete.self, Retry.self, Flush.self, Hold.self, Release.self, Pause.self, Resume.self])
 
     /// Requests to the running queue manager go through files in the data directory.
     static func control(_ location: DataLocation) throws -> QueueControl {
@@ -27,19 +27,29 @@ struct QueueCommand: AsyncParsableCommand {
         }
     }
 
+    /// The queue ID of a message that is in the spool, or the one-line error saying it is not.
+    static func queuedID(_ text: String, in spool: Spool) throws -> QueueID {
+        let id = try queueID(text)
+        guard spool.contains(id) else { throw CLIError("no message \(text) in the queue (see `portcullis queue list`)") }
+        return id
+    }
+
+    /// When the running server carries out a request left in the control area.
+    static func when(_ control: QueueControl) -> String {
+        control.isPaused ? "once delivery is resumed (`portcullis queue resume`)" : "within a second (or when it next starts)"
+    }
+
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One line per message: ID, arrival, size, sender, recipients.")
+        static let configuration = CommandConfiguration(
+            abstract: "Each message (ID, arrival, size, sender, state), then each recipient with its state and last error.")
         @OptionGroup var location: DataLocation
         func run() async throws {
             let spool = try QueueCommand.open(location)
             let control = try QueueCommand.control(location)
-            let formatter = ISO8601DateFormatter()
-            let messages = try spool.list()
-            for message in messages {
-                // Held by the operator (queue hold) or by the compromised-account hold (spool marker).
-                let state = control.isHeld(message.id) || message.isHeld ? "held" : message.state.rawValue
-                print("\(message.id)\t\(formatter.string(from: message.arrival))\t\(message.size)\t<\(message.sender)>\t\(message.recipientCount) recipient(s)\t\(state)")
-            }
+            let messages: [SpooledMessageSummary]
+            do { messages = try spool.list() } catch { throw CLIError("cannot list the queue: \(error)") }
+            // Held by the operator (queue hold) or by the compromised-account hold (spool marker).
+            print(QueueListing.render(messages, isHeld: control.isHeld), terminator: "")
             if messages.isEmpty { FileHandle.standardError.write(Data("the queue is empty\n".utf8)) }
         }
     }
@@ -72,14 +82,42 @@ struct QueueCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a message from the queue.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a message from the queue; with --bounce the sender is told (RFC 3464 bounce).")
+        @Argument var id: String
+        @Flag(help: "Send the sender a bounce for every undelivered recipient (none for a null-sender message).")
+        var bounce = false
+        @OptionGroup var location: DataLocation
+        func run() async throws {
+            let spool = try QueueCommand.open(location)
+            let queueID = try QueueCommand.queuedID(id, in: spool)
+            guard bounce else {
+                do { try spool.delete(queueID) } catch { throw CLIError("cannot delete \(id): \(error)") }
+                print("deleted \(id)")
+                return
+            }
+            // The bounce goes through the queue manager: it writes the recipients' failures,
+            // queues the DSN like every other one and removes the message, in that order.
+            let control = try QueueCommand.control(location)
+            do { try control.requestBounce(queueID) } catch { throw CLIError("cannot request a bounce for \(id): \(error)") }
+            print("bounce requested for \(id); the server bounces and removes it \(QueueCommand.when(control))")
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Retry one message's deferred recipients now.")
         @Argument var id: String
         @OptionGroup var location: DataLocation
         func run() async throws {
             let spool = try QueueCommand.open(location)
-            guard let queueID = QueueID(id) else { throw CLIError("\(id) is not a queue ID") }
-            do { try spool.delete(queueID) } catch { throw CLIError("cannot delete \(id): \(error)") }
-            print("deleted \(id)")
+            let queueID = try QueueCommand.queuedID(id, in: spool)
+            let control = try QueueCommand.control(location)
+            do { try control.requestRetry(queueID) } catch { throw CLIError("cannot request a retry of \(id): \(error)") }
+            if spool.isHeld(queueID) || control.isHeld(queueID) {
+                print("retry requested for \(id); it is held and is tried once released (`portcullis queue release \(id)`)")
+            } else {
+                print("retry requested for \(id); the server tries it \(QueueCommand.when(control))")
+            }
         }
     }
 

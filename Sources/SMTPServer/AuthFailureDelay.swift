@@ -2,29 +2,42 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// How long to wait before answering a failed AUTH: the base delay, doubled for every recent
-/// failure from the same client address (up to 16×), so password guessing from one address slows
-/// down quickly while a user who mistypes once barely notices. Failures older than `window` are
-/// forgotten. In-process only; shared counters across server processes are issue 6's.
+/// failure from the same client (up to 16×), so password guessing from one client slows down
+/// quickly while a user who mistypes once barely notices. Failures older than `window` are
+/// forgotten. In-process only; the shared counters that lock accounts and addresses out are
+/// ``AbuseGuard``'s.
+///
+/// A client is a ``ClientKey``, as for the abuse counters: an IPv6 client by its /64, so
+/// taking a fresh address from its prefix for every attempt does not reset the delay.
+/// The table holds at most `capacity` clients; when a new one arrives at a full table the
+/// client whose last failure is oldest is forgotten (``RecencyTable``), so a flood of
+/// distinct clients cannot wipe the delay of the ones being slowed down.
 public final class AuthFailureDelay: Sendable {
     private let base: TimeAmount
     private let window: TimeAmount
-    private let failures = NIOLockedValueBox<[String: [NIODeadline]]>([:])
-    /// Keeps the table bounded under a distributed attack.
-    private static let maxClients = 100_000
+    private let failures: NIOLockedValueBox<RecencyTable<String, [NIODeadline]>>
+    /// Failures kept per client: enough to reach the cap of the doubling.
+    private static let failuresPerClient = 32
 
-    public init(base: TimeAmount, window: TimeAmount = .minutes(15)) {
+    /// - Parameters:
+    ///   - base: the delay after a first failure.
+    ///   - window: how long a failure counts.
+    ///   - capacity: how many clients are remembered (memory stays bounded under a distributed attack).
+    public init(base: TimeAmount, window: TimeAmount = .minutes(15), capacity: Int = 100_000) {
         self.base = base
         self.window = window
+        self.failures = NIOLockedValueBox(RecencyTable(capacity: capacity))
     }
 
-    /// Records a failure from `client` and returns the delay before replying 535.
+    /// Records a failure from the client at `client` (an address) and returns the delay
+    /// before replying 535.
     public func recordFailure(client: String, now: NIODeadline = .now()) -> TimeAmount {
+        let key = ClientKey.key(for: client)
         let recent = failures.withLockedValue { table -> Int in
-            if table.count >= Self.maxClients { table.removeAll(keepingCapacity: true) }
-            var list = table[client, default: []].filter { now - $0 < window }
+            var list = (table.peek(key) ?? []).filter { now - $0 < window }
             let prior = list.count
             list.append(now)
-            table[client] = list.suffix(32)
+            table.set(key, Array(list.suffix(Self.failuresPerClient)))
             return prior
         }
         return base * Int64(1 << min(recent, 4))
@@ -32,6 +45,7 @@ public final class AuthFailureDelay: Sendable {
 
     /// A success clears the client's record.
     public func recordSuccess(client: String) {
-        _ = failures.withLockedValue { $0.removeValue(forKey: client) }
+        let key = ClientKey.key(for: client)
+        failures.withLockedValue { $0.remove(key) }
     }
 }

@@ -134,8 +134,8 @@ public final class Spool: Sendable {
         }
         return envelopes.map { id, envelope in
             SpooledMessageSummary(
-                id: id, arrival: envelope.arrival, sender: envelope.sender, recipientCount: envelope.recipients.count,
-                size: envelope.size, state: envelope.overallState, isHeld: held.contains(id))
+                id: id, arrival: envelope.arrival, sender: envelope.sender, recipients: envelope.recipients,
+                size: envelope.size, isHeld: held.contains(id))
         }.sorted { $0.id < $1.id }
     }
 

@@ -53,11 +53,7 @@ public struct SpoolEnvelope: Sendable, Hashable, Codable {
     /// The delivery state of the message as a whole: the least advanced of its recipients
     /// (pending, then deferred, then failed, then delivered).
     public var overallState: DeliveryState {
-        let states = Set(recipients.map(\.state))
-        for state in [DeliveryState.pending, .deferred, .failed] where states.contains(state) {
-            return state
-        }
-        return .delivered
+        DeliveryState.leastAdvanced(of: recipients.map(\.state))
     }
 
     static let encoder: JSONEncoder = {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One line of `portcullis queue list`.
+/// One message of `portcullis queue list`: its envelope summary and where each recipient stands.
 public struct SpooledMessageSummary: Sendable, Hashable {
     /// The queue ID.
     public var id: QueueID
@@ -8,24 +8,28 @@ public struct SpooledMessageSummary: Sendable, Hashable {
     public var arrival: Date
     /// The envelope sender ("" for `<>`).
     public var sender: String
-    /// How many recipients the message has.
-    public var recipientCount: Int
+    /// The recipients in envelope order, each with its delivery state, attempts and last error.
+    public var recipients: [SpoolRecipient]
     /// The message size in octets.
     public var size: Int
-    /// The least advanced recipient state (see ``SpoolEnvelope/overallState``).
-    public var state: DeliveryState
     /// Whether the message is held (``Spool/hold(_:)``): queued, but not to be delivered.
     public var isHeld: Bool
 
     /// Creates a summary.
-    public init(id: QueueID, arrival: Date, sender: String, recipientCount: Int, size: Int, state: DeliveryState,
-                isHeld: Bool = false) {
+    public init(id: QueueID, arrival: Date, sender: String, recipients: [SpoolRecipient], size: Int, isHeld: Bool = false) {
         self.id = id
         self.arrival = arrival
         self.sender = sender
-        self.recipientCount = recipientCount
+        self.recipients = recipients
         self.size = size
-        self.state = state
         self.isHeld = isHeld
+    }
+
+    /// How many recipients the message has.
+    public var recipientCount: Int { recipients.count }
+
+    /// The least advanced recipient state (as ``SpoolEnvelope/overallState``).
+    public var state: DeliveryState {
+        DeliveryState.leastAdvanced(of: recipients.map(\.state))
     }
 }

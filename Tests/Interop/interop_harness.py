@@ -295,9 +295,10 @@ listen = ["{INSIDE}:{self.web_port}"]
     # -- the spool through the CLI ---------------------------------------------------------
 
     def queue_ids(self) -> list[str]:
-        """`portcullis queue list`: the first word of each line is a queue ID (CLI contract)."""
+        """`portcullis queue list`: a message line starts with its queue ID; its recipients
+        follow on indented lines (CLI contract)."""
         output = self.cli("queue", "list").stdout
-        return [line.split()[0] for line in output.splitlines() if line.strip()]
+        return [line.split()[0] for line in output.splitlines() if line.strip() and not line[0].isspace()]
 
     def queue_show(self, queue_id: str) -> str:
         return self.cli("queue", "show", queue_id).stdout

@@ -77,11 +77,24 @@ public struct QueueControl: Sendable {
         unlink("\(directory)/flush") == 0
     }
 
-    func consume(_ kind: String) -> Set<String> {
-        let path = "\(directory)/\(kind)"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        for name in names { unlink("\(path)/\(name)") }
-        return Set(names)
+    /// A request about one message, left by the command line until the queue manager has
+    /// acted on it.
+    enum MessageRequest: String {
+        /// `retry/<ID>`: make the deferred recipients due now.
+        case retry
+        /// `bounce/<ID>`: fail the undelivered recipients (with a bounce) and remove the message.
+        case bounce
+    }
+
+    /// The queue IDs (as file names) with a pending `kind` request. The files stay until
+    /// ``clear(_:_:)``: a request for a message whose delivery is running waits for it.
+    func requests(_ kind: MessageRequest) -> Set<String> {
+        Set((try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/\(kind.rawValue)")) ?? [])
+    }
+
+    /// Marks a request as carried out.
+    func clear(_ kind: MessageRequest, _ name: String) {
+        unlink("\(directory)/\(kind.rawValue)/\(name)")
     }
 
     func heldIDs() -> Set<String> {

@@ -126,8 +126,8 @@ public final class QueueManager: Service {
         let now = clock()
         if control.isPaused { return [] }
         let flush = control.consumeFlush()
-        let retries = control.consume("retry")
-        let bounces = control.consume("bounce")
+        let retries = control.requests(.retry)
+        let bounces = control.requests(.bounce)
         let held = control.heldIDs()
         let summaries: [SpooledMessageSummary]
         do {
@@ -136,6 +136,10 @@ public final class QueueManager: Service {
             logger.error("cannot list the spool", metadata: ["error": "\(error)"])
             return []
         }
+        // Requests for messages that left the queue meanwhile have nothing left to act on.
+        let queued = Set(summaries.map(\.id.description))
+        for name in retries.subtracting(queued) { control.clear(.retry, name) }
+        for name in bounces.subtracting(queued) { control.clear(.bounce, name) }
 
         var hostedCache: [String: Bool] = [:]
         var localJobs: [Job] = []
@@ -151,11 +155,11 @@ public final class QueueManager: Service {
             guard var envelope = try? spool.envelope(of: id), let source = try? spool.messageSource(of: id) else { continue }
 
             // Operator "delete with bounce", and recipients past the queue lifetime.
+            let bounceRequested = bounces.contains(id.description)
             var immediate: [(Int, RecipientResult)] = []
             for (index, recipient) in envelope.recipients.enumerated() where recipient.state == .pending || recipient.state == .deferred {
-                if bounces.contains(id.description) {
-                    immediate.append((index, RecipientResult(kind: .failed, reply: Reply(
-                        code: 554, enhanced: .init(5, 0, 0), "message deleted from the queue by the operator"))))
+                if bounceRequested {
+                    immediate.append((index, RecipientResult(kind: .failed, reply: .deletedByOperator)))
                 } else if recipient.state == .deferred, now.timeIntervalSince(envelope.arrival) >= settings.maximumQueueLifetime {
                     let last = recipient.lastError ?? "no attempt succeeded"
                     immediate.append((index, RecipientResult(kind: .failed, reply: Reply(
@@ -163,18 +167,27 @@ public final class QueueManager: Service {
                 }
             }
             if !immediate.isEmpty {
-                envelope = (try? await stateWriter.apply(immediate, to: id, now: now, countAttempt: false)) ?? envelope
+                do {
+                    envelope = try await stateWriter.apply(immediate, to: id, now: now, countAttempt: false)
+                } catch {
+                    logger.error("cannot record delivery state", metadata: ["queue-id": "\(id)", "error": "\(error)"])
+                    // A bounce request stays until its failures are on disk; deliver nothing meanwhile.
+                    if bounceRequested { continue }
+                }
             }
+            if bounceRequested { control.clear(.bounce, id.description) }
 
+            let retryRequested = retries.contains(id.description)
             let due = envelope.recipients.indices.filter { index in
                 let recipient = envelope.recipients[index]
                 switch recipient.state {
                 case .pending: return true
                 case .deferred:
-                    return flush || retries.contains(id.description) || (recipient.nextAttempt ?? .distantPast) <= now
+                    return flush || retryRequested || (recipient.nextAttempt ?? .distantPast) <= now
                 case .delivered, .failed: return false
                 }
             }
+            if retryRequested { control.clear(.retry, id.description) }
             let open = envelope.recipients.contains { $0.state == .pending || $0.state == .deferred }
             if !open {
                 jobsPerMessage[id] = 1

@@ -359,4 +359,14 @@ extension Reply {
 
     /// `554 5.5.1 No valid recipients` (RFC 5321 §3.3: DATA without accepted RCPT).
     public static let noValidRecipients = Reply(code: 554, enhanced: .init(5, 5, 1), "No valid recipients")
+
+    // MARK: - Outcomes the delivery engine reports in DSNs
+
+    /// `554 5.0.0 Message deleted from the queue by the operator`: the reason a bounce gives
+    /// for the recipients of a message removed with `portcullis queue delete ID --bounce`
+    /// (RFC 3464 §2.3.4 Status, §2.3.6 Diagnostic-Code). No RFC 3463 subject fits an
+    /// administrative removal, so X.0.0 (other undefined status); permanent, because the
+    /// message is gone and will not be retried.
+    public static let deletedByOperator = Reply(
+        code: 554, enhanced: .init(5, 0, 0), "Message deleted from the queue by the operator")
 }

@@ -51,9 +51,9 @@ clock_offset_file = "clock-offset"
         self.cli("user", "add", address, "--password-stdin", input=PASSWORD + "\n")
 
     def queue(self) -> dict[str, str]:
-        """`queue list`: queue ID -> the whole line."""
+        """`queue list`: queue ID -> the message's line (its indented recipient lines left out)."""
         lines = self.cli("queue", "list").stdout.splitlines()
-        return {line.split()[0]: line for line in lines if line.strip()}
+        return {line.split()[0]: line for line in lines if line.strip() and not line[0].isspace()}
 
     def maildir(self, account: str) -> list[str]:
         local, domain = account.split("@")
