@@ -100,6 +100,11 @@ public final class SMTPListener: Service, Sendable {
         }
     }
 
+    /// The channels of the sessions open now (accepted connections).
+    var sessionChannels: [Channel] {
+        children.withLockedValue { Array($0.values) }
+    }
+
     private func drainSessions() async {
         let deadline = NIODeadline.now() + settings.shutdownGrace
         while NIODeadline.now() < deadline, !children.withLockedValue({ $0.isEmpty }) {
@@ -126,7 +131,10 @@ public final class SMTPListener: Service, Sendable {
         return ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // TCP_NODELAY is a TCP-level option (IPPROTO_TCP, tcp(7)): pipelined replies go out at
+            // once instead of waiting on Nagle's algorithm for the client's delayed ACK. At the socket
+            // level its number means SO_DEBUG, which needs CAP_NET_ADMIN and fails without root.
+            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 let client = channel.remoteAddress?.ipAddress ?? "unknown"
                 let id = ObjectIdentifier(channel)
