@@ -46,7 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
         let directory = try configuration.openDirectory()
         let spool: Spool
         do {
-            spool = try Spool(directory: configuration.dataDirectory + "/spool")
+            var options = SpoolOptions()
+            options.minimumFreeSpace = UInt64(configuration.spool.minFreeSpace)
+            spool = try Spool(directory: configuration.dataDirectory + "/spool", options: options)
         } catch {
             throw CLIError("cannot open the spool in \(configuration.dataDirectory)/spool: \(error)")
         }
