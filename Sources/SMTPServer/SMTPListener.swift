@@ -67,11 +67,16 @@ public final class SMTPListener: Service, Sendable {
     }
 
     /// Binds every listener; returns the bound addresses (port 0 resolves to the real port).
+    ///
+    /// `accepting: false` binds without accepting until ``run()``: `serve` binds privileged
+    /// ports as root, then drops to `[process] user` before the first connection is accepted.
     @discardableResult
-    public func bind() async throws -> [SocketAddress] {
+    public func bind(accepting: Bool = true) async throws -> [SocketAddress] {
         var bound: [SocketAddress] = []
         for spec in specs {
-            let channel = try await bootstrap(for: spec.service).bind(host: spec.address.host, port: spec.address.port).get()
+            let channel = try await bootstrap(for: spec.service)
+                .serverChannelOption(ChannelOptions.autoRead, value: accepting)
+                .bind(host: spec.address.host, port: spec.address.port).get()
             channels.withLockedValue { $0.append(channel) }
             if let address = channel.localAddress { bound.append(address) }
             logger.info("listening", metadata: ["address": .string("\(spec.address)"), "service": .string("\(spec.service)")])
@@ -82,6 +87,7 @@ public final class SMTPListener: Service, Sendable {
     public func run() async throws {
         if channels.withLockedValue({ $0.isEmpty }) { try await bind() }
         let listeners = channels.withLockedValue { $0 }
+        for channel in listeners { try await channel.setOption(ChannelOptions.autoRead, value: true) }
         try await withGracefulShutdownHandler {
             for channel in listeners { try? await channel.closeFuture.get() }
         } onGracefulShutdown: {
