@@ -48,6 +48,31 @@ struct SpoolDiskFullTests {
     }
 }
 
+extension SpoolDiskFullTests {
+    @Test("a checkpoint that meets a full disk holds back newer segments, so a deletion is never undone")
+    func failedCheckpointKeepsNewerSegments() async throws {
+        let disk = try SmallFileSystem(megabytes: 2)
+        defer { disk.remove() }
+        let directory = disk.path + "/spool"
+        // Segments close after 0.2 s and are checkpointed at once (resident messages copied out).
+        var spool: Spool? = try Spool(directory: directory, options: SpoolOptions(
+            maximumSegmentBytes: 64 << 20, maximumSegmentAge: 0.2, maximumResidentAge: 0))
+        let id = try await spoolMessage(spool!, sampleMessage(seed: 5, count: 200_000))
+        let filler = try disk.fill(leaving: 16 * 1024)
+        try await Task.sleep(for: .seconds(1))  // its segment's checkpoint cannot copy it out
+        try await spool!.deleteAsync(id)        // the tombstone goes into a newer segment
+        try await Task.sleep(for: .seconds(1))  // which must not be checkpointed before the older one
+        #expect(try spool!.list().isEmpty)
+
+        spool!.simulateCrash()
+        spool = nil
+        unlink(filler)
+        let reopened = try Spool(directory: directory)
+        defer { reopened.close() }
+        #expect(try reopened.list().map(\.id) == [], "a deleted message came back at recovery")
+    }
+}
+
 /// Writes a message that is bigger than the spill threshold; throws where the write fails.
 private func spoolMessageSync(_ spool: Spool, _ bytes: [UInt8]) throws {
     let writer = try spool.beginMessage()
