@@ -22,6 +22,14 @@ import Testing
         #expect(configuration.process.user == "portcullis")
     }
 
+    /// `portcullis init` writes `[spool]` with the built-in default and no `[process]` user.
+    @Test func initFileSpellsOutTheDefaults() throws {
+        let written = try Configuration.parse(
+            DefaultConfiguration.text(hostname: "mail.alato.example"), file: "portcullis.toml", dataDirectory: "/d")
+        #expect(written.spool == Configuration.SpoolSettings())
+        #expect(written.process.user == nil)
+    }
+
     @Test("bad values name their key", arguments: [
         ("[spool]\nmin_free_space = -1", "spool.min_free_space"),
         ("[spool]\nmin_free_space = \"100M\"", "spool.min_free_space"),
