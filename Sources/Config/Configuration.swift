@@ -18,6 +18,10 @@ public struct Configuration: Sendable, Equatable {
     public var clientSettings: ClientSettings
     /// `[abuse]`: rate limits, AUTH failure defence, compromised-account hold (issue 6).
     public var abuse = Abuse()
+    /// `[spool]`: the free space mail needs.
+    public var spool = SpoolSettings()
+    /// `[process]`: the user the server runs as.
+    public var process = ProcessSettings()
 
     public struct TLS: Sendable, Equatable {
         public var certificatePath: String

@@ -259,11 +259,22 @@ extension Reader {
         let abuse = try abuseTable.abuse(hostname: hostname, resolve: resolve)
         try abuseTable.finish()
 
+        let spoolTable = try table("spool")
+        let spool = try spoolTable.spoolSettings()
+        try spoolTable.finish()
+
+        let processTable = try table("process")
+        let process = try processTable.processSettings()
+        try processTable.finish()
+
         try finish()
-        return Configuration(
+        var configuration = Configuration(
             hostname: hostname, dataDirectory: dataDirectory, tls: tls, directoryURL: directoryURL,
             smtp: smtp, submission: submission, limits: limits, delivery: delivery,
             accessNetworks: accessNetworks, op25b: op25b, web: web, clientSettings: clientSettings,
             abuse: abuse)
+        configuration.spool = spool
+        configuration.process = process
+        return configuration
     }
 }

@@ -47,6 +47,9 @@ public enum DefaultConfiguration {
         smtp_port = 25
         routes = { }
 
+        [spool]
+        min_free_space = 104857600  # octets free on the spool's file system; below: MAIL gets 452 4.3.1
+
         # The ISP's subscriber lines. Clients here may relay through the port-25 service.
         # [[access_networks]]
         # name = "alato-express"

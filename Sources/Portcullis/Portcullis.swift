@@ -1,6 +1,5 @@
 import ArgumentParser
 
-@main
 struct Portcullis: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portcullis",

@@ -42,11 +42,14 @@ struct ServeCommand: AsyncParsableCommand {
             created = true
         }
         let configuration = try location.load()
+        let serviceUser = try configuration.serviceUserToBecome()
         let policy = try configuration.op25bPolicy(exemptions: [])
         let directory = try configuration.openDirectory()
         let spool: Spool
         do {
-            spool = try Spool(directory: configuration.dataDirectory + "/spool")
+            var options = SpoolOptions()
+            options.minimumFreeSpace = UInt64(configuration.spool.minFreeSpace)
+            spool = try Spool(directory: configuration.dataDirectory + "/spool", options: options)
         } catch {
             throw CLIError("cannot open the spool in \(configuration.dataDirectory)/spool: \(error)")
         }
@@ -86,7 +89,8 @@ struct ServeCommand: AsyncParsableCommand {
                                        maxPerClient: configuration.limits.maxConnectionsPerClient),
             group: group, logger: logger)
         do {
-            try await listener.bind()
+            // With a user to become, nothing is accepted before the drop below.
+            try await listener.bind(accepting: serviceUser == nil)
         } catch {
             throw CLIError("cannot listen: \(error)")
         }
@@ -128,6 +132,15 @@ struct ServeCommand: AsyncParsableCommand {
         lines += configuration.web.listen.map { "listening on \($0) (customer web: http://\($0)/)" }
         lines.append("ready")
 
+        if let serviceUser {
+            // Everything root opened or created at start (spool recovery, the SQLite journal
+            // files, the delivery control files) is the user's from here on.
+            try serviceUser.takeOwnership(of: configuration.dataDirectory)
+            try serviceUser.becomeForGood()
+            logger.notice("running as an unprivileged user", metadata: [
+                "user": .string(serviceUser.name), "uid": .stringConvertible(serviceUser.uid)])
+        }
+
         // Graceful shutdown stops services in reverse order: the SMTP listeners first (no new
         // mail, sessions drain), the queue manager, and last the abuse counters' final flush.
         let serviceGroup = ServiceGroup(configuration: .init(
@@ -149,6 +162,22 @@ extension ServiceKind {
 }
 
 extension Configuration {
+    /// The user `serve` must become after binding (`[process] user`), or nil: none is set, or
+    /// the process already runs as it. Checked before anything is opened.
+    func serviceUserToBecome() throws -> ServiceUser? {
+        guard let name = process.user else { return nil }
+        let user = try ServiceUser.lookup(name)
+        guard geteuid() == 0 else {
+            if geteuid() == user.uid { return nil }
+            throw CLIError("[process] user = \"\(name)\": start serve as root (it binds, then becomes \(name)) or as \(name) itself")
+        }
+        // The web service binds when it starts, after the drop: a port below 1024 is root's.
+        if let low = web.listen.first(where: { $0.port > 0 && $0.port < 1024 }) {
+            throw CLIError("[web] listen \(low): a port below 1024 cannot be bound after becoming \(name); use a port from 1024 (behind a proxy) or leave [process] user unset")
+        }
+        return user
+    }
+
     /// The OP25B policy from `[[access_networks]]`, `[op25b]` and the stored exemptions.
     func op25bPolicy(exemptions: [OP25BExemption]) throws -> OP25BPolicy {
         do {

@@ -90,6 +90,11 @@ public final class MailServices: SessionServices {
 
     public func checkSender(_ sender: ReversePath, _ parameters: MailParameters, context: SessionContext,
                             on eventLoop: EventLoop) -> EventLoopFuture<Result<Void, Reply>> {
+        // RFC 1870 §6.1, RFC 3463 §3.4 X.3.1: too little disk is a temporary 452 4.3.1 at MAIL,
+        // before the client sends the message (the declared SIZE counts too).
+        guard spool.freeSpace.hasRoom(for: UInt64(max(parameters.size ?? 0, 0))) else {
+            return eventLoop.makeSucceededFuture(.failure(Reply.insufficientStorage))
+        }
         let abuse = self.abuse
         let rateCheck: @Sendable () -> Decision<Result<Void, Reply>> = {
             guard let abuse else { return .immediate(.success(())) }

@@ -70,11 +70,16 @@ public final class SMTPListener: Service, Sendable {
     }
 
     /// Binds every listener; returns the bound addresses (port 0 resolves to the real port).
+    ///
+    /// `accepting: false` binds without accepting until ``run()``: `serve` binds privileged
+    /// ports as root, then drops to `[process] user` before the first connection is accepted.
     @discardableResult
-    public func bind() async throws -> [SocketAddress] {
+    public func bind(accepting: Bool = true) async throws -> [SocketAddress] {
         var bound: [SocketAddress] = []
         for spec in specs {
-            let channel = try await bootstrap(for: spec.service).bind(host: spec.address.host, port: spec.address.port).get()
+            let channel = try await bootstrap(for: spec.service)
+                .serverChannelOption(ChannelOptions.autoRead, value: accepting)
+                .bind(host: spec.address.host, port: spec.address.port).get()
             channels.withLockedValue { $0.append(channel) }
             if let address = channel.localAddress { bound.append(address) }
             logger.info("listening", metadata: ["address": .string("\(spec.address)"), "service": .string("\(spec.service)")])
@@ -85,6 +90,7 @@ public final class SMTPListener: Service, Sendable {
     public func run() async throws {
         if channels.withLockedValue({ $0.isEmpty }) { try await bind() }
         let listeners = channels.withLockedValue { $0 }
+        for channel in listeners { try await channel.setOption(ChannelOptions.autoRead, value: true) }
         try await withGracefulShutdownHandler {
             for channel in listeners { try? await channel.closeFuture.get() }
         } onGracefulShutdown: {
@@ -101,6 +107,11 @@ public final class SMTPListener: Service, Sendable {
         for channel in sessions {
             channel.pipeline.fireUserInboundEventTriggered(SMTPSessionHandler.ShutdownRequested())
         }
+    }
+
+    /// The channels of the sessions open now (accepted connections).
+    var sessionChannels: [Channel] {
+        children.withLockedValue { Array($0.values) }
     }
 
     private func drainSessions() async {
@@ -131,7 +142,10 @@ public final class SMTPListener: Service, Sendable {
         return ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // TCP_NODELAY is a TCP-level option (IPPROTO_TCP, tcp(7)): pipelined replies go out at
+            // once instead of waiting on Nagle's algorithm for the client's delayed ACK. At the socket
+            // level its number means SO_DEBUG, which needs CAP_NET_ADMIN and fails without root.
+            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 let client = channel.remoteAddress?.ipAddress ?? "unknown"
                 let id = ObjectIdentifier(channel)

@@ -90,6 +90,10 @@ final class GroupCommitter: @unchecked Sendable {
     private var lastRequestScan = Date.distantPast
     private var nextSequence: UInt64
     private let checkpoints = DispatchQueue(label: "portcullis.spool.checkpoint")
+    /// Closed segments handed to the checkpoint queue and not yet checkpointed, oldest first
+    /// (checkpoint queue only). One stays here when its checkpoint fails (a full disk), and
+    /// the newer ones wait behind it.
+    private var checkpointBacklog: [Segment] = []
 
     init(layout: SpoolLayout, options: SpoolOptions, resident: ResidentMessages) {
         self.layout = layout
@@ -378,7 +382,9 @@ final class GroupCommitter: @unchecked Sendable {
             try FileIO.writeAll(fd, try reader.readAll(), path: dataPath)
             FileIO.closeFile(fd)
         } catch {
+            // A partial copy (a full disk) would only hold on to the space that is short.
             FileIO.closeFile(fd)
+            try? FileIO.unlinkIfPresent(dataPath)
             throw error
         }
         let encoded = Array(try SpoolEnvelope.encoder.encode(entry.envelope))
@@ -458,7 +464,13 @@ final class GroupCommitter: @unchecked Sendable {
             let layout = self.layout
             let resident = self.resident
             checkpoints.async { [self] in
-                if Self.checkpoint(head.file, ids: head.ids, residentIDs: head.residentIDs, resident: resident, layout: layout) {
+                // Strictly oldest first, also after a failure: a newer segment's deletion records
+                // may be all that keeps an older one's messages from coming back at recovery.
+                checkpointBacklog.append(head)
+                while let next = checkpointBacklog.first {
+                    guard Self.checkpoint(next.file, ids: next.ids, residentIDs: next.residentIDs,
+                                          resident: resident, layout: layout) else { return }  // retried with the next one
+                    checkpointBacklog.removeFirst()
                     condition.lock()
                     statistics.checkpoints += 1
                     condition.unlock()
@@ -469,7 +481,8 @@ final class GroupCommitter: @unchecked Sendable {
 
     /// Makes everything the segment covers durable without it, then removes it: messages still
     /// resident in it are copied out into `queue/` first. On failure the segment stays (and its
-    /// messages resident); recovery replays it at the next start.
+    /// messages resident): it is tried again, before any newer segment, when the next one is
+    /// handed over; recovery replays whatever is left at the next start.
     private static func checkpoint(_ segment: SegmentFile, ids: [QueueID], residentIDs: [QueueID],
                                    resident: ResidentMessages, layout: SpoolLayout) -> Bool {
         let path = segment.path
@@ -485,7 +498,8 @@ final class GroupCommitter: @unchecked Sendable {
             defer { FileIO.closeFile(queueFD) }
             if !FileIO.syncFileSystem(queueFD) {
                 // No syncfs: fsync every file the segment published, then the directory.
-                for id in ids {
+                // residentIDs too: after a failed attempt, some were copied out by that one.
+                for id in ids + residentIDs {
                     for file in [layout.dataPath(id), layout.envelopePath(id)] {
                         guard let fd = try? FileIO.openFile(file, O_RDONLY) else { continue }  // deleted since
                         defer { FileIO.closeFile(fd) }

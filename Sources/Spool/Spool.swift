@@ -23,6 +23,9 @@ public final class Spool: Sendable {
     /// What opening had to repair; `nil` when another process owns the spool.
     public let recovery: SpoolRecoveryReport?
 
+    /// Whether the file system has room for new mail (``SpoolOptions/minimumFreeSpace``).
+    public let freeSpace: FreeSpaceGauge
+
     let layout: SpoolLayout
     let committer: GroupCommitter?
     /// Messages whose bytes are only in the journal (owner only).
@@ -40,6 +43,7 @@ public final class Spool: Sendable {
         let layout = SpoolLayout(root: directory)
         self.layout = layout
         try FileIO.makeDirectory(directory)
+        freeSpace = FreeSpaceGauge(path: directory, minimum: options.minimumFreeSpace)
         for path in [layout.temporaryDirectory, layout.queueDirectory, layout.journalDirectory, layout.requestsDirectory] {
             try FileIO.makeDirectory(path)
         }

@@ -10,6 +10,9 @@ public struct SpoolOptions: Sendable {
     /// copied out to `queue/`) once it has been closed this long (seconds). Until then it is
     /// kept, so mail delivered within this time never gets files of its own.
     public var maximumResidentAge: TimeInterval
+    /// Below this many free octets on the spool's file system new mail is refused
+    /// (``Spool/freeSpace``); 0 switches the check off.
+    public var minimumFreeSpace: UInt64 = 0
 
     /// Defaults: segments of 64 MiB or 5 seconds, whichever comes first, kept up to 30 seconds
     /// more for their messages' delivery. Recovery replays at most that much.

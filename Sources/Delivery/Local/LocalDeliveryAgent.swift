@@ -61,8 +61,11 @@ public struct LocalDeliveryAgent: Sendable {
                 do {
                     try await Self.offload { try maildir.deliver(from: source, headerLines: headers) }
                 } catch {
-                    // RFC 3463 §3.4 X.3.0 other mail system status (X.3.1 when full).
-                    return Outcome(result: .deferred("local delivery to \(mailbox) failed: \(error)", enhanced: .init(4, 3, 0)),
+                    // Never a bounce: the operator can fix a disk. RFC 3463 §3.4: X.3.1 mail
+                    // system full, X.3.0 any other mail system status.
+                    let full = (error as? MaildirError)?.isStorageFull == true
+                    return Outcome(result: .deferred("local delivery to \(mailbox) failed: \(error)",
+                                                     enhanced: full ? .init(4, 3, 1) : .init(4, 3, 0)),
                                    forwards: [])
                 }
             }

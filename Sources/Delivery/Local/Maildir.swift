@@ -63,8 +63,23 @@ public struct Maildir: Sendable {
     /// Creates `tmp`, `new` and `cur` (and parents) if missing.
     public func create() throws {
         for sub in ["tmp", "new", "cur"] {
-            try FileManager.default.createDirectory(atPath: "\(path)/\(sub)", withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try Self.makeDirectories("\(path)/\(sub)")
+        }
+    }
+
+    /// `mkdir -p` with mode 0700 that reports the errno (a full disk must be told apart).
+    private static func makeDirectories(_ directory: String) throws {
+        if mkdir(directory, 0o700) == 0 { return }
+        switch errno {
+        case EEXIST:
+            return
+        case ENOENT:
+            let parent = (directory as NSString).deletingLastPathComponent
+            guard !parent.isEmpty, parent != directory else { throw MaildirError.io("mkdir \(directory)", ENOENT) }
+            try makeDirectories(parent)
+            if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw MaildirError.io("mkdir \(directory)", errno) }
+        case let code:
+            throw MaildirError.io("mkdir \(directory)", code)
         }
     }
 
@@ -129,6 +144,9 @@ public struct MaildirError: Error, Sendable, CustomStringConvertible {
     static func io(_ operation: String, _ code: Int32) -> MaildirError {
         MaildirError(operation: operation, code: code)
     }
+
+    /// The file system (or the user's quota) is full: the message waits for space.
+    public var isStorageFull: Bool { code == ENOSPC || code == EDQUOT }
 
     /// `write: No space left on device`.
     public var description: String { "\(operation): \(String(cString: strerror(code)))" }

@@ -52,7 +52,8 @@ public final class SMTPClientConnection: @unchecked Sendable {
         }
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(timeouts.connect))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            // TCP level (IPPROTO_TCP), not socket level, where the same number means SO_DEBUG.
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ReplyDecoder()))
