@@ -70,7 +70,7 @@ let package = Package(
         ]),
         // Customer web: OP25B checker, setup guides, autoconfig/autodiscover/mobileconfig.
         .target(name: "Web", dependencies: [
-            "Config", "Policy", "Directory",
+            "Config", "Policy", "Directory", "SMTPCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Logging", package: "swift-log"),

@@ -71,7 +71,7 @@ public final class MailServices: SessionServices {
                     return .failure
                 }
             } catch {
-                logger.error("directory failure during AUTH", metadata: ["error": .string("\(error)")])
+                logger.error("directory failure during AUTH", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
                 return .temporaryFailure
             }
         }
@@ -239,7 +239,7 @@ public final class MailServices: SessionServices {
                 try await abuse?.messageQueuedDecision(context: context).value
             } catch {
                 // The message is safe on disk: a counter failure must not turn its 250 into a 4xx.
-                logger.error("cannot count the queued message", metadata: ["error": .string("\(error)")])
+                logger.error("cannot count the queued message", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
             }
             return .success(id.description)
         }
@@ -271,7 +271,7 @@ public final class MailServices: SessionServices {
                         try await count()
                     } catch {
                         // The message is safe on disk: a counter failure must not turn its 250 into a 4xx.
-                        logger.error("cannot count the queued message", metadata: ["error": .string("\(error)")])
+                        logger.error("cannot count the queued message", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
                     }
                     promise.succeed(.success(id.description))
                 }
@@ -304,7 +304,7 @@ public final class MailServices: SessionServices {
     /// The reply for an error: its own when it has one, else 451 (logged).
     private static func reply(for error: any Error, logger: Logger) -> Reply {
         if let error = error as? ReplyConvertible { return error.reply }
-        logger.error("internal failure", metadata: ["error": .string("\(error)")])
+        logger.error("internal failure", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
         return Reply.localError
     }
 }
