@@ -126,7 +126,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
-            "SMTPServer", "SMTPCore", "Directory", "Spool", "Config", "Policy",
+            "SMTPServer", "SMTPCore", "Directory", "Spool", "Config", "Policy", "DKIM",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -414,7 +414,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             let sessionContext = self.sessionContext
             message = MessageAssembler(
                 sink: sink, receivedHeader: received.rendered,
-                addMissingHeaders: settings.configuration.service != .relay, hostname: settings.hostname,
+                addMissingHeaders: sessionContext.followsSubmissionRules, hostname: settings.hostname,
                 signerForDomain: { services.dkimSigner(fromDomain: $0, context: sessionContext) })
         } catch {
             logger.error("cannot open spool entry", metadata: ["error": .stringConvertible(LoggedText(describing: error))])

@@ -14,8 +14,8 @@ import SMTPCore
 /// database share it; the time comes from an ``AbuseClock``. Given a ``BufferedAbuseStore``,
 /// the session's decisions (`…Decision` methods) are made synchronously whenever what they
 /// need is in memory, and fall back to the async methods otherwise. Who is counted:
-/// - submission: the authenticated account;
-/// - port 25: a client inside an access network (relaying for a subscriber), by its address;
+/// - submission, and port 25 after AUTH: the authenticated account;
+/// - port 25 without AUTH: a client inside an access network (relaying for a subscriber), by its address;
 ///   mail arriving from elsewhere for hosted domains is not rate limited here;
 /// - connections and AUTH failures: the client address (``ClientKey``), every service.
 public final class AbuseGuard: Sendable {
@@ -309,13 +309,13 @@ public final class AbuseGuard: Sendable {
 
     /// Whether a message about to be committed must be held (its account is suspended).
     public func mustHold(context: SessionContext) async throws -> Bool {
-        guard context.service.isSubmission, let account = context.authenticatedAccount else { return false }
+        guard context.followsSubmissionRules, let account = context.authenticatedAccount else { return false }
         return try await store.suspension(of: account)?.isActive == true
     }
 
     /// ``mustHold(context:)``, decided at once when the account is known not to be suspended.
     public func holdDecision(context: SessionContext) -> Decision<Bool> {
-        guard context.service.isSubmission, let account = context.authenticatedAccount else { return .immediate(false) }
+        guard context.followsSubmissionRules, let account = context.authenticatedAccount else { return .immediate(false) }
         if let buffer, case .hit(let suspension) = buffer.cachedSuspension(of: account) {
             return .immediate(suspension?.isActive == true)
         }
@@ -387,7 +387,7 @@ public final class AbuseGuard: Sendable {
 
     /// Whose allowance a transaction uses, or nil when it is not rate limited.
     func rateSubject(_ context: SessionContext) -> AbuseSubject? {
-        if context.service.isSubmission {
+        if context.followsSubmissionRules {
             return context.authenticatedAccount.map { AbuseSubject.account($0) }
         }
         guard let address = IPAddress(parsing: context.clientAddress), policy.accessNetwork(containing: address.unmappingIPv4) != nil else {
