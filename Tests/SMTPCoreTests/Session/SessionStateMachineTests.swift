@@ -40,12 +40,12 @@ import Testing
         #expect(!relay.machine.followsSubmissionRules)
     }
 
-    @Test func authenticatedRelaySessionFollowsTheSubmissionRules() {
+    @Test func authenticatedRelaySessionFollowsTheSubmissionRules() throws {
         var relay = SessionHarness(service: .relay, tlsActive: true)
         relay.line("EHLO laptop")
         #expect(!relay.machine.followsSubmissionRules)
         let response = Base64.encode(SASLPlain.encode(authcid: "taro@alato.example", password: Secret("pw")))
-        #expect(relay.line("AUTH PLAIN " + response) == [.verifyCredentials(
+        try #require(relay.line("AUTH PLAIN " + response) == [.verifyCredentials(
             mechanism: "PLAIN", authzid: nil, username: "taro@alato.example", password: Secret("pw"))])
         #expect(relay.machine.credentialsVerified(.success(account: "taro@alato.example")) == [.send(.authSucceeded)])
         #expect(relay.machine.followsSubmissionRules)
