@@ -70,7 +70,7 @@ let package = Package(
         ]),
         // Customer web: OP25B checker, setup guides, autoconfig/autodiscover/mobileconfig.
         .target(name: "Web", dependencies: [
-            "Config", "Policy", "Directory",
+            "Config", "Policy", "Directory", "SMTPCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Logging", package: "swift-log"),
@@ -126,7 +126,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
-            "SMTPServer", "SMTPCore", "Directory", "Spool", "Config", "Policy",
+            "SMTPServer", "SMTPCore", "Directory", "Spool", "Config", "Policy", "DKIM",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,12 +1,14 @@
 import Foundation
 import Logging
+import SMTPCore
 import Synchronization
 
 /// The server's log lines on standard error, in swift-log's stream format
 /// (`<time> <level> <label>: <key=value …> [<module>] <message>`), made for a log line per
 /// message at thousands of messages a second: the timestamp text is formatted once per second
 /// (strftime and the time-zone lookup were most of the cost), and each line is one write(2),
-/// so lines from concurrent threads never interleave.
+/// so lines from concurrent threads never interleave. Nothing a peer sends can add a line
+/// (``lineSafe(_:)``).
 struct LogLineHandler: LogHandler {
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
@@ -22,8 +24,8 @@ struct LogLineHandler: LogHandler {
         if let explicit = event.metadata { merged.merge(explicit) { $1 } }
         var text = Self.clock.text()
         text += " \(event.level) \(label):"
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) { text += " \(key)=\(value)" }
-        text += " [\(event.source)] \(event.message)\n"
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) { text += " \(key)=\(Self.lineSafe("\(value)"))" }
+        text += " [\(event.source)] \(Self.lineSafe("\(event.message)"))\n"
         var bytes = Array(text.utf8)
         bytes.withUnsafeMutableBytes { buffer in
             var offset = 0
@@ -34,6 +36,13 @@ struct LogLineHandler: LogHandler {
                 offset += written
             }
         }
+    }
+
+    /// One event is one line, whatever a call site forgot: a value that still holds a control
+    /// character (text from a peer not wrapped in ``LoggedText``) is escaped here with the same
+    /// rule. Values that went through ``LoggedText`` have none and are written as they are.
+    static func lineSafe(_ text: String) -> String {
+        LoggedText.isLineSafe(text) ? text : LoggedText(text, limit: .max).description
     }
 
     private static let clock = SecondClock()

@@ -11,7 +11,8 @@ import Spool
 /// - Submission (587/465): the account must own the envelope sender and every From: address;
 ///   any recipient may be reached, but a hosted address must exist.
 /// - Port 25: clients inside an access network may relay anywhere; everyone else may only
-///   reach hosted domains (RelayPolicy); unknown local users get 550 5.1.1.
+///   reach hosted domains (RelayPolicy); unknown local users get 550 5.1.1. A port-25 session
+///   that authenticated (after STARTTLS) follows the submission rules instead.
 /// A directory failure is a 4xx (STYLE.md: a failing directory never causes a 5xx).
 /// With an ``AbuseGuard``, the abuse controls of issue 6 (rate limits, AUTH failure defence,
 /// compromised-account hold) are consulted at each step.
@@ -71,7 +72,7 @@ public final class MailServices: SessionServices {
                     return .failure
                 }
             } catch {
-                logger.error("directory failure during AUTH", metadata: ["error": .string("\(error)")])
+                logger.error("directory failure during AUTH", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
                 return .temporaryFailure
             }
         }
@@ -100,7 +101,7 @@ public final class MailServices: SessionServices {
             guard let abuse else { return .immediate(.success(())) }
             return abuse.senderDecision(context: context).map { refusal in refusal.map { .failure($0) } ?? .success(()) }
         }
-        guard context.service != .relay else { return future(rateCheck(), on: eventLoop) }
+        guard context.followsSubmissionRules else { return future(rateCheck(), on: eventLoop) }
         guard let account = context.authenticatedAccount else {
             return eventLoop.makeSucceededFuture(.failure(Reply.authRequired))
         }
@@ -139,7 +140,7 @@ public final class MailServices: SessionServices {
         let hostedDecision = hostedKey.map { isHostedDomain($0) } ?? .immediate(false)
         let policy = self.policy
         return hostedDecision.flatMap { [self] hosted -> Decision<Result<Void, Reply>> in
-            if context.service == .relay {
+            if !context.followsSubmissionRules {
                 guard let client = IPAddress(parsing: context.clientAddress) else { return .immediate(.failure(Reply.relayDenied)) }
                 let decision = RelayPolicy.decide(
                     client: client, recipientLocalPart: mailbox.localPart, recipientDomain: mailbox.domain.text,
@@ -150,7 +151,7 @@ public final class MailServices: SessionServices {
                 case .relay, .local: break
                 }
             } else if !hosted {
-                // Authenticated submission may send anywhere.
+                // An authenticated account may send anywhere.
                 return .immediate(.success(()))
             }
             return resolveRecipient(mailbox.string).map { resolution in
@@ -186,18 +187,17 @@ public final class MailServices: SessionServices {
         SpoolSink(writer: try spool.beginMessage())
     }
 
-    /// Mail from hosted domains is signed when it comes from someone entitled to use them: an
-    /// authenticated submission client (whose From: is checked at commit) or a client of the
-    /// ISP's own access networks on port 25. Inbound mail from elsewhere is never signed.
+    /// A message is signed with its From: domain's key only when the session authenticated
+    /// (submission, or port 25 after STARTTLS and AUTH) and the From: address is one the account
+    /// owns. The second half is ``commitMessage``'s author check: it refuses, with 553 5.7.1, a
+    /// message whose From: the account does not own, using ``mayAccount(_:sendAs:)`` as MAIL
+    /// FROM does, so a signature never leaves with such a message.
+    ///
+    /// Unauthenticated mail is never signed: inbound mail, and also port-25 relay from the
+    /// access networks, where anyone on a subscriber line (an infected machine included) could
+    /// otherwise write any hosted domain in From: and have it signed.
     public func dkimSigner(fromDomain domain: String, context: SessionContext) -> DKIMSigner? {
-        guard let keyRing else { return nil }
-        if context.service.isSubmission {
-            guard context.authenticatedAccount != nil else { return nil }
-        } else {
-            guard let client = IPAddress(parsing: context.clientAddress), policy.accessNetwork(containing: client) != nil else {
-                return nil
-            }
-        }
+        guard let keyRing, context.authenticatedAccount != nil else { return nil }
         return keyRing.signer(for: domain)
     }
 
@@ -212,8 +212,9 @@ public final class MailServices: SessionServices {
         // The checks are composed here, on the event loop, so that cached answers cost no I/O
         // inside the task (which the spool's commit needs anyway).
         var authorChecks: [(String, Decision<Bool>)] = []
-        if context.service != .relay, let account = context.authenticatedAccount {
-            // RFC 6409 §8: the submission server checks the message's author.
+        if context.followsSubmissionRules, let account = context.authenticatedAccount {
+            // RFC 6409 §8: the submission server checks the message's author. This check is
+            // also what entitles the message to its DKIM signature (dkimSigner).
             guard !headers.fromAddresses.isEmpty else { return eventLoop.makeSucceededFuture(.failure(Reply.missingFrom)) }
             authorChecks = headers.fromAddresses.map { ($0, mayAccount(account, sendAs: $0)) }
         }
@@ -244,7 +245,7 @@ public final class MailServices: SessionServices {
                 try await abuse?.messageQueuedDecision(context: context).value
             } catch {
                 // The message is safe on disk: a counter failure must not turn its 250 into a 4xx.
-                logger.error("cannot count the queued message", metadata: ["error": .string("\(error)")])
+                logger.error("cannot count the queued message", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
             }
             return .success(id.description)
         }
@@ -276,7 +277,7 @@ public final class MailServices: SessionServices {
                         try await count()
                     } catch {
                         // The message is safe on disk: a counter failure must not turn its 250 into a 4xx.
-                        logger.error("cannot count the queued message", metadata: ["error": .string("\(error)")])
+                        logger.error("cannot count the queued message", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
                     }
                     promise.succeed(.success(id.description))
                 }
@@ -309,7 +310,7 @@ public final class MailServices: SessionServices {
     /// The reply for an error: its own when it has one, else 451 (logged).
     private static func reply(for error: any Error, logger: Logger) -> Reply {
         if let error = error as? ReplyConvertible { return error.reply }
-        logger.error("internal failure", metadata: ["error": .string("\(error)")])
+        logger.error("internal failure", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
         return Reply.localError
     }
 }

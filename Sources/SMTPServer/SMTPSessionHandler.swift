@@ -160,7 +160,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        logger.info("session error", metadata: ["error": .string("\(error)")])
+        logger.info("session error", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
         close(context: context)
     }
 
@@ -303,7 +303,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         do {
             try message.append(bytes)
         } catch {
-            logger.error("spool write failed", metadata: ["error": .string("\(error)")])
+            logger.error("spool write failed", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
             writeFailed = Reply.localError
         }
     }
@@ -369,7 +369,10 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                         handler.logger[metadataKey: "account"] = .string(account)
                         handler.logger.info("authenticated")
                     } else {
-                        handler.logger.notice("authentication failed", metadata: ["user": .string(username)])
+                        // The name only when it is an address: a password typed into the
+                        // user-name field must not reach the log.
+                        let name = FailedLoginName(username).field
+                        handler.logger.notice("authentication failed", metadata: [name.key: .string(name.value)])
                     }
                     return handler.machine.credentialsVerified(outcome)
                 }
@@ -382,7 +385,10 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 awaitDecision(services.checkRecipient(recipient, parameters, context: sessionContext, on: context.eventLoop),
                       context: context, fallback: .failure(Reply.localError)) { handler, result in
                     if case .failure(let reply) = result {
-                        handler.logger.info("recipient rejected", metadata: ["rcpt": .string("\(recipient)"), "reply": .string(reply.description)])
+                        handler.logger.info("recipient rejected", metadata: [
+                            "rcpt": .stringConvertible(LoggedText(describing: recipient)),
+                            "reply": .stringConvertible(LoggedText(reply.description)),
+                        ])
                     }
                     return handler.machine.recipientChecked(result)
                 }
@@ -416,7 +422,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                         return handler.machine.messageQueued(queueID: queueID)
                     case .failure(let reply):
                         sink.abort()
-                        handler.logger.notice("message rejected", metadata: ["reply": .string(reply.description)])
+                        handler.logger.notice("message rejected", metadata: ["reply": .stringConvertible(LoggedText(reply.description))])
                         return handler.machine.queueFailed(reply)
                     }
                 }
@@ -441,10 +447,10 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             let sessionContext = self.sessionContext
             message = MessageAssembler(
                 sink: sink, receivedHeader: received.rendered,
-                addMissingHeaders: settings.configuration.service != .relay, hostname: settings.hostname,
+                addMissingHeaders: sessionContext.followsSubmissionRules, hostname: settings.hostname,
                 signerForDomain: { services.dkimSigner(fromDomain: $0, context: sessionContext) })
         } catch {
-            logger.error("cannot open spool entry", metadata: ["error": .string("\(error)")])
+            logger.error("cannot open spool entry", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
             writeFailed = Reply.localError
             message = nil
         }
@@ -469,7 +475,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .success(let success):
                 value = success
             case .failure(let error):
-                handler.logger.error("internal error", metadata: ["error": .string("\(error)")])
+                handler.logger.error("internal error", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
                 value = fallback.value
             }
             handler.perform(complete.value(handler, value), context: loopContext.value)
@@ -488,7 +494,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         do {
             try context.pipeline.syncOperations.addHandler(handler, position: .first)
         } catch {
-            logger.error("cannot start TLS", metadata: ["error": .string("\(error)")])
+            logger.error("cannot start TLS", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
             close(context: context)
         }
     }
@@ -505,7 +511,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func send(_ reply: Reply, context: ChannelHandlerContext) {
         if reply.isFailure {
-            logger.debug("reply", metadata: ["reply": .string(reply.description)])
+            logger.debug("reply", metadata: ["reply": .stringConvertible(LoggedText(reply.description))])
         }
         let bytes = reply.encodedBytes()
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)

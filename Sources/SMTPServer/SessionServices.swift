@@ -8,6 +8,11 @@ public struct SessionContext: Sendable {
     public var clientAddress: String
     public var service: ServiceKind
     public var authenticatedAccount: String?
+
+    /// True when the session is held to the submission rules: submission, or port 25 after AUTH.
+    public var followsSubmissionRules: Bool {
+        service.followsSubmissionRules(authenticated: authenticatedAccount != nil)
+    }
 }
 
 /// The decisions a session needs from the rest of the system (directory, policy, spool).

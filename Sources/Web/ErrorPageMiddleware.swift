@@ -1,4 +1,5 @@
 import Hummingbird
+import SMTPCore
 
 /// Turns "no such route" into a localized 404 page and any unexpected error
 /// into a plain 500 page, logging the error: visitors never see internals.
@@ -20,7 +21,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
             // Hummingbird's own client errors (e.g. a body too large): status only.
             return Responses.text(error.status.reasonPhrase, status: error.status)
         } catch {
-            site.logger.error("web request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            site.logger.error("web request failed", metadata: ["path": "\(LoggedText(request.uri.path))", "error": "\(LoggedText(describing: error))"])
             return Responses.text("Internal Server Error", status: .internalServerError)
         }
     }

@@ -1,4 +1,5 @@
 import Hummingbird
+import SMTPCore
 
 /// Automatic configuration for mail clients: Thunderbird autoconfig, Outlook
 /// autodiscover and Apple configuration profiles. Each answers only for
@@ -21,7 +22,7 @@ extension WebSite {
                 return Responses.text("no configuration for this domain", status: .notFound)
             }
         } catch {
-            logger.error("autoconfig: directory failed", metadata: ["error": "\(error)"])
+            logger.error("autoconfig: directory failed", metadata: ["error": "\(LoggedText(describing: error))"])
             return Responses.text("temporarily unavailable", status: .serviceUnavailable)
         }
         let document = AutoconfigDocument(domain: domain, settings: settings, displayName: configuration.hostname)
@@ -55,7 +56,7 @@ extension WebSite {
                                      status: .notFound)
             }
         } catch {
-            logger.error("autodiscover: directory failed", metadata: ["error": "\(error)"])
+            logger.error("autodiscover: directory failed", metadata: ["error": "\(LoggedText(describing: error))"])
             return Responses.xml(AutodiscoverResponse.error(code: 600, message: "Temporarily unavailable"),
                                  status: .serviceUnavailable)
         }
@@ -85,7 +86,7 @@ extension WebSite {
                                    status: .notFound, locale: locale, current: current)
             }
         } catch {
-            logger.error("mobileconfig: directory failed", metadata: ["error": "\(error)"])
+            logger.error("mobileconfig: directory failed", metadata: ["error": "\(LoggedText(describing: error))"])
             return messagePage(title: title, message: text("error_unavailable", locale), status: .serviceUnavailable,
                                locale: locale, current: current)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Policy
+import SMTPCore
 
 /// The checker page and its JSON API.
 extension WebSite {
@@ -61,7 +62,7 @@ extension WebSite {
                     page["result"] = resultView(result, locale: locale)
                     page["formHeading"] = text("formHeadingAgain", locale)
                 } catch {
-                    logger.error("checker: directory failed", metadata: ["error": "\(error)"])
+                    logger.error("checker: directory failed", metadata: ["error": "\(LoggedText(describing: error))"])
                     status = .serviceUnavailable
                     page["error"] = ["message": text("error_unavailable", locale)]
                 }
@@ -193,7 +194,7 @@ extension WebSite {
                 return Responses.json(CheckAPIResponse(result: result, message: message, language: locale.language),
                                       language: locale.language)
             } catch {
-                logger.error("checker API: directory failed", metadata: ["error": "\(error)"])
+                logger.error("checker API: directory failed", metadata: ["error": "\(LoggedText(describing: error))"])
                 return Responses.json(APIError(code: "unavailable", message: text("error_unavailable", locale)),
                                       status: .serviceUnavailable, language: locale.language)
             }

@@ -1,4 +1,5 @@
 import Hummingbird
+import SMTPCore
 
 /// The setup guides page.
 extension WebSite {
@@ -39,7 +40,7 @@ extension WebSite {
         do {
             kind = try await checker.domainKind(address.domain)
         } catch {
-            logger.error("guides: directory failed", metadata: ["error": "\(error)"])
+            logger.error("guides: directory failed", metadata: ["error": "\(LoggedText(describing: error))"])
             page["error"] = ["message": text("error_unavailable", locale)]
             return Responses.html(renderer.render("guides", page), status: .serviceUnavailable, language: locale.language)
         }

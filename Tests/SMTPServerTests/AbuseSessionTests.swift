@@ -80,6 +80,39 @@ import Testing
         await client.close()
     }
 
+    /// Port 25 after STARTTLS and AUTH is counted as the account, as on submission: three
+    /// messages there use up taro's hour, and his next MAIL on submission gets 450.
+    @Test(arguments: AbuseStoreKind.allCases)
+    func authenticatedPort25MailCountsAgainstTheAccount(store: AbuseStoreKind) async throws {
+        let server = try await AbuseServer(try await AbuseFixture(store: store))
+        defer { server.stop() }
+        let relay = try await server.connect(.relay)
+        #expect(await relay.code() == 220)
+        try await relay.send("EHLO laptop.example.net\r\nSTARTTLS\r\n")
+        #expect(await relay.code() == 250)
+        #expect(await relay.code() == 220)
+        try await relay.startTLS()
+        let token = Data("\0taro@alato.example\0right-password".utf8).base64EncodedString()
+        try await relay.send("EHLO laptop.example.net\r\nAUTH PLAIN \(token)\r\n")
+        #expect(await relay.code() == 250)
+        #expect(await relay.code() == 235)
+        for index in 1...3 {
+            try await relay.send("MAIL FROM:<taro@alato.example>\r\nRCPT TO:<x\(index)@example.net>\r\nDATA\r\n")
+            #expect(await relay.code() == 250)
+            #expect(await relay.code() == 250)
+            #expect(await relay.code() == 354)
+            try await relay.send(tinyMessage("m\(index)"))
+            #expect(await relay.code() == 250)
+        }
+        await relay.close()
+        let (client, auth) = try await server.login()
+        #expect(auth.hasPrefix("235"))
+        try await client.send("MAIL FROM:<taro@alato.example>\r\n")
+        let limited = await client.reply() ?? ""
+        #expect(limited.hasPrefix("450 4.7.1 Rate limit: 3 messages per hour"), "got \(limited)")
+        await client.close()
+    }
+
     @Test(arguments: AbuseStoreKind.allCases)
     func recipientsPerDayGive452AtRcpt(store: AbuseStoreKind) async throws {
         var settings = smallAbuseSettings()

@@ -1,4 +1,5 @@
 import Config
+import DKIM
 import Directory
 import Foundation
 import Logging
@@ -27,6 +28,10 @@ final class TestServer: @unchecked Sendable {
         var maxPerClient = 50
         var accessNetworks = ["127.0.0.1/32"]
         var greetPause: Duration = .zero
+        /// Domains given an Ed25519 DKIM key (signing is on when not empty).
+        var dkimDomains: [String] = []
+        /// Where the server logs; nil: nowhere.
+        var logHandler: (any LogHandler)?
     }
 
     init(_ options: Options = Options()) async throws {
@@ -44,6 +49,12 @@ final class TestServer: @unchecked Sendable {
             certificateChain: [.certificate(certificate.certificate)], privateKey: .privateKey(certificate.key)))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
+        if let handler = options.logHandler { logger = Logger(label: "test") { _ in handler } }
+        for domain in options.dkimDomains {
+            try DKIMKeyStore(dataDirectory: URL(fileURLWithPath: directoryPath))
+                .generate(domain: domain, selector: "test", type: .ed25519)
+        }
+        let keyRing = options.dkimDomains.isEmpty ? nil : DKIMKeyRing(dataDirectory: directoryPath)
         var configuration = try Configuration.parse("hostname = \"mail.alato.example\"", file: "t", dataDirectory: directoryPath)
         configuration.submission.maxRecipients = options.maxRecipients
         configuration.submission.maxMessageSize = options.maxMessageSize
@@ -57,7 +68,8 @@ final class TestServer: @unchecked Sendable {
                     ListenerSpec(address: any, service: .submissionImplicitTLS)],
             settings: settings,
             services: MailServices(directory: directory, spool: spool, policy: policy,
-                                   authFailureDelay: AuthFailureDelay(base: .milliseconds(20)), logger: logger),
+                                   authFailureDelay: AuthFailureDelay(base: .milliseconds(20)), keyRing: keyRing,
+                                   logger: logger),
             limiter: ConnectionLimiter(maxTotal: 1000, maxPerClient: options.maxPerClient),
             group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let bound = try await listener.bind()

@@ -133,7 +133,7 @@ public final class QueueManager: Service {
         do {
             summaries = try spool.list()
         } catch {
-            logger.error("cannot list the spool", metadata: ["error": "\(error)"])
+            logger.error("cannot list the spool", metadata: ["error": "\(LoggedText(describing: error))"])
             return []
         }
         // Requests for messages that left the queue meanwhile have nothing left to act on.
@@ -283,8 +283,8 @@ public final class QueueManager: Service {
                                            enhanced: .init(4, 3, 0))
                     }
                 }
-                logger.info("local delivery", metadata: ["queue-id": "\(id)", "recipient": "\(recipient.address)",
-                                                         "result": "\(result)"])
+                logger.info("local delivery", metadata: ["queue-id": "\(id)", "recipient": "\(LoggedText(recipient.address))",
+                                                         "result": "\(LoggedText(describing: result))"])
                 results.append((index, result))
             }
             await record(results, for: id)
@@ -300,8 +300,8 @@ public final class QueueManager: Service {
                 let pairs = zip(item.message.recipients, results).map { ($0.index, $1) }
                 for (recipient, result) in zip(item.message.recipients, results) {
                     self.logger.info("remote delivery", metadata: [
-                        "queue-id": "\(item.id)", "recipient": "\(recipient.address)", "route": "\(route)",
-                        "result": "\(result)",
+                        "queue-id": "\(item.id)", "recipient": "\(LoggedText(recipient.address))", "route": "\(route)",
+                        "result": "\(LoggedText(describing: result))",
                     ])
                 }
                 await self.record(pairs, for: item.id)
@@ -315,7 +315,7 @@ public final class QueueManager: Service {
         do {
             _ = try await stateWriter.apply(results, to: id, now: clock(), countAttempt: true)
         } catch {
-            logger.error("cannot record delivery state", metadata: ["queue-id": "\(id)", "error": "\(error)"])
+            logger.error("cannot record delivery state", metadata: ["queue-id": "\(id)", "error": "\(LoggedText(describing: error))"])
         }
     }
 
@@ -336,7 +336,7 @@ public final class QueueManager: Service {
                 control.forget(id)
                 logger.info("message removed from the queue", metadata: ["queue-id": "\(id)"])
             } catch {
-                logger.error("cannot remove message", metadata: ["queue-id": "\(id)", "error": "\(error)"])
+                logger.error("cannot remove message", metadata: ["queue-id": "\(id)", "error": "\(LoggedText(describing: error))"])
             }
             return
         }
@@ -375,7 +375,7 @@ public final class QueueManager: Service {
             control.forget(id)
             logger.info("message removed from the queue", metadata: ["queue-id": "\(id)"])
         } catch {
-            logger.error("cannot remove message", metadata: ["queue-id": "\(id)", "error": "\(error)"])
+            logger.error("cannot remove message", metadata: ["queue-id": "\(id)", "error": "\(LoggedText(describing: error))"])
         }
     }
 
@@ -432,7 +432,7 @@ public final class QueueManager: Service {
             await tracker.wake()
             return true
         } catch {
-            logger.error("cannot queue DSN", metadata: ["queue-id": "\(id)", "error": "\(error)"])
+            logger.error("cannot queue DSN", metadata: ["queue-id": "\(id)", "error": "\(LoggedText(describing: error))"])
             return false
         }
     }

@@ -72,7 +72,7 @@ public struct RemoteDeliveryAgent: Sendable {
                     for (index, value) in outcome.results { results[index] = value }
                     if let failure = outcome.failure { lastFailure = failure }
                     if outcome.tlsFailed && allowTLS && tls.fallbackToCleartext {
-                        logger.info("TLS failed; retrying in clear text", metadata: ["host": "\(host.name)", "address": "\(address)"])
+                        logger.info("TLS failed; retrying in clear text", metadata: ["host": "\(LoggedText(host.name))", "address": "\(address)"])
                         allowTLS = false
                         continue
                     }
@@ -116,7 +116,7 @@ public struct RemoteDeliveryAgent: Sendable {
                                                                 group: group, timeouts: timeouts)
         } catch {
             outcome.failure = RecipientResult.deferred("\(name)[\(address)]:\(host.port): \(error)", enhanced: .init(4, 4, 1))
-            logger.info("connect failed", metadata: ["host": "\(name)", "address": "\(address)", "error": "\(error)"])
+            logger.info("connect failed", metadata: ["host": "\(LoggedText(name))", "address": "\(address)", "error": "\(LoggedText(describing: error))"])
             return outcome
         }
         do {
@@ -126,7 +126,7 @@ public struct RemoteDeliveryAgent: Sendable {
                 await connection.quit()
                 return outcome
             }
-            logger.info("session opened", metadata: ["host": "\(name)", "address": "\(address)", "port": "\(host.port)"])
+            logger.info("session opened", metadata: ["host": "\(LoggedText(name))", "address": "\(address)", "port": "\(host.port)"])
             var hello = try await connection.hello(clientName: clientName)
             guard hello.isPositive else {
                 outcome.failure = RecipientResult(kind: .deferred, reply: hello, remoteMTA: name)
@@ -158,8 +158,9 @@ public struct RemoteDeliveryAgent: Sendable {
                 outcome.results.append((index, results))
                 await onResult?(index, results)
                 logger.info("delivery attempt", metadata: [
-                    "host": "\(name)", "address": "\(address)", "tls": "\(connection.isTLS)",
-                    "results": "\(results.map(\.description))",
+                    "host": "\(LoggedText(name))", "address": "\(address)", "tls": "\(connection.isTLS)",
+                    // The results quote the remote server's replies.
+                    "results": "\(LoggedText(describing: results.map(\.description)))",
                 ])
                 // 421: the server is closing the channel (RFC 5321 §3.8).
                 if results.contains(where: { $0.reply.code == 421 }) { break }
@@ -173,7 +174,7 @@ public struct RemoteDeliveryAgent: Sendable {
                 enhanced = EnhancedStatusCode(4, 7, 0)
             }
             outcome.failure = RecipientResult.deferred("\(name)[\(address)]:\(host.port): \(error)", enhanced: enhanced)
-            logger.info("session failed", metadata: ["host": "\(name)", "address": "\(address)", "error": "\(error)"])
+            logger.info("session failed", metadata: ["host": "\(LoggedText(name))", "address": "\(address)", "error": "\(LoggedText(describing: error))"])
             connection.close()
         }
         return outcome

@@ -448,9 +448,18 @@ public struct SessionStateMachine: Sendable {
         return actions
     }
 
-    /// AUTH is offered on submission services once TLS is active (RFC 8314 §3, RFC 4954 §4).
+    /// AUTH is offered once TLS is active (RFC 8314 §3, RFC 4954 §4), on submission and on
+    /// port 25 alike: a subscriber whose client still sends on port 25 can authenticate there
+    /// and is then held to the submission rules (``followsSubmissionRules``).
     private var offersAuth: Bool {
-        configuration.service.isSubmission && tlsActive && !configuration.authMechanisms.isEmpty
+        tlsActive && !configuration.authMechanisms.isEmpty
+    }
+
+    /// True when the session is held to the submission rules (RFC 6409): on the submission
+    /// services always, on port 25 once the client authenticated. An unauthenticated port-25
+    /// session follows the relay rules instead (access networks, hosted domains).
+    public var followsSubmissionRules: Bool {
+        configuration.service.followsSubmissionRules(authenticated: authenticatedAccount != nil)
     }
 
     private mutating func mail(_ path: ReversePath, _ parameters: MailParameters) -> [SessionAction] {
@@ -469,7 +478,7 @@ public struct SessionStateMachine: Sendable {
         if path.needsSMTPUTF8 && !parameters.smtpUTF8 { return refuse(.smtputf8Required) }
         // RFC 1870 §6.1: refuse a declared size over the limit at MAIL.
         if let size = parameters.size, size > configuration.maxMessageSize { return refuse(.messageTooBig) }
-        if configuration.service.isSubmission, path == .null { return refuse(.nullSenderNotAllowed) }
+        if followsSubmissionRules, path == .null { return refuse(.nullSenderNotAllowed) }
         phase = .waiting(.sender(path, parameters))
         return [.checkSender(path, parameters)]
     }
@@ -533,8 +542,6 @@ public struct SessionStateMachine: Sendable {
     }
 
     private mutating func auth(mechanism: String, initialResponse: String?) -> [SessionAction] {
-        // AUTH is a submission feature; port 25 does not offer it.
-        guard configuration.service.isSubmission else { return refuse(.notImplemented) }
         guard heloName != nil, usedESMTP else { return refuse(.heloFirst.with(text: "Send EHLO first")) }
         // RFC 8314 §3 / RFC 4954 §4: no credentials over cleartext.
         guard tlsActive else { return refuse(.encryptionRequiredForAuth) }

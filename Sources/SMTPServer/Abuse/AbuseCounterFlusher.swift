@@ -1,5 +1,6 @@
 import Directory
 import Logging
+import SMTPCore
 import ServiceLifecycle
 
 /// Writes a ``BufferedAbuseStore``'s counters to the shared store every `interval`, and once
@@ -40,7 +41,7 @@ public struct AbuseCounterFlusher: Service {
         } catch {
             // The additions stay pending and go with the next flush.
             logger.error("cannot write the abuse counters", metadata: [
-                "error": .string("\(error)"), "pending": .stringConvertible(store.unflushedAdditions),
+                "error": .stringConvertible(LoggedText(describing: error)), "pending": .stringConvertible(store.unflushedAdditions),
             ])
         }
     }

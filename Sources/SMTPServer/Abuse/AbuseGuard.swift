@@ -14,8 +14,8 @@ import SMTPCore
 /// database share it; the time comes from an ``AbuseClock``. Given a ``BufferedAbuseStore``,
 /// the session's decisions (`…Decision` methods) are made synchronously whenever what they
 /// need is in memory, and fall back to the async methods otherwise. Who is counted:
-/// - submission: the authenticated account;
-/// - port 25: a client inside an access network (relaying for a subscriber), by its address;
+/// - submission, and port 25 after AUTH: the authenticated account;
+/// - port 25 without AUTH: a client inside an access network (relaying for a subscriber), by its address;
 ///   mail arriving from elsewhere for hosted domains is not rate limited here;
 /// - connections and AUTH failures: the client address (``ClientKey``), every service.
 public final class AbuseGuard: Sendable {
@@ -113,7 +113,7 @@ public final class AbuseGuard: Sendable {
                                                 window: Self.connectionWindow, limit: limit)
             return Self.connectionVerdict(admission, limit: limit, now: now)
         } catch {
-            logger.error("abuse store failure at connect; admitting", metadata: ["error": .string("\(error)")])
+            logger.error("abuse store failure at connect; admitting", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
             return nil
         }
     }
@@ -179,8 +179,11 @@ public final class AbuseGuard: Sendable {
             let until = now.addingTimeInterval(TimeInterval(settings.authLockoutSeconds))
             let minutes = max(1, settings.authFailureWindowSeconds / 60)
             try await store.block(subject, until: until, reason: "\(failures) failed logins in \(minutes) minutes", at: now)
+            // The account subject is the name a client typed, which may be a password.
+            let name = subject.kind == .address ? ("subject", LoggedText(subject.value).description)
+                                                : FailedLoginName(subject.value).field
             logger.notice(subject.kind == .address ? "client address blocked" : "account locked", metadata: [
-                "subject": .string(subject.value), "failures": .stringConvertible(failures),
+                name.0: .string(name.1), "failures": .stringConvertible(failures),
                 "until": .string(ISO8601DateFormatter().string(from: until)),
             ])
         }
@@ -233,7 +236,7 @@ public final class AbuseGuard: Sendable {
         let window = Self.messageWindow
         guard !window.admits(1, limit: limit, buckets: buckets, now: time) else { return nil }
         let release = window.releaseTime(adding: 1, limit: limit, buckets: buckets, now: time) ?? time + window.windowSeconds
-        logger.notice("message rate limit", metadata: ["subject": .string(subject.value), "limit": .stringConvertible(limit)])
+        logger.notice("message rate limit", metadata: ["subject": .stringConvertible(LoggedText(subject.value)), "limit": .stringConvertible(limit)])
         return Reply.messageRateExceeded(limit: limit, retryAfterSeconds: release - time)
     }
 
@@ -300,19 +303,19 @@ public final class AbuseGuard: Sendable {
     private func recipientRefusal(_ subject: AbuseSubject, limit: Int, admission: CounterAdmission, time: Int) -> Reply {
         let window = Self.recipientWindow
         let release = window.releaseTime(adding: 1, limit: limit, buckets: admission.buckets, now: time) ?? time + window.windowSeconds
-        logger.notice("recipient rate limit", metadata: ["subject": .string(subject.value), "limit": .stringConvertible(limit)])
+        logger.notice("recipient rate limit", metadata: ["subject": .stringConvertible(LoggedText(subject.value)), "limit": .stringConvertible(limit)])
         return Reply.recipientRateExceeded(limit: limit, retryAfterSeconds: release - time)
     }
 
     /// Whether a message about to be committed must be held (its account is suspended).
     public func mustHold(context: SessionContext) async throws -> Bool {
-        guard context.service.isSubmission, let account = context.authenticatedAccount else { return false }
+        guard context.followsSubmissionRules, let account = context.authenticatedAccount else { return false }
         return try await store.suspension(of: account)?.isActive == true
     }
 
     /// ``mustHold(context:)``, decided at once when the account is known not to be suspended.
     public func holdDecision(context: SessionContext) -> Decision<Bool> {
-        guard context.service.isSubmission, let account = context.authenticatedAccount else { return .immediate(false) }
+        guard context.followsSubmissionRules, let account = context.authenticatedAccount else { return .immediate(false) }
         if let buffer, case .hit(let suspension) = buffer.cachedSuspension(of: account) {
             return .immediate(suspension?.isActive == true)
         }
@@ -378,13 +381,13 @@ public final class AbuseGuard: Sendable {
                                                      windowSeconds: burst.windowSeconds, date: now))
             logger.notice("postmaster notified of held account", metadata: ["account": .string(account), "queue_id": .string(id.description)])
         } catch {
-            logger.error("cannot spool the postmaster notice", metadata: ["account": .string(account), "error": .string("\(error)")])
+            logger.error("cannot spool the postmaster notice", metadata: ["account": .string(account), "error": .stringConvertible(LoggedText(describing: error))])
         }
     }
 
     /// Whose allowance a transaction uses, or nil when it is not rate limited.
     func rateSubject(_ context: SessionContext) -> AbuseSubject? {
-        if context.service.isSubmission {
+        if context.followsSubmissionRules {
             return context.authenticatedAccount.map { AbuseSubject.account($0) }
         }
         guard let address = IPAddress(parsing: context.clientAddress), policy.accessNetwork(containing: address.unmappingIPv4) != nil else {
@@ -411,7 +414,7 @@ public final class AbuseGuard: Sendable {
         do {
             try await store.pruneCounters(startedBefore: time - keep)
         } catch {
-            logger.error("cannot prune abuse counters", metadata: ["error": .string("\(error)")])
+            logger.error("cannot prune abuse counters", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
         }
     }
 

@@ -23,9 +23,42 @@ import Testing
         #expect(harness.line("EHLO x") == [.send(.ehlo(SessionHarness.hostname, keywords: Self.baseKeywords))])
     }
 
-    @Test func relayNeverOffersAUTH() {
-        var harness = SessionHarness(service: .relay, tlsActive: true)
-        #expect(harness.line("EHLO x") == [.send(.ehlo(SessionHarness.hostname, keywords: Self.baseKeywords))])
+    @Test func relayOffersAUTHOnlyAfterSTARTTLS() {
+        var harness = SessionHarness(service: .relay, tlsAvailable: true)
+        #expect(harness.line("EHLO x") == [.send(.ehlo(SessionHarness.hostname, keywords: Self.baseKeywords + ["STARTTLS"]))])
+        #expect(harness.line("STARTTLS") == [.send(.readyToStartTLS), .startTLS])
+        #expect(harness.machine.tlsEstablished(SessionHarness.tlsInfo) == [])
+        #expect(harness.line("EHLO x") == [.send(.ehlo(SessionHarness.hostname, keywords: Self.baseKeywords + ["AUTH PLAIN LOGIN"]))])
+    }
+
+    @Test func relayRefusesCleartextAUTHAsSubmissionDoes() {
+        var relay = SessionHarness(service: .relay, tlsActive: false)
+        relay.line("EHLO x")
+        #expect(relay.line("AUTH PLAIN") == [.send(.encryptionRequiredForAuth)])
+        #expect(relay.line("AUTH LOGIN dGFybw==") == [.send(.encryptionRequiredForAuth)])
+        #expect(relay.machine.authenticatedAccount == nil)
+        #expect(!relay.machine.followsSubmissionRules)
+    }
+
+    @Test func authenticatedRelaySessionFollowsTheSubmissionRules() throws {
+        var relay = SessionHarness(service: .relay, tlsActive: true)
+        relay.line("EHLO laptop")
+        #expect(!relay.machine.followsSubmissionRules)
+        let response = Base64.encode(SASLPlain.encode(authcid: "taro@alato.example", password: Secret("pw")))
+        try #require(relay.line("AUTH PLAIN " + response) == [.verifyCredentials(
+            mechanism: "PLAIN", authzid: nil, username: "taro@alato.example", password: Secret("pw"))])
+        #expect(relay.machine.credentialsVerified(.success(account: "taro@alato.example")) == [.send(.authSucceeded)])
+        #expect(relay.machine.followsSubmissionRules)
+        // As on submission: no null sender, and the Received header says ESMTPSA.
+        #expect(relay.line("MAIL FROM:<>") == [.send(.nullSenderNotAllowed)])
+        relay.acceptedMail("MAIL FROM:<taro@alato.example>")
+        #expect(relay.machine.protocolKeyword == .esmtpsa)
+    }
+
+    @Test func unauthenticatedRelayKeepsTheNullSender() {
+        var relay = SessionHarness(service: .relay, tlsActive: true)
+        relay.line("EHLO mx.example.net")
+        #expect(relay.line("MAIL FROM:<>") == [.checkSender(.null, MailParameters())])
     }
 
     @Test func submissionOffersAUTHOnlyUnderTLS() {
@@ -184,10 +217,6 @@ import Testing
     }
 
     @Test func authRefusals() {
-        var relay = SessionHarness(service: .relay, tlsActive: true)
-        relay.line("EHLO x")
-        #expect(relay.line("AUTH PLAIN") == [.send(.notImplemented)])
-
         var cleartext = SessionHarness(service: .submission, tlsActive: false)
         cleartext.line("EHLO x")
         #expect(cleartext.line("AUTH PLAIN") == [.send(.encryptionRequiredForAuth)])
