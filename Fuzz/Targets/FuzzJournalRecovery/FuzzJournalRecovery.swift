@@ -15,6 +15,7 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     if start[0] & 1 == 1 { JournalRecordFraming.fixChecksums(&segment) }
 
     let root = scratchDirectory
+    _ = removeScratchDirectoryAtExit
     try? FileManager.default.removeItem(atPath: root)
     let journal = "\(root)/journal"
     try! FileManager.default.createDirectory(atPath: journal, withIntermediateDirectories: true)
@@ -33,10 +34,17 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     return 0
 }
 
-/// One scratch directory per fuzzer process, removed and recreated for every input.
+/// One scratch directory per fuzzer process, removed and recreated for every input. On tmpfs
+/// (/dev/shm) when there is one: recovery fsyncs, which costs nothing there.
 private let scratchDirectory: String = {
-    let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+    let base = FileManager.default.fileExists(atPath: "/dev/shm")
+        ? "/dev/shm" : ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
     return "\(base)/portcullis-fuzz-journal-\(getpid())"
+}()
+
+/// Removes the scratch directory when libFuzzer exits normally (a crash leaves it for a look).
+private let removeScratchDirectoryAtExit: Void = {
+    atexit { try? FileManager.default.removeItem(atPath: scratchDirectory) }
 }()
 
 /// Walks the records of a segment as `JournalRecord` lays them out and overwrites each
