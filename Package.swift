@@ -135,3 +135,25 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Fuzz/), declared only for `scripts/fuzz`, which sets PORTCULLIS_FUZZ=1 and
+// builds them with `--sanitize=fuzzer --sanitize=address` into `.build-fuzz`: the normal build
+// and `swift test` neither see nor compile them. Each target is one file defining
+// `LLVMFuzzerTestOneInput`; libFuzzer provides `main`.
+if Context.environment["PORTCULLIS_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzSMTPCommand", ["SMTPCore"]),
+        ("FuzzMailbox", ["SMTPCore"]),
+        ("FuzzDataDecoder", ["SMTPCore"]),
+        ("FuzzSASLResponse", ["SMTPCore"]),
+        ("FuzzReplyParser", ["Delivery", "SMTPCore"]),
+        ("FuzzDKIMVerifier", ["DKIM"]),
+        ("FuzzDNSReply", ["DNS"]),
+        ("FuzzAutodiscoverRequest", ["Web"]),
+        ("FuzzJournalRecovery", ["Spool"]),
+        ("FuzzConfiguration", ["Config"]),
+    ]
+    package.targets += fuzzTargets.map { target in
+        .executableTarget(name: target.name, dependencies: target.dependencies, path: "Fuzz/Targets/\(target.name)")
+    }
+}

@@ -17,6 +17,9 @@ extension Configuration {
 
     /// Parses configuration text; `file` only names the source in errors.
     public static func parse(_ text: String, file: String, dataDirectory: String) throws(ConfigurationError) -> Configuration {
+        if let line = TableHeaderCheck.firstKeylessHeader(in: text) {
+            throw ConfigurationError(file: file, key: nil, message: "not valid TOML: line \(line): a table header must start with a key")
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

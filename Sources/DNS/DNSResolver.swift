@@ -28,11 +28,7 @@ public final class DNSResolver: DNSResolving {
     /// The MX records of `domain`, sorted by preference; records of equal preference keep
     /// the order of the answer (routing shuffles them, RFC 5321 §5.1).
     public func mx(_ domain: String) async throws(DNSError) -> [MXRecord] {
-        let records = try await lookup(domain, .mx) { record -> MXRecord? in
-            // RFC 1035 §3.3.9: PREFERENCE (16 bits) then EXCHANGE (a domain name).
-            guard let preference = record.uint16(at: 0), let exchange = record.name(at: 2) else { return nil }
-            return MXRecord(preference: preference, exchange: exchange)
-        }
+        let records = try await lookup(domain, .mx, decode: MXRecord.init(answer:))
         return records.enumerated()
             .sorted { ($0.element.preference, $0.offset) < ($1.element.preference, $1.offset) }
             .map(\.element)
@@ -86,30 +82,13 @@ public final class DNSResolver: DNSResolving {
 
     /// The SRV records of `name`, sorted by priority then descending weight.
     public func srv(_ name: String) async throws(DNSError) -> [SRVRecord] {
-        let records = try await lookup(name, .srv) { record -> SRVRecord? in
-            // RFC 2782: Priority, Weight, Port (16 bits each), then Target.
-            guard let priority = record.uint16(at: 0), let weight = record.uint16(at: 2),
-                  let port = record.uint16(at: 4), let target = record.name(at: 6) else { return nil }
-            return SRVRecord(priority: priority, weight: weight, port: port, target: target)
-        }
+        let records = try await lookup(name, .srv, decode: SRVRecord.init(answer:))
         return records.sorted { ($0.priority, -Int($0.weight)) < ($1.priority, -Int($1.weight)) }
     }
 
     /// The TXT records of `name`, each with its character-strings.
     public func txt(_ name: String) async throws(DNSError) -> [TXTRecord] {
-        try await lookup(name, .txt) { record -> TXTRecord? in
-            // RFC 1035 §3.3.14: one or more <character-string>s, each a length octet and data.
-            var strings: [[UInt8]] = []
-            var offset = 0
-            while offset < record.rdata.count {
-                let length = Int(record.rdata[offset])
-                offset += 1
-                guard offset + length <= record.rdata.count else { return nil }
-                strings.append(Array(record.rdata[offset..<offset + length]))
-                offset += length
-            }
-            return TXTRecord(strings: strings)
-        }
+        try await lookup(name, .txt, decode: TXTRecord.init(answer:))
     }
 
     private func capture(

@@ -11,7 +11,10 @@ import Musl
 /// threads share nothing and the process-wide `_res` is never touched. The reply is taken
 /// apart with `ns_initparse`/`ns_parserr` and names with `ns_name_uncompress`: no
 /// hand-written wire parser.
-enum LibresolvQuery {
+///
+/// `package` (with ``AnswerRecord`` and the record decoders) so the DNS fuzz target (Fuzz/)
+/// can feed replies to ``parse(message:name:type:decode:)`` without a network.
+package enum LibresolvQuery {
     /// The largest DNS message (RFC 1035 §4.2.2 TCP length prefix): libresolv retries over
     /// TCP when a UDP answer is truncated, so the buffer must hold a full TCP answer.
     static let answerBufferSize = 65_535
@@ -76,7 +79,7 @@ enum LibresolvQuery {
         }
     }
 
-    private static func parse<Record>(
+    package static func parse<Record>(
         message: UnsafeBufferPointer<UInt8>,
         name: String,
         type: DNSRecordType,
@@ -162,21 +165,21 @@ enum LibresolvQuery {
 
 /// One answer record handed to a decoder: its data and the whole message, which
 /// compressed names in the data point into (RFC 1035 §4.1.4).
-struct AnswerRecord {
+package struct AnswerRecord {
     /// The whole reply.
-    let message: UnsafeBufferPointer<UInt8>
+    package let message: UnsafeBufferPointer<UInt8>
     /// This record's RDATA.
-    let rdata: UnsafeBufferPointer<UInt8>
+    package let rdata: UnsafeBufferPointer<UInt8>
 
     /// A big-endian 16-bit value at `offset` in the RDATA.
-    func uint16(at offset: Int) -> UInt16? {
+    package func uint16(at offset: Int) -> UInt16? {
         guard offset + 2 <= rdata.count else { return nil }
         return UInt16(rdata[offset]) << 8 | UInt16(rdata[offset + 1])
     }
 
     /// The possibly compressed name at `offset` in the RDATA, as text without the trailing
     /// dot ("" for the root), decoded by `ns_name_uncompress`.
-    func name(at offset: Int) -> String? {
+    package func name(at offset: Int) -> String? {
         guard offset < rdata.count, let messageBase = message.baseAddress, let dataBase = rdata.baseAddress else { return nil }
         var text = [CChar](repeating: 0, count: Int(NS_MAXDNAME))
         let used = text.withUnsafeMutableBufferPointer { out in

@@ -17,3 +17,12 @@ public struct MXRecord: Sendable, Hashable, CustomStringConvertible {
     /// `10 mx.example.net`.
     public var description: String { "\(preference) \(exchange.isEmpty ? "." : exchange)" }
 }
+
+extension MXRecord {
+    /// Decodes an MX record's data, or nil when it is malformed.
+    package init?(answer record: AnswerRecord) {
+        // RFC 1035 §3.3.9: PREFERENCE (16 bits) then EXCHANGE (a domain name).
+        guard let preference = record.uint16(at: 0), let exchange = record.name(at: 2) else { return nil }
+        self.init(preference: preference, exchange: exchange)
+    }
+}

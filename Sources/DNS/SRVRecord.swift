@@ -21,3 +21,13 @@ public struct SRVRecord: Sendable, Hashable, CustomStringConvertible {
     /// `10 5 587 smtp.example.net`.
     public var description: String { "\(priority) \(weight) \(port) \(target.isEmpty ? "." : target)" }
 }
+
+extension SRVRecord {
+    /// Decodes an SRV record's data, or nil when it is malformed.
+    package init?(answer record: AnswerRecord) {
+        // RFC 2782: Priority, Weight, Port (16 bits each), then Target.
+        guard let priority = record.uint16(at: 0), let weight = record.uint16(at: 2),
+              let port = record.uint16(at: 4), let target = record.name(at: 6) else { return nil }
+        self.init(priority: priority, weight: weight, port: port, target: target)
+    }
+}

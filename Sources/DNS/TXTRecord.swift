@@ -17,3 +17,20 @@ public struct TXTRecord: Sendable, Hashable, CustomStringConvertible {
     /// Same as `text`.
     public var description: String { text }
 }
+
+extension TXTRecord {
+    /// Decodes a TXT record's data, or nil when a string runs past its end.
+    package init?(answer record: AnswerRecord) {
+        // RFC 1035 §3.3.14: one or more <character-string>s, each a length octet and data.
+        var strings: [[UInt8]] = []
+        var offset = 0
+        while offset < record.rdata.count {
+            let length = Int(record.rdata[offset])
+            offset += 1
+            guard offset + length <= record.rdata.count else { return nil }
+            strings.append(Array(record.rdata[offset..<offset + length]))
+            offset += length
+        }
+        self.init(strings: strings)
+    }
+}

@@ -4,7 +4,9 @@
 /// Slicing-by-8 (eight 256-entry tables, eight octets per step): every committed message is
 /// checksummed on the committer thread, and the byte-at-a-time loop was a visible part of
 /// committing 100 KiB messages.
-struct CRC32 {
+///
+/// `package` so the journal fuzz target (Fuzz/) can give records valid checksums.
+package struct CRC32 {
     /// `tables[k][b]`: the CRC of octet `b` followed by `k` zero octets.
     private static let tables: [UInt32] = {
         var tables = [UInt32](repeating: 0, count: 8 * 256)
@@ -23,6 +25,8 @@ struct CRC32 {
     }()
 
     private(set) var state: UInt32 = 0xFFFF_FFFF
+
+    package init() {}
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         var crc = state
@@ -46,10 +50,10 @@ struct CRC32 {
         state = crc
     }
 
-    mutating func update(_ bytes: [UInt8]) {
+    package mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
     /// The checksum of everything passed to `update` so far.
-    var value: UInt32 { state ^ 0xFFFF_FFFF }
+    package var value: UInt32 { state ^ 0xFFFF_FFFF }
 }

@@ -17,8 +17,8 @@
 /// A crash while appending leaves a record that is short or fails its CRC; replay stops at
 /// the first such record, which by construction was never acknowledged (the fdatasync that
 /// acknowledges a batch comes after the whole batch is written).
-enum JournalRecord {
-    static let magic: [UInt8] = Array("PCJ1".utf8)
+package enum JournalRecord {
+    package static let magic: [UInt8] = Array("PCJ1".utf8)
 
     enum Kind: UInt8 {
         case message = 1

@@ -91,6 +91,28 @@ import Testing
         }
     }
 
+    /// Found by Fuzz/Targets/FuzzConfiguration: a table header whose first character cannot
+    /// start a key made TOMLKit's parser abort the process (toml++ `parse_key` assertion).
+    @Test func tableHeaderWithoutKeyIsAnErrorNotACrash() {
+        let fuzzed = "hostname = \"x\"\n[smtp]\nlisen = \"x\"\n[= [\":25\"]\n"
+        for text in [fuzzed, "[=]", "[[ %a ]]\nb = 1", "\t[ .x]"] {
+            #expect(throws: ConfigurationError(file: "t", key: nil, message: "not valid TOML: line \(text == fuzzed ? 4 : 1): a table header must start with a key")) {
+                try Configuration.parse(text, file: "t", dataDirectory: "/d")
+            }
+        }
+    }
+
+    /// The same characters inside a multi-line string are text, not a header.
+    @Test func bracketLineInsideMultilineStringIsNotAHeader() {
+        // Valid TOML, refused only because "note" is an unknown key.
+        let unknownKey = ConfigurationError(file: "t", key: "note", message: "unknown key (misspelt? see the configuration reference in README.md)")
+        for text in ["note = \"\"\"\n[= not a header\n\"\"\"\n", "note = '''\n[= not a header\n'''\n"] {
+            #expect(throws: unknownKey) {
+                try Configuration.parse(text, file: "t", dataDirectory: "/d")
+            }
+        }
+    }
+
     @Test func tomlSyntaxErrorNamesFile() {
         #expect(throws: ConfigurationError.self) {
             try Configuration.parse("hostname = ", file: "broken.toml", dataDirectory: "/d")
