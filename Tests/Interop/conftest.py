@@ -1,7 +1,7 @@
 """Fixtures for the interop suite: one shared Portcullis server, started once per session.
 
 Run from the repository root:
-    PORTCULLIS_BIN=.build/debug/portcullis python3 -m pytest -q Tests/Interop
+    PORTCULLIS_BIN=.build/debug/portcullis .venv-test/bin/python -m pytest -q Tests/Interop
 """
 
 from __future__ import annotations

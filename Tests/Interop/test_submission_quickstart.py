@@ -5,7 +5,8 @@
 the messages are in the spool.
 
 The embedded ports are fixed, so this scenario needs them free; when another process holds one,
-it is skipped by name (the port and its owner are in the reason), never passed.
+it fails and names the ports: a skip would let the README's own quick start go unchecked.
+(scripts/test-on-clean-debian runs the suite in its own network namespace, where they are free.)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def port_in_use(port: int) -> bool:
 def embedded(portcullis_bin):
     busy = [f"{name} {port}" for name, port in EMBEDDED_PORTS.items() if port_in_use(port)]
     if busy:
-        pytest.skip(f"quick start needs the embedded default ports; in use here: {', '.join(busy)}")
+        pytest.fail(f"quick start needs the embedded default ports free; in use here: {', '.join(busy)}")
     server = PortcullisServer("quickstart", portcullis_bin, embedded_default=True)
     server.root.mkdir(parents=True, exist_ok=True)
     try:

@@ -17,8 +17,8 @@ store and a zone file when PORTCULLIS_DKIM_FIXTURES names a directory. This
 test runs it on an already built package:
 
     swift build --build-tests            # once, in the package
-    python3 -m pip install -r Tests/Interop/dkim/requirements.txt
-    python3 -m pytest Tests/Interop/dkim
+    scripts/install-test-deps            # dkimpy and PyNaCl into .venv-test
+    .venv-test/bin/python -m pytest Tests/Interop/dkim
 
 which executes
 
@@ -43,7 +43,7 @@ try:
     import nacl.signing  # dkimpy needs PyNaCl for ed25519-sha256
 except ImportError as missing:  # a missing peer fails every scenario by name, never skips
     dkim = None
-    MISSING_PEER = f"{missing.name} is not installed: pip install -r Tests/Interop/dkim/requirements.txt"
+    MISSING_PEER = f"{missing.name} is not installed: scripts/install-test-deps puts it in .venv-test"
 else:
     MISSING_PEER = None
 
@@ -258,16 +258,18 @@ def test_dns_hook_was_asked_for_published_names(fixtures, dnsfunc):
     ]
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed: key file check not run")
 def test_key_files_are_pkcs8_that_openssl_reads(fixtures, records):
     import base64
 
+    openssl = shutil.which("openssl")
+    if openssl is None:  # a missing peer fails by name, never skips
+        pytest.fail("openssl is not installed: scripts/install-test-deps installs it")
     folder = fixtures / "data" / "dkim" / "alato.example"
     for path, name in [(folder / "rsa2025.rsa.pem", "rsa2025"), (folder / "ed2025.ed25519.pem", "ed2025")]:
         assert oct(path.stat().st_mode & 0o777) == "0o600"
         assert path.read_text().startswith("-----BEGIN PRIVATE KEY-----\n")
         der = subprocess.run(
-            ["openssl", "pkey", "-in", str(path), "-pubout", "-outform", "DER"],
+            [openssl, "pkey", "-in", str(path), "-pubout", "-outform", "DER"],
             capture_output=True, check=True,
         ).stdout
         published = base64.b64decode(records[f"{name}._domainkey.alato.example."].split("p=", 1)[1])
