@@ -10,7 +10,7 @@ items 4 and 5), against the real `portcullis serve`.
   (postscreen's pregreet test); real clients, which wait for the greeting and pipeline as RFC
   2920 allows, still send their mail: swaks --pipeline, curl, msmtp, smtplib, smtp-source.
 
-Run: PORTCULLIS_BIN=.build/debug/portcullis python3 -m pytest -q Tests/Interop/test_protocol_abuse.py
+Run: PORTCULLIS_BIN=.build/debug/portcullis .venv-test/bin/python -m pytest -q Tests/Interop/test_protocol_abuse.py
 """
 
 from __future__ import annotations

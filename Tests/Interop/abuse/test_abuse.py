@@ -7,7 +7,7 @@ without sleeping. Client source addresses (127.0.0.x) stand for different subscr
 scenario uses its own addresses and accounts, and the clock only moves forward, so the scenarios
 do not depend on each other's state.
 
-Run: PORTCULLIS_BIN=.build/debug/portcullis python3 -m pytest -q Tests/Interop/abuse
+Run: PORTCULLIS_BIN=.build/debug/portcullis .venv-test/bin/python -m pytest -q Tests/Interop/abuse
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ Needs root, iproute2, nftables, iptables and PORTCULLIS_BIN. Anything missing, o
 forbids namespaces, FAILS the run with the reason; nothing is skipped. Namespaces and listener
 processes are removed at the end even when a test fails.
 
-    PORTCULLIS_BIN=.build/debug/portcullis python3 -m pytest -q Tests/Interop/op25b
+    PORTCULLIS_BIN=.build/debug/portcullis .venv-test/bin/python -m pytest -q Tests/Interop/op25b
 """
 
 from __future__ import annotations
