@@ -55,17 +55,19 @@ struct IPTablesRendererTests {
         #expect(!rendered.v6.contains("203.0.113"))
     }
 
-    @Test("iptables-restore --test accepts the IPv4 output", .enabled(if: Tools.canRun("iptables-restore"), "needs iptables and root"),
+    @Test("iptables-restore --test accepts the IPv4 output",
           arguments: ["full", "minimal"])
     func restoreTest4(name: String) throws {
+        try #require(Tools.canRun("iptables-restore"), "needs iptables and root (apt-get install iptables)")
         let policy = name == "full" ? try RenderFixtures.full() : try RenderFixtures.minimal()
         let result = try Tools.run("iptables-restore", ["--test"], input: IPTablesRenderer.render(policy: policy, now: Fixtures.now).v4)
         #expect(result.status == 0, "iptables-restore --test: \(result.output)")
     }
 
-    @Test("ip6tables-restore --test accepts the IPv6 output", .enabled(if: Tools.canRun("ip6tables-restore"), "needs ip6tables and root"),
+    @Test("ip6tables-restore --test accepts the IPv6 output",
           arguments: ["full", "minimal"])
     func restoreTest6(name: String) throws {
+        try #require(Tools.canRun("ip6tables-restore"), "needs ip6tables and root (apt-get install iptables)")
         let policy = name == "full" ? try RenderFixtures.full() : try RenderFixtures.minimal()
         let result = try Tools.run("ip6tables-restore", ["--test"], input: IPTablesRenderer.render(policy: policy, now: Fixtures.now).v6)
         #expect(result.status == 0, "ip6tables-restore --test: \(result.output)")

@@ -79,9 +79,11 @@ struct NFTablesRendererTests {
         #expect(code.contains("meta l4proto tcp counter reject with tcp reset comment \"portcullis-op25b-reject\""))
     }
 
-    @Test("nft -c accepts the scripts", .enabled(if: Tools.canRun("nft"), "needs nft and root (apt-get install nftables)"),
+    @Test("nft -c accepts the scripts",
           arguments: ["full", "minimal"])
     func nftCheck(name: String) throws {
+        // A missing tool fails the test: the ruleset would otherwise go unchecked.
+        try #require(Tools.canRun("nft"), "needs nft and root (apt-get install nftables)")
         let policy = name == "full" ? try RenderFixtures.full() : try RenderFixtures.minimal()
         let script = NFTablesRenderer.render(policy: policy, now: Fixtures.now)
         let result = try Tools.run("nft", ["-c", "-f", "-"], input: script)
