@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Portcullis vs Postfix on this machine, in one run (issue 7). As root, on Debian 12:
+# Portcullis vs Postfix on this machine, in one run. As root, on Debian 12:
 #
 #   Benchmarks/compare-postfix.sh            # the full run recorded in BENCHMARKS.md (about an hour)
 #   Benchmarks/compare-postfix.sh --quick    # 1,000 messages a point, one run: for iteration

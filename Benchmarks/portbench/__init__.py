@@ -1,4 +1,4 @@
-"""Portcullis vs Postfix benchmark harness (issue 7).
+"""Portcullis vs Postfix benchmark harness.
 
 Entry point: `Benchmarks/compare-postfix.sh` (installs what is missing, builds the release
 binaries portcullis and portcullis-loadgen, then runs `python3 -m portbench`). Each module

@@ -133,7 +133,7 @@ def run_submission(args, servers: list[BenchServer], sasl_problem: str | None,
             median["runs"] = [r["rate"] for r in runs]
             results.append(median)
             medians[generator.name] = median
-        # Latency at half of this server's own maximum, and at 500/s (half the issue's target).
+        # Latency at half of this server's own maximum, and at 500/s (half the target).
         for rate in sorted({round(medians[primary.name]["rate"] / 2), 500}):
             if rate <= 0:
                 continue
@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                          "them to the sink):\n\n" + report.syscall_table(counts, 2000) + "\n")
             text += "perf and strace reports: " + ", ".join(sorted(p.name for p in out.glob("*.txt"))) + "\n"
 
-            # What the per-message abuse accounting (issue 6 counters in the directory) costs.
+            # What the per-message abuse accounting (counters in the directory) costs.
             plain = PortcullisServer(args.binary, work / "portcullis-plain",
                                      PortcullisPorts(pc_smtp, pc_sub, pc_subs, pc_web, pc_sink_port), template, sinks[1],
                                      abuse_accounting=False)

@@ -1,5 +1,5 @@
 extension Configuration {
-    /// `[abuse]`: the limits of issue 6. A count of 0 switches that limit off.
+    /// `[abuse]`: the abuse limits. A count of 0 switches that limit off.
     ///
     /// Recipients per message are `[submission] max_recipients` (enforced by the session
     /// itself, 452 4.5.3); everything here needs shared counters and lives in the directory.

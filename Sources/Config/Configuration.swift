@@ -1,6 +1,6 @@
 /// Everything `portcullis.toml` says, with defaults filled in and paths resolved against the data dir.
 ///
-/// Read once at start-up and passed down (STYLE.md). The keys are the contract in DESIGN.md.
+/// Read once at start-up and passed down. The keys are the contract in DESIGN.md.
 public struct Configuration: Sendable, Equatable {
     /// Host name for the banner, EHLO and Received headers.
     public var hostname: String
@@ -16,7 +16,7 @@ public struct Configuration: Sendable, Equatable {
     public var op25b: OP25B
     public var web: Web
     public var clientSettings: ClientSettings
-    /// `[abuse]`: rate limits, AUTH failure defence, compromised-account hold (issue 6).
+    /// `[abuse]`: rate limits, AUTH failure defence, compromised-account hold.
     public var abuse = Abuse()
     /// `[spool]`: the free space mail needs.
     public var spool = SpoolSettings()

@@ -4,7 +4,7 @@ import Synchronization
 /// The account directory with the SMTP session's look-ups cached for a few seconds:
 /// ``isHostedDomain(_:)``, ``resolveRecipient(_:)`` and ``mayAccount(_:sendAs:)``.
 ///
-/// Issue 7: a directory read per RCPT (and per MAIL on submission) cost a database read and a
+/// A directory read per RCPT (and per MAIL on submission) cost a database read and a
 /// thread hop each; the cached answers are available synchronously (``cachedIsHostedDomain(_:)``
 /// and friends) so the session can answer on its event loop.
 ///

@@ -57,7 +57,7 @@ extension SQLiteDirectory {
                 """)
         }
         migrator.registerMigration("v2") { db in
-            // Abuse controls (issue 6). Rate counters: one row per (counter, subject, bucket);
+            // Abuse controls. Rate counters: one row per (counter, subject, bucket);
             // a window sums the buckets it covers (SlidingWindow). Bucket starts are seconds
             // since 1970. WITHOUT ROWID: the primary key is the only access path.
             try db.execute(sql: """

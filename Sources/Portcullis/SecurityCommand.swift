@@ -5,7 +5,7 @@ import Policy
 import SMTPServer
 
 /// `portcullis security`: what the AUTH failure defence and the compromised-account hold have
-/// done (issue 6), and how to undo it.
+/// done, and how to undo it.
 struct SecurityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "security", abstract: "Blocked client addresses, locked and suspended accounts.",

@@ -65,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard let abuseStore = directory as? any AbuseStore else {
             throw CLIError("the directory \(configuration.directoryURL) cannot keep the abuse-control counters")
         }
-        // The session path reads counters and directory answers from memory (issue 7); the
+        // The session path reads counters and directory answers from memory; the
         // flusher writes the counters back every second and at shutdown.
         let abuseClock = configuration.abuseClock()
         let bufferedAbuseStore = BufferedAbuseStore(

@@ -1,7 +1,7 @@
 /// A session decision made at once when everything it needs is in memory, or the async work
 /// that makes it.
 ///
-/// Issue 7: hopping from the event loop to Swift concurrency and back for every SMTP step cost
+/// Hopping from the event loop to Swift concurrency and back for every SMTP step cost
 /// more than the decisions themselves. The services compose decisions with ``map(_:)`` and
 /// ``flatMap(_:)``; an immediate result becomes a succeeded future on the channel's event loop,
 /// and only deferred work starts a task.

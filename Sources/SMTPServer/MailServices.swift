@@ -13,13 +13,13 @@ import Spool
 /// - Port 25: clients inside an access network may relay anywhere; everyone else may only
 ///   reach hosted domains (RelayPolicy); unknown local users get 550 5.1.1. A port-25 session
 ///   that authenticated (after STARTTLS) follows the submission rules instead.
-/// A directory failure is a 4xx (STYLE.md: a failing directory never causes a 5xx).
-/// With an ``AbuseGuard``, the abuse controls of issue 6 (rate limits, AUTH failure defence,
+/// A directory failure is a 4xx.
+/// With an ``AbuseGuard``, the abuse controls (rate limits, AUTH failure defence,
 /// compromised-account hold) are consulted at each step.
 ///
 /// Given a ``CachedDirectory`` and a guard on a ``BufferedAbuseStore``, connection, MAIL and
 /// RCPT are answered on the channel's event loop (a succeeded future) whenever everything they
-/// need is in memory; a miss starts a task as before (issue 7).
+/// need is in memory; a miss starts a task as before.
 public final class MailServices: SessionServices {
     private let directory: any AccountDirectory
     /// The directory again when it caches look-ups: the synchronous paths.
@@ -232,7 +232,7 @@ public final class MailServices: SessionServices {
                 let account = context.authenticatedAccount ?? ""
                 return .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>"))
             }
-            // A suspended account's mail is accepted but held (issue 6): it is not dropped, and
+            // A suspended account's mail is accepted but held: it is not dropped, and
             // the client is not taught which messages got through.
             let held = try await hold.value
             let id = try await spoolSink.writer.commit(envelope: spoolEnvelope, prefix: prefix, held: held)
@@ -252,7 +252,7 @@ public final class MailServices: SessionServices {
     }
 
     /// The commit when every check was answered from memory and nothing is held: the spool's
-    /// completion handler completes the promise, so the 250 needs no task (issue 7). Only a
+    /// completion handler completes the promise, so the 250 needs no task. Only a
     /// message counter that is not in memory takes one.
     private func commitWithoutTask(_ writer: SpoolWriter, envelope: SpoolEnvelope, prefix: [UInt8], context: SessionContext,
                                    on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {

@@ -22,7 +22,7 @@ public struct SessionContext: Sendable {
 /// implementation may answer at once with a succeeded future.
 public protocol SessionServices: Sendable {
     /// Before the greeting: nil to greet the client, or a reply (421) to send before closing
-    /// (issue 6: blocked addresses, connection rate). Input that arrives meanwhile is kept.
+    /// (the abuse controls: blocked addresses, connection rate). Input that arrives meanwhile is kept.
     func admitConnection(context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Reply?>
     func verifyCredentials(username: String, password: Secret, context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<AuthOutcome>
     func checkSender(_ sender: ReversePath, _ parameters: MailParameters, context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<Void, Reply>>

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Holding messages: queued but not delivered until released (issue 6, compromised-account
+/// Holding messages: queued but not delivered until released (compromised-account
 /// hold; also usable by an operator).
 ///
 /// A hold is an empty marker file, `queue/<id>.hold`, beside the message. It is a separate

@@ -6,7 +6,7 @@ import Logging
 import Policy
 
 /// Everything the customer web's handlers share: read once at start-up and
-/// passed down (STYLE.md). The handlers live in extensions:
+/// passed down. The handlers live in extensions:
 /// `WebSite+Checker.swift`, `WebSite+Guides.swift`, `WebSite+AutoConfiguration.swift`.
 struct WebSite: Sendable {
     let configuration: Configuration

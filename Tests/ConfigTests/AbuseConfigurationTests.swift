@@ -1,7 +1,7 @@
 import Config
 import Testing
 
-/// `[abuse]` (issue 6): defaults, every key, and refusals.
+/// `[abuse]`: defaults, every key, and refusals.
 @Suite struct AbuseConfigurationTests {
     @Test func defaultsApplyWithoutTheTable() throws {
         let abuse = try Configuration.parse("hostname = \"mail.alato.example\"", file: "t", dataDirectory: "/d").abuse

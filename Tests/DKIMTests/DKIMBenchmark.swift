@@ -2,8 +2,7 @@ import DKIM
 import Foundation
 import Testing
 
-/// Signing cost per message, printed, never asserted (STYLE.md: tests never
-/// assert timings). Runs only with `PORTCULLIS_DKIM_BENCH=1`, in a release build:
+/// Signing cost per message, printed, never asserted. Runs only with `PORTCULLIS_DKIM_BENCH=1`, in a release build:
 ///
 /// ```
 /// PORTCULLIS_DKIM_BENCH=1 swift test -c release --filter DKIMBenchmark

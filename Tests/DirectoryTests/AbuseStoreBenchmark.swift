@@ -2,8 +2,8 @@ import Directory
 import Foundation
 import Testing
 
-/// How long one rate-limit check-and-add takes on the SQLite directory (issue 6 benchmark).
-/// Prints the figure; never asserts timings (STYLE.md).
+/// How long one rate-limit check-and-add takes on the SQLite directory.
+/// Prints the figure; never asserts timings.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["PORTCULLIS_ABUSE_BENCH"] != nil,
                 "a benchmark, not a test: set PORTCULLIS_ABUSE_BENCH=1 to run it"))
 struct AbuseStoreBenchmark {
@@ -26,7 +26,7 @@ struct AbuseStoreBenchmark {
         print("abuse counter check-and-add: \(count) in \(String(format: "%.2f", seconds)) s, \(String(format: "%.0f", Double(count) / seconds))/s, \(String(format: "%.3f", seconds / Double(count) * 1000)) ms each")
     }
 
-    /// The same through the write-behind buffer (issue 7): in memory after the first use of
+    /// The same through the write-behind buffer: in memory after the first use of
     /// each counter, plus the flush that writes them.
     @Test func bufferedCheckAndAddCost() async throws {
         let folder = try TemporaryFolder()

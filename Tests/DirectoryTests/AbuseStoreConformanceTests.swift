@@ -2,7 +2,7 @@ import Directory
 import Foundation
 import Testing
 
-/// The abuse-control state (issue 6), run against every directory backend that keeps it.
+/// The abuse-control state, run against every directory backend that keeps it.
 @Suite struct AbuseStoreConformanceTests {
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 

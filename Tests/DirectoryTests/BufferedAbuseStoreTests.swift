@@ -14,7 +14,7 @@ final class ManualClock: Sendable {
     }
 }
 
-/// The write-behind counters and read caches of issue 7, on real SQLite files. Two
+/// The write-behind counters and read caches, on real SQLite files. Two
 /// `SQLiteDirectory` objects on one file stand for two server processes sharing a database.
 @Suite struct BufferedAbuseStoreTests {
     static let connections = SlidingWindow(windowSeconds: 60, bucketSeconds: 1)

@@ -2,7 +2,7 @@ import Foundation
 @testable import Directory
 import Testing
 
-/// The session's directory cache (issue 7): answers, negative ones too, live for the TTL on an
+/// The session's directory cache: answers, negative ones too, live for the TTL on an
 /// injected clock; writes through the cache clear it; authentication is never cached. Writes to
 /// `raw` stand for the command line, another process.
 @Suite struct CachedDirectoryTests {

@@ -29,7 +29,7 @@ HOSTNAME = "mail.alato.example"
 # network, so a client bound to 127.0.0.2 is "outside" (another provider's line, the internet).
 INSIDE = "127.0.0.1"
 OUTSIDE = "127.0.0.2"
-# Failed logins slow the next attempts from the same client (issue 2, AUTH). Scenarios that
+# Failed logins slow the next attempts from the same client (AUTH). Scenarios that
 # fail on purpose use their own source addresses so the rest of the suite is not delayed.
 AUTH_FAILURE_SOURCES = ["127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"]
 

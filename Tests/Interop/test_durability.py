@@ -1,4 +1,4 @@
-"""Durability of the spool (issue 2, item 8): 250 is sent only after the message and its envelope
+"""Durability of the spool: 250 is sent only after the message and its envelope
 are on stable storage, so a kill -9 right after the 250 loses nothing; a transaction interrupted
 by a kill leaves nothing visible and no garbage after the restart.
 
@@ -78,7 +78,7 @@ def test_kill_9_during_data_leaves_nothing_after_restart(fresh_server):
 
 
 def test_sigterm_stops_cleanly(fresh_server):
-    # Issue 2, item 10: SIGTERM stops the server; it exits with status 0.
+    # SIGTERM stops the server; it exits with status 0.
     with SMTPDialog(INSIDE, fresh_server.smtp_port, source=OUTSIDE) as s:
         s.greeting()
         s.expect(s.command("NOOP"), 250)
@@ -88,7 +88,7 @@ def test_sigterm_stops_cleanly(fresh_server):
 
 
 def test_sigterm_lets_a_transaction_in_data_finish(fresh_server):
-    # Issue 2, item 10: on SIGTERM stop accepting, let transactions in DATA finish within the
+    # On SIGTERM stop accepting, let transactions in DATA finish within the
     # grace period, then exit cleanly.
     server = fresh_server
     marker = unique_marker("grace")

@@ -110,7 +110,7 @@ def test_data_is_dot_unstuffed(server):
 
 @pytest.mark.parametrize("separator", [b"\r", b"\n"], ids=["bare-CR", "bare-LF"])
 def test_bare_line_ending_in_command_is_refused(server, queue_guard, separator):
-    # Issue 2: a bare CR or LF anywhere in a command is a 5xx, and nothing after it runs as a
+    # A bare CR or LF anywhere in a command is a 5xx, and nothing after it runs as a
     # command (the same smuggling defence as in DATA).
     with outside(server) as s:
         s.ehlo("mx.example.org")
@@ -139,7 +139,7 @@ def test_over_long_command_line_is_500(server, length):
 
 @pytest.mark.parametrize("line_length", [1500, 5000])
 def test_long_data_line_is_handled(server, line_length):
-    # Issue 2: DATA lines over 998 octets (RFC 5322 §2.1.1) are refused or handled the way Postfix
+    # DATA lines over 998 octets (RFC 5322 §2.1.1) are refused or handled the way Postfix
     # does; either a 250 with a queue ID or a 5xx, and the server keeps serving.
     marker = unique_marker("long-data-line")
     body = f"Marker: {marker}\r\n" + "y" * line_length + "\r\n"
@@ -181,7 +181,7 @@ def test_endless_data_line_is_bounded(server, queue_guard):
 
 
 def test_too_many_errors_is_421_and_close(server):
-    # Issue 2: errors per session are limited; past the limit the server says 421 and hangs up.
+    # Errors per session are limited; past the limit the server says 421 and hangs up.
     with outside(server) as s:
         s.ehlo("mx.example.org")
         got_421 = False
@@ -198,7 +198,7 @@ def test_too_many_errors_is_421_and_close(server):
 
 
 def test_connections_per_client_are_limited(server):
-    # Issue 2: a limit on connections per client IP (max_connections_per_client = 50 in the test
+    # A limit on connections per client IP (max_connections_per_client = 50 in the test
     # configuration). Past it, the client gets 421 (RFC 5321 §3.1) or is closed: never a 220.
     # A dedicated source address keeps the other scenarios' connections out of the count.
     from interop_harness import read_config_limit

@@ -2,7 +2,7 @@
 
 The configuration lists 127.0.0.1/32 as the only access network, so a client bound to
 127.0.0.1 is a subscriber ("inside", may relay anywhere) and one bound to 127.0.0.2 is the
-rest of the internet ("outside", may only send to hosted domains). Issue 2, item 6.
+rest of the internet ("outside", may only send to hosted domains).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def test_relay_denied_from_outside(server, queue_guard, recipient):
 RELAY_DENIED = [(554, "5.7.1")]
 RELAY_DENIED_OR_NO_SUCH_USER = [(554, "5.7.1"), (550, "5.1.1")]
 
-# Open-relay tricks (issue 2, item 6), each also in mixed case. The ones whose right-hand side is
+# Open-relay tricks, each also in mixed case. The ones whose right-hand side is
 # a hosted domain may be refused as unknown local users; the others are relay attempts.
 RELAY_TRICKS = [
     ("user%example.net@alato.example", RELAY_DENIED_OR_NO_SUCH_USER),

@@ -1,6 +1,6 @@
 """SMTP smuggling (SEC Consult, December 2023; CVE-2023-51764/51765/51766): a bare LF or bare CR
 end-of-data look-alike must never end the message. RFC 5321 §4.1.1.4 ends data only on
-CRLF.CRLF and §2.3.8 forbids bare CR and LF; Portcullis refuses such a message with a 5xx (issue 2).
+CRLF.CRLF and §2.3.8 forbids bare CR and LF; Portcullis refuses such a message with a 5xx.
 
 Each scenario sends, in one write, a first message whose body contains a fake end-of-data,
 followed by a complete second transaction (MAIL, RCPT, DATA, a "smuggled" message) and a real

@@ -66,7 +66,7 @@ def test_implicit_tls_ehlo_offers_auth_not_starttls(server):
 
 
 def test_tls_below_1_2_is_refused(server):
-    # Issue 2: TLS 1.2 minimum. This client offers only TLS 1.0/1.1 (SECLEVEL=0 so that OpenSSL
+    # TLS 1.2 minimum. This client offers only TLS 1.0/1.1 (SECLEVEL=0 so that OpenSSL
     # itself agrees to offer them; checked against `openssl s_server -tls1_1`): no session.
     import ssl
     import warnings
@@ -215,7 +215,7 @@ def test_auth_invalid_base64_is_501(server):
 
 
 def test_no_password_in_the_server_log(server):
-    # Issue 2: "Never store or log a plain password"; STYLE.md: secrets redacted at the type level.
+    # Never store or log a plain password: secrets are redacted at the type level.
     # Log in successfully (PLAIN and LOGIN) and fail once, then search the server's whole output
     # for the passwords and for the base64 forms that travelled on the wire.
     wrong = TARO.password + "-wrong"

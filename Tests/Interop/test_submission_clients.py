@@ -1,4 +1,4 @@
-"""Submission with real clients: swaks, curl, msmtp and Python smtplib (issue 2, "Tests (real clients)").
+"""Submission with real clients: swaks, curl, msmtp and Python smtplib .
 
 Each scenario sends through STARTTLS (or implicit TLS, RFC 8314) with SMTP AUTH (RFC 4954), then
 asserts the `250 2.0.0 Ok: queued as ID` reply, that ID in `queue list`, and the spooled message:
@@ -95,7 +95,7 @@ def test_swaks_implicit_tls_port(server):
 
 
 def test_swaks_sender_alias_is_owned(server):
-    # An alias of the account is an address the account owns (issue 2, "Sender identity").
+    # An alias of the account is an address the account owns .
     marker = unique_marker("swaks-alias")
     command = swaks_command(server, server.submission_port, marker, "friend@example.net",
                             "-tls", "--auth", "PLAIN")
@@ -269,7 +269,7 @@ def test_pipelined_envelope_after_starttls_and_auth(server):
 
 
 def test_received_header_names_tls_and_account(server):
-    # Issue 2, "Message handling": the Received header carries the TLS version and, on
+    # The Received header carries the TLS version and, on
     # submission, the authenticated account.
     marker = unique_marker("received")
     with SMTPDialog(INSIDE, server.submission_port) as s:

@@ -29,7 +29,7 @@ def authenticated(server) -> SMTPDialog:
 
 @pytest.mark.parametrize("sender", [JIRO.address, "someone@example.org", "taro@virtual.example"])
 def test_sender_not_owned_is_553(server, queue_guard, sender):
-    # Issue 2, "Sender identity": 553 5.7.1, naming the address the account may use.
+    # 553 5.7.1, naming the address the account may use.
     with authenticated(server) as s:
         reply = s.expect(s.command(f"MAIL FROM:<{sender}>"), 553, "5.7.1", what=f"MAIL FROM:<{sender}>")
         assert TARO.address in reply.text.lower() or any(TARO.address in l.lower() for l in reply.lines), \
@@ -93,7 +93,7 @@ def test_declared_size_over_limit_is_552_at_mail(server, queue_guard):
 
 
 def test_body_over_limit_without_size_is_552_after_data(server, queue_guard):
-    # Issue 2: SIZE enforced while streaming; a body over max_message_size gets 552 5.3.4.
+    # SIZE enforced while streaming; a body over max_message_size gets 552 5.3.4.
     marker = unique_marker("too-big")
     line = "x" * 76 + "\r\n"
     body = f"Marker: {marker}\r\n" + line * (MAX_MESSAGE_SIZE * 3 // 2 // len(line))
@@ -109,7 +109,7 @@ def test_body_over_limit_without_size_is_552_after_data(server, queue_guard):
 
 
 def test_too_many_recipients_is_452_and_the_rest_is_delivered(server):
-    # RFC 5321 §4.5.3.1.10: 452 for recipients over the limit; issue 2 names 452 4.5.3.
+    # RFC 5321 §4.5.3.1.10: 452 for recipients over the limit.
     marker = unique_marker("rcpt-limit")
     recipients = [f"r{n}@example.net" for n in range(1, MAX_RECIPIENTS + 2)]
     with authenticated(server) as s:

@@ -41,7 +41,7 @@ func smallAbuseSettings() -> Configuration.Abuse {
 }
 
 /// How the guard reaches the store: directly (every decision is a database call) or through
-/// the server's write-behind buffer and caches (issue 7). Behaviour must be the same.
+/// the server's write-behind buffer and caches. Behaviour must be the same.
 enum AbuseStoreKind: String, CaseIterable, Sendable {
     case direct
     case buffered

@@ -183,7 +183,7 @@ import Testing
         #expect(await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay) == nil)
     }
 
-    // MARK: Synchronous decisions (issue 7)
+    // MARK: Synchronous decisions
 
     @Test func decisionsAreImmediateOnceTheirInputsAreInMemory() async throws {
         let fixture = try await AbuseFixture(store: .buffered)

@@ -3,7 +3,7 @@ import Foundation
 import SMTPCore
 import Testing
 
-/// Issue 6 through real SMTP sessions on loopback (all from 127.0.0.1; the per-address
+/// The abuse controls through real SMTP sessions on loopback (all from 127.0.0.1; the per-address
 /// distinctions are in AbuseGuardTests). The clock is the fixture's: windows pass without sleeping.
 @Suite(.serialized) struct AbuseSessionTests {
     @Test(arguments: AbuseStoreKind.allCases)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Spool
 
-/// Held messages (issue 6, compromised-account hold): queued, visible as held, not lost.
+/// Held messages (compromised-account hold): queued, visible as held, not lost.
 @Suite struct SpoolHoldTests {
     @Test func committedOnHoldIsHeldFromTheMomentItIsVisible() async throws {
         let folder = try TemporaryFolder()

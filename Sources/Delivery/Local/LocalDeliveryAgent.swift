@@ -34,7 +34,7 @@ public struct LocalDeliveryAgent: Sendable {
         do {
             resolution = try await directory.resolveRecipient(recipient)
         } catch {
-            // A failing directory means 4xx, never 5xx (STYLE.md).
+            // A failing directory means 4xx, never 5xx.
             return Outcome(result: .deferred("directory lookup failed: \(error)", enhanced: .init(4, 3, 0)), forwards: [])
         }
         switch resolution {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Shared state of the abuse controls (issue 6): rate counters, temporary blocks, addresses an
+/// Shared state of the abuse controls: rate counters, temporary blocks, addresses an
 /// account has logged in from, per-account limits and suspended accounts.
 ///
 /// It lives in the directory database so that several server processes sharing one database

@@ -1,6 +1,6 @@
 import Foundation
 
-/// An account whose submission was suspended (compromised-account hold, issue 6 item 3), or
+/// An account whose submission was suspended (compromised-account hold), or
 /// was and has been released.
 public struct AccountSuspension: Sendable, Hashable {
     /// The account address as stored.

@@ -4,7 +4,7 @@ import Synchronization
 /// Write-behind rate counters and short-lived read caches in front of an ``AbuseStore``, so that
 /// the checks an SMTP session makes at every step are answered from memory, synchronously.
 ///
-/// Issue 7's profile: a database transaction per SMTP step (connection, MAIL, RCPT, queued
+/// Why: profiled, a database transaction per SMTP step (connection, MAIL, RCPT, queued
 /// message) took about a sixth of the server's CPU, and each one hopped threads twice.
 ///
 /// **Rate counters** (the names in `counters`) are kept in memory:

@@ -1,6 +1,6 @@
 /// Sliding-window arithmetic over per-bucket counters, shared by every rate limit.
 ///
-/// Issue 6 asks for sliding windows, not fixed buckets that reset at the top of the hour. Storing
+/// The limits are sliding windows, not fixed buckets that reset at the top of the hour. Storing
 /// one row per event would make a day's recipient count thousands of rows, so events are added
 /// to small buckets (`bucketSeconds` wide, aligned to multiples of it since 1970) and a window
 /// sums the buckets it covers. A bucket keeps counting until its *end* has left the window, so

@@ -1,4 +1,4 @@
-// The table of every reply the server sends. STYLE.md: reply codes are named here and
+// The table of every reply the server sends. Reply codes are named here and
 // nowhere else. Enhanced codes come from RFC 3463 and the IANA registry (RFC 5248).
 
 extension Reply {
@@ -107,7 +107,7 @@ extension Reply {
     /// so the client's report can be matched with the log.
     public static let localError = Reply(code: 451, enhanced: .init(4, 3, 0), "Local error in processing")
 
-    /// `451 4.3.0 Local error in processing (session <id>)`: STYLE.md, unknown errors
+    /// `451 4.3.0 Local error in processing (session <id>)`: unknown errors
     /// carry the session ID in the text and the log.
     public static func localError(sessionID: String) -> Reply {
         Reply(code: 451, enhanced: .init(4, 3, 0), "Local error in processing (session \(sessionID))")
@@ -129,7 +129,7 @@ extension Reply {
     public static let authTemporaryFailure = Reply(
         code: 454, enhanced: .init(4, 7, 0), "Temporary authentication failure")
 
-    // MARK: - 4yz transient failure: abuse controls (issue 6)
+    // MARK: - 4yz transient failure: abuse controls
 
     /// `421 4.7.0 ...`: the client's address is blocked for a while after too many failed
     /// logins; said at connection time, then the server closes (RFC 5321 §3.1 allows 421 at
@@ -256,7 +256,7 @@ extension Reply {
     /// `530 5.7.0 Authentication required` (RFC 4954 §6).
     public static let authRequired = Reply(code: 530, enhanced: .init(5, 7, 0), "Authentication required")
 
-    /// The STYLE.md spelling of `authRequired`.
+    /// Another name for `authRequired`.
     public static let authenticationRequired = authRequired
 
     /// `530 5.7.0 Must issue a STARTTLS command first` (RFC 3207 §4).
@@ -277,7 +277,7 @@ extension Reply {
         code: 550, enhanced: .init(5, 1, 1), "Recipient address rejected: mailbox unavailable")
 
     /// `550 5.7.1 Account suspended, contact support`: the account's sending was held as
-    /// probably compromised (issue 6); permanent until an operator releases it
+    /// probably compromised; permanent until an operator releases it
     /// (RFC 3463 X.7.1 delivery not authorized).
     public static let accountSuspended = Reply(
         code: 550, enhanced: .init(5, 7, 1), "Account suspended for unusual sending, contact support")

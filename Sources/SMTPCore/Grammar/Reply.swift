@@ -1,7 +1,7 @@
 /// An SMTP reply: a three-digit code, an optional enhanced status code and one or more text lines.
 ///
 /// `Reply` is also the error type of the protocol core: every refusal the parser or the
-/// session state machine produces is the reply the client will see (STYLE.md: errors carry
+/// session state machine produces is the reply the client will see (errors carry
 /// their reply). Named replies live in `Reply+Catalogue.swift`; bare numbers are not used
 /// anywhere else.
 ///
@@ -89,7 +89,7 @@ public struct Reply: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// An error that knows the SMTP reply it should produce (STYLE.md: errors carry their reply).
+/// An error that knows the SMTP reply it should produce.
 ///
 /// Parser, policy, directory and spool errors conform so the session can answer with
 /// a precise code instead of a generic 451.

@@ -1,6 +1,6 @@
 /// A secret (a password) that never shows up in logs, descriptions or dumps.
 ///
-/// STYLE.md: secrets are redacted at the type level. `description`, `debugDescription`
+/// Secrets are redacted at the type level. `description`, `debugDescription`
 /// and reflection all print `<redacted>`; use `unredacted` only where the value is
 /// actually needed (the password check).
 public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {

@@ -5,6 +5,6 @@ public enum AuthOutcome: Sendable, Hashable {
     /// Wrong user or password (535 5.7.8).
     case failure
     /// The directory could not decide, e.g. the database is down (454 4.7.0). A failing
-    /// directory means 4xx, never 5xx (STYLE.md).
+    /// directory means 4xx, never 5xx.
     case temporaryFailure
 }

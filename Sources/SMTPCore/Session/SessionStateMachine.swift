@@ -1,7 +1,7 @@
 /// The SMTP server session as an explicit state machine, without I/O.
 ///
 /// One `mutating` function per event; each returns the `SessionAction`s the driver
-/// performs in order (STYLE.md; the NIO TLS negotiation handler pattern). Decisions that
+/// performs in order. Decisions that
 /// need I/O (credentials, sender and recipient policy, the spool) are requested as
 /// actions and completed by events.
 ///

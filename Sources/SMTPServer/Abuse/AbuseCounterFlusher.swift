@@ -4,7 +4,7 @@ import SMTPCore
 import ServiceLifecycle
 
 /// Writes a ``BufferedAbuseStore``'s counters to the shared store every `interval`, and once
-/// more at shutdown (issue 7).
+/// more at shutdown.
 ///
 /// Run it in the service group *before* the SMTP listeners: the group stops services in
 /// reverse order, so the last flush happens after the sessions have drained.

@@ -6,7 +6,7 @@ import NIOConcurrencyHelpers
 import Policy
 import SMTPCore
 
-/// The abuse controls of issue 6, as decisions the session asks for: connection admission,
+/// The abuse controls, as decisions the session asks for: connection admission,
 /// AUTH gating and failure counting, sender and recipient rate limits, and the
 /// compromised-account hold.
 ///

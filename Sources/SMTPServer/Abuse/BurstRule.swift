@@ -1,7 +1,7 @@
 import Config
 import Directory
 
-/// The compromised-account test (issue 6 item 3): has the account's sending jumped far above
+/// The compromised-account test: has the account's sending jumped far above
 /// its normal?
 ///
 /// "Recent" is the recipients of the last `burstWindowSeconds`; "normal" is the average number

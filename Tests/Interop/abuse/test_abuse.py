@@ -1,4 +1,4 @@
-"""Abuse controls (issue 6 items 1-3) against the real `portcullis serve`.
+"""Abuse controls against the real `portcullis serve`.
 
 One server for the module, written by the interop harness plus an `[abuse]` table whose
 `clock_offset_file` lets the scenarios move the server's abuse clock forward (the file holds a

@@ -1,4 +1,4 @@
-"""Delivery scenarios against real peers (issue 3).
+"""Delivery scenarios against real peers.
 
 One Portcullis server per module, configured so that:
   - DNS is a real dnsmasq on a loopback port: `example.net` has an MX pointing at 127.0.0.1,
@@ -59,7 +59,7 @@ retry_max = 10
 
 """
         # The kill -9 scenario sends 1,000 messages from one address within seconds: lift the
-        # per-client rate limits (issue 6) that would otherwise refuse most of them.
+        # per-client rate limits that would otherwise refuse most of them.
         abuse = """[abuse]
 messages_per_hour = 1000000
 recipients_per_day = 1000000

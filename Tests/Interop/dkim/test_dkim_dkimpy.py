@@ -1,6 +1,6 @@
 """DKIM interop: messages signed by Portcullis' Swift DKIM module verify with dkimpy.
 
-What this proves (issue 6, item 4):
+What this proves:
   * rsa-sha256 and ed25519-sha256 (RFC 8463) signatures, and dual-signed mail,
     verify with dkimpy, an independent implementation, for 4 KiB and 1 MiB bodies;
   * the TXT records the module renders (character-strings of at most 255 octets)

@@ -1,4 +1,4 @@
-"""DKIM end to end through the real server (issue 6, item 4).
+"""DKIM end to end through the real server.
 
 `portcullis dkim generate` makes an RSA and an Ed25519 key for alato.example; a message submitted
 on 587 (STARTTLS + AUTH) is relayed by the delivery engine through a static route to Postfix's

@@ -1,4 +1,4 @@
-"""Issue 5 as a new user tries it: `portcullis serve`, the web port in a real browser.
+"""The customer web as a new user tries it: `portcullis serve`, the web port in a real browser.
 
 The server is the real binary (`$PORTCULLIS_BIN serve --data-dir D`) with `[web] listen` on a
 free loopback port, `127.0.0.1/32` as the only access network (OP25B on), `alato.example` as the
