@@ -10,6 +10,7 @@ import Policy
 import SMTPCore
 @testable import SMTPServer
 import Spool
+import Testing
 
 /// A real server (SQLite directory, spool, policy) on loopback port 0, in a temp directory.
 final class TestServer: @unchecked Sendable {
@@ -86,6 +87,15 @@ final class TestServer: @unchecked Sendable {
 
     func connect(_ service: ServiceKind) async throws -> TestClient {
         try await TestClient.connect(port: ports[service]!, implicitTLS: service == .submissionImplicitTLS)
+    }
+
+    /// Connects to the port-25 service and sends EHLO, consuming greeting and EHLO reply.
+    func relaySession() async throws -> TestClient {
+        let client = try await connect(.relay)
+        #expect(await client.code() == 220)
+        try await client.send("EHLO client.example.net\r\n")
+        #expect(await client.code() == 250)
+        return client
     }
 }
 
