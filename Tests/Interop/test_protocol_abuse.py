@@ -1,5 +1,5 @@
-"""Clients that do not wait for the server, and NUL octets in message data (the "Trust" issue,
-items 4 and 5), against the real `portcullis serve`.
+"""Clients that do not wait for the server, and NUL octets in message data, against the real
+`portcullis serve`.
 
 - A NUL in DATA (also at `\\r\\n\\0.\\r\\n` and `\\r\\n.\\0\\r\\n`, which are no ends of data) or
   in a BDAT chunk: 554 5.6.0 at the real end of the message, the session stays in step
