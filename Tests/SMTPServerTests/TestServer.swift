@@ -97,6 +97,17 @@ final class TestServer: @unchecked Sendable {
         #expect(await client.code() == 250)
         return client
     }
+
+    /// Connects to the implicit-TLS submission service, sends EHLO and AUTH PLAIN as taro,
+    /// consuming greeting, EHLO and 235.
+    func submissionSession() async throws -> TestClient {
+        let client = try await connect(.submissionImplicitTLS)
+        #expect(await client.code() == 220)
+        try await client.send("EHLO c\r\nAUTH PLAIN \(Base64.encode(Array("\0taro@alato.example\0right-password".utf8)))\r\n")
+        #expect(await client.code() == 250)
+        #expect(await client.code() == 235)
+        return client
+    }
 }
 
 /// A throwaway self-signed certificate for the test server.
