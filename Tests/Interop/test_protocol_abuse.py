@@ -29,7 +29,6 @@ from interop_harness import (
     ServerError,
     check_spooled,
     make_message,
-    portcullis_binary,
     require_peer,
     unique_marker,
 )
@@ -166,11 +165,8 @@ class GreetPauseServer(PortcullisServer):
 
 
 @pytest.fixture(scope="module")
-def paused():
-    binary = portcullis_binary()
-    if not binary.is_file():
-        pytest.fail(f"no portcullis binary at {binary}: build it (swift build) or set PORTCULLIS_BIN")
-    instance = GreetPauseServer("greet-pause", binary)
+def paused(portcullis_bin):
+    instance = GreetPauseServer("greet-pause", portcullis_bin)
     try:
         instance.initialise()
         instance.provision()
