@@ -1,14 +1,4 @@
 extension Configuration {
-    /// `[spool]`: limits of the message store.
-    public struct SpoolSettings: Sendable, Equatable {
-        /// Below this many free octets on the spool's file system, MAIL gets `452 4.3.1` so a
-        /// full disk refuses new mail before a commit can fail (Postfix: `queue_minfree`).
-        /// 0 switches the check off.
-        public var minFreeSpace: Int = 100 * 1024 * 1024
-
-        public init() {}
-    }
-
     /// `[process]`: how the server process runs.
     public struct ProcessSettings: Sendable, Equatable {
         /// Started as root, `serve` binds every listener and then runs as this user and its
@@ -20,12 +10,6 @@ extension Configuration {
 }
 
 extension Reader {
-    func spoolSettings() throws -> Configuration.SpoolSettings {
-        var settings = Configuration.SpoolSettings()
-        settings.minFreeSpace = try int("min_free_space", in: 0...Int.max) ?? settings.minFreeSpace
-        return settings
-    }
-
     func processSettings() throws -> Configuration.ProcessSettings {
         var settings = Configuration.ProcessSettings()
         if let user = try string("user") {

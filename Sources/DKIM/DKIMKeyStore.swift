@@ -69,7 +69,7 @@ public struct DKIMKeyStore: Sendable {
         try makeDirectory(directory.deletingLastPathComponent(), private: false)
         try makeDirectory(directory, private: true)
         try makeDirectory(url.deletingLastPathComponent(), private: true)
-        try writeNewFile(at: url, contents: Array(DKIMKeyFile.pem(for: key.algorithm).utf8))
+        try PrivateKeyFile.store(Array(DKIMKeyFile.pem(for: key.algorithm).utf8), at: url.path, placement: .newOnly)
     }
 
     /// Every key stored for a domain, RSA before Ed25519, then by selector;
@@ -122,10 +122,6 @@ public struct DKIMKeyStore: Sendable {
         }
     }
 
-    static func posixReason(_ operation: String, _ code: Int32) -> String {
-        "\(operation) failed: \(String(cString: strerror(code)))"
-    }
-
     /// `<selector>.<rsa|ed25519>.pem` → (selector, type); other names → nil.
     static func parseFileName(_ name: String) -> (String, DKIMKeyType)? {
         for type in DKIMKeyType.allCases {
@@ -148,46 +144,6 @@ public struct DKIMKeyStore: Sendable {
                 attributes: isPrivate ? [.posixPermissions: 0o700] : nil)
         } catch {
             throw .io(path: url.path, reason: "cannot create the directory (\(error))")
-        }
-    }
-
-    /// Writes `contents` to a new file at `url` with mode 0600: temporary
-    /// file, fsync, link(2) into place (fails if the name exists), fsync of
-    /// the directory so the new name survives a crash.
-    private func writeNewFile(at url: URL, contents: [UInt8]) throws(DKIMError) {
-        let folder = url.deletingLastPathComponent().path
-        let temporary = folder + "/.tmp-\(UUID().uuidString).pem"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .io(path: temporary, reason: Self.posixReason("create", errno)) }
-        var failure: DKIMError?
-        contents.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = .io(path: temporary, reason: Self.posixReason("write", errno))
-                    return
-                }
-                offset += written
-            }
-        }
-        if failure == nil, fsync(fd) != 0 {
-            failure = .io(path: temporary, reason: Self.posixReason("fsync", errno))
-        }
-        close(fd)
-        if failure == nil, link(temporary, url.path) != 0 {
-            let code = errno
-            failure = code == EEXIST
-                ? .keyExists(path: url.path)
-                : .io(path: url.path, reason: Self.posixReason("link", code))
-        }
-        unlink(temporary)
-        if let failure { throw failure }
-        let directoryFD = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            _ = fsync(directoryFD)
-            close(directoryFD)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Config
+import DKIM
 import Directory
 import SMTPServer
 import Foundation
@@ -42,7 +43,11 @@ enum DataDirectory {
             guard chmod(directory, 0o700) == 0 else { throw CLIError("cannot make \(directory) private: \(String(cString: strerror(errno)))") }
             let pem = try SelfSignedCertificate.make(hostname: hostname)
             try write(pem.certificate, to: directory + "/tls/cert.pem", mode: 0o644)
-            try PrivateFile.create(directory + "/tls/key.pem", contents: Array(pem.privateKey.utf8))
+            do {
+                try PrivateKeyFile.store(Array(pem.privateKey.utf8), at: directory + "/tls/key.pem", placement: .replacing)
+            } catch {
+                throw CLIError("cannot write \(directory)/tls/key.pem: \(error)")
+            }
             var configuration = DefaultConfiguration.text(hostname: hostname)
             if let user {
                 configuration += "\n[process]\nuser = \"\(user.name)\"            # serve binds as root, then runs as this user\n"
@@ -62,47 +67,5 @@ enum DataDirectory {
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
             throw CLIError("cannot write \(path)")
         }
-    }
-}
-
-/// A file only its owner may read (a private key), written atomically.
-enum PrivateFile {
-    /// Creates `path` with mode 0600 from the first byte: a temporary name opened with
-    /// O_CREAT|O_EXCL and the mode (never a chmod afterwards, which would leave a window where
-    /// the key is readable), written, fsync'd, renamed into place, and the directory fsync'd.
-    static func create(_ path: String, contents: [UInt8]) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        let temporary = folder + "/.tmp-" + UUID().uuidString
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw failure("create", temporary) }
-        var ok = contents.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += written
-            }
-            return true
-        }
-        var error = ok ? nil : failure("write", temporary)
-        if ok, fsync(fd) != 0 { ok = false; error = failure("fsync", temporary) }
-        close(fd)
-        if ok, rename(temporary, path) != 0 { ok = false; error = failure("rename to", path) }
-        guard ok else {
-            unlink(temporary)
-            throw error!
-        }
-        let directoryFD = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            _ = fsync(directoryFD)
-            close(directoryFD)
-        }
-    }
-
-    private static func failure(_ operation: String, _ path: String) -> CLIError {
-        CLIError("cannot \(operation) \(path): \(String(cString: strerror(errno)))")
     }
 }

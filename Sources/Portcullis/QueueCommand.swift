@@ -125,8 +125,9 @@ struct QueueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Retry every deferred message now.")
         @OptionGroup var location: DataLocation
         func run() async throws {
-            do { try QueueCommand.control(location).requestFlush() } catch { throw CLIError("cannot request a flush: \(error)") }
-            print("flush requested; the running server retries deferred mail within a second")
+            let control = try QueueCommand.control(location)
+            do { try control.requestFlush() } catch { throw CLIError("cannot request a flush: \(error)") }
+            print("flush requested; the server retries deferred mail \(QueueCommand.when(control))")
         }
     }
 

@@ -110,6 +110,8 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         timeout?.cancel()
+        // A client that hangs up during greet_pause: its handler need not wait for the timer.
+        if case .greetPause(let timer) = mode { timer.cancel() }
         message?.abort()
         message = nil
         mode = .closed

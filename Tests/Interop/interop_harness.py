@@ -74,6 +74,18 @@ def unique_marker(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
+def wait_until(predicate, what: str, timeout: float = 30.0):
+    """Polls `predicate` until it returns a true value, and returns that value; fails the
+    scenario, naming `what`, when `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
 class ServerError(AssertionError):
     """The server could not be prepared or started: a failure, never a skip."""
 

@@ -1,10 +1,9 @@
 """Client-supplied text in the server's log: one event is always one line.
 
-A failed AUTH used to log the user name as sent. A name with CR LF in it then wrote a forged
-line of the client's choosing into the log, and a password typed into the user-name field was
-logged. Now the name of a failed login is logged only when it is an address (escaped), else as
-its length, and every client value in a log line is escaped. Read back from the standard error
-of the real `portcullis serve`.
+A user name with CR LF in it must not write a forged line of the client's choosing into the
+log, and a password typed into the user-name field must not be logged: the name of a failed
+login is logged only when it is an address (escaped), else as its length, and every client
+value in a log line is escaped. Read back from the standard error of the real `portcullis serve`.
 """
 
 from __future__ import annotations

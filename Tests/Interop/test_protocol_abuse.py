@@ -1,5 +1,5 @@
-"""Clients that do not wait for the server, and NUL octets in message data (the "Trust" issue,
-items 4 and 5), against the real `portcullis serve`.
+"""Clients that do not wait for the server, and NUL octets in message data, against the real
+`portcullis serve`.
 
 - A NUL in DATA (also at `\\r\\n\\0.\\r\\n` and `\\r\\n.\\0\\r\\n`, which are no ends of data) or
   in a BDAT chunk: 554 5.6.0 at the real end of the message, the session stays in step
@@ -29,7 +29,6 @@ from interop_harness import (
     ServerError,
     check_spooled,
     make_message,
-    portcullis_binary,
     require_peer,
     unique_marker,
 )
@@ -166,11 +165,8 @@ class GreetPauseServer(PortcullisServer):
 
 
 @pytest.fixture(scope="module")
-def paused():
-    binary = portcullis_binary()
-    if not binary.is_file():
-        pytest.fail(f"no portcullis binary at {binary}: build it (swift build) or set PORTCULLIS_BIN")
-    instance = GreetPauseServer("greet-pause", binary)
+def paused(portcullis_bin):
+    instance = GreetPauseServer("greet-pause", portcullis_bin)
     try:
         instance.initialise()
         instance.provision()

@@ -9,14 +9,6 @@ import Testing
 @Suite struct ProtocolAbuseSessionTests {
     static let message = "From: <a@example.net>\r\nTo: <taro@alato.example>\r\nSubject: t\r\n\r\nhello\r\n"
 
-    func relaySession(_ server: TestServer) async throws -> TestClient {
-        let client = try await server.connect(.relay)
-        #expect(await client.code() == 220)
-        try await client.send("EHLO client.example.net\r\n")
-        #expect(await client.code() == 250)
-        return client
-    }
-
     func openData(_ client: TestClient) async throws {
         try await client.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<taro@alato.example>\r\nDATA\r\n")
         #expect(await client.code() == 250)
@@ -30,7 +22,7 @@ import Testing
     func nulInDataIsRefusedAndTheSessionStaysInSync(nul: String) async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await openData(client)
         try await client.send(Self.message + "line" + nul + "more\r\n.\r\nRSET\r\n")
         #expect((await client.reply() ?? "").hasPrefix("554 5.6.0"))
@@ -46,7 +38,7 @@ import Testing
     @Test func nulInAnEarlierBDATChunkIsRefusedAtLAST() async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await client.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<taro@alato.example>\r\n")
         #expect(await client.code() == 250)
         #expect(await client.code() == 250)
@@ -63,7 +55,7 @@ import Testing
     @Test func nulInTheLastBDATChunkIsRefused() async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await client.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<taro@alato.example>\r\n")
         #expect(await client.code() == 250)
         #expect(await client.code() == 250)
@@ -79,7 +71,7 @@ import Testing
     @Test func contentBeforeThe354IsRefusedAndDisconnected() async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await client.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<taro@alato.example>\r\nDATA\r\n" + Self.message + ".\r\n")
         #expect(await client.code() == 250)
         #expect(await client.code() == 250)
@@ -92,7 +84,7 @@ import Testing
     @Test func correctPipeliningIsUnaffected() async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await openData(client)
         try await client.send(Self.message + ".\r\nQUIT\r\n")
         #expect((await client.reply() ?? "").hasPrefix("250 2.0.0 Ok: queued as "))
@@ -103,11 +95,7 @@ import Testing
     @Test func authenticatedSessionsMayPipelineContent() async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await server.connect(.submissionImplicitTLS)
-        #expect(await client.code() == 220)
-        try await client.send("EHLO c\r\nAUTH PLAIN \(Base64.encode(Array("\0taro@alato.example\0right-password".utf8)))\r\n")
-        #expect(await client.code() == 250)
-        #expect(await client.code() == 235)
+        let client = try await server.submissionSession()
         try await client.send("MAIL FROM:<taro@alato.example>\r\nRCPT TO:<friend@example.org>\r\nDATA\r\nFrom: <taro@alato.example>\r\n\r\nhi\r\n.\r\n")
         #expect(await client.code() == 250)
         #expect(await client.code() == 250)

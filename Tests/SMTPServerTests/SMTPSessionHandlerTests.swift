@@ -7,19 +7,10 @@ import Testing
 @Suite(.serialized) struct SMTPSessionHandlerTests {
     static let message = "From: <taro@alato.example>\r\nTo: <hanako@alato.example>\r\nSubject: hi\r\n\r\nHello.\r\n"
 
-    /// Connects to the port-25 service and sends EHLO, consuming greeting and EHLO reply.
-    func relaySession(_ server: TestServer) async throws -> TestClient {
-        let client = try await server.connect(.relay)
-        #expect(await client.code() == 220)
-        try await client.send("EHLO client.example.net\r\n")
-        #expect(await client.code() == 250)
-        return client
-    }
-
     @Test func pipelinedTransactionIsAnsweredInOrder() async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         // RFC 2920 §3.1: the whole envelope in one write, DATA last; the message after the 354,
         // with the QUIT that follows it.
         try await client.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<taro@alato.example>\r\nRCPT TO:<nobody@alato.example>\r\nDATA\r\n")
@@ -37,7 +28,7 @@ import Testing
     @Test func bdatChunksMakeOneMessage() async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         let body = Array(Self.message.utf8)
         let first = Array(body[..<20]), rest = Array(body[20...])
         try await client.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<taro@alato.example>\r\n")
@@ -57,7 +48,7 @@ import Testing
     @Test func overlongCommandLineIsRefusedAndSessionContinues() async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await client.send("NOOP " + String(repeating: "x", count: 5000) + "\r\nNOOP\r\n")
         let reply = await client.reply() ?? ""
         #expect(reply.hasPrefix("500 5.5.2"))
@@ -67,7 +58,7 @@ import Testing
     @Test func bareLineFeedInDataIsRefusedAndNothingSmuggled() async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await client.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<taro@alato.example>\r\nDATA\r\n")
         #expect(await client.code() == 250)
         #expect(await client.code() == 250)
@@ -84,7 +75,7 @@ import Testing
     @Test func bareCarriageReturnInCommandIsRefused() async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await client.send("NOOP\rNOOP\r\n")
         let reply = await client.reply() ?? ""
         #expect(reply.hasPrefix("500") || reply.hasPrefix("554"), "got \(reply)")
@@ -95,7 +86,7 @@ import Testing
         options.maxRecipients = 2
         let server = try await TestServer(options)
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await client.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<taro@alato.example>\r\nRCPT TO:<taro@alato.example>\r\nRCPT TO:<taro@alato.example>\r\n")
         #expect(await client.code() == 250)
         #expect(await client.code() == 250)
@@ -109,7 +100,7 @@ import Testing
         options.accessNetworks = ["198.51.100.0/24"]
         let server = try await TestServer(options)
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await client.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<someone@example.org>\r\nRCPT TO:<Taro@ALATO.example>\r\n")
         #expect(await client.code() == 250)
         let denied = await client.reply() ?? ""
@@ -120,7 +111,7 @@ import Testing
     @Test func relayFromAccessNetworkIsAllowed() async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await client.send("MAIL FROM:<a@alato.example>\r\nRCPT TO:<someone@example.org>\r\n")
         #expect(await client.code() == 250)
         #expect(await client.code() == 250)
@@ -181,11 +172,7 @@ import Testing
     @Test func fromHeaderNotOwnedIsRefusedAfterData() async throws {
         let server = try await TestServer()
         defer { server.stop() }
-        let client = try await server.connect(.submissionImplicitTLS)
-        #expect(await client.code() == 220)
-        try await client.send("EHLO c\r\nAUTH PLAIN \(Base64.encode(Array("\0taro@alato.example\0right-password".utf8)))\r\n")
-        #expect(await client.code() == 250)
-        #expect(await client.code() == 235)
+        let client = try await server.submissionSession()
         try await client.send("MAIL FROM:<taro@alato.example>\r\nRCPT TO:<friend@example.org>\r\nDATA\r\nFrom: <ceo@example.org>\r\n\r\nhi\r\n.\r\n")
         #expect(await client.code() == 250)
         #expect(await client.code() == 250)
@@ -199,7 +186,7 @@ import Testing
         options.maxMessageSize = 10_000
         let server = try await TestServer(options)
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await client.send("MAIL FROM:<a@example.net> SIZE=20000\r\n")
         #expect((await client.reply() ?? "").hasPrefix("552 5.3.4"))
         try await client.send("MAIL FROM:<a@example.net>\r\nRCPT TO:<taro@alato.example>\r\nDATA\r\n")
@@ -228,7 +215,7 @@ import Testing
         options.maxErrors = 3
         let server = try await TestServer(options)
         defer { server.stop() }
-        let client = try await relaySession(server)
+        let client = try await server.relaySession()
         try await client.send("BOGUS\r\nBOGUS\r\nBOGUS\r\n")
         #expect(await client.code() == 500)
         #expect(await client.code() == 500)

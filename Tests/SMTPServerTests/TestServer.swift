@@ -10,6 +10,7 @@ import Policy
 import SMTPCore
 @testable import SMTPServer
 import Spool
+import Testing
 
 /// A real server (SQLite directory, spool, policy) on loopback port 0, in a temp directory.
 final class TestServer: @unchecked Sendable {
@@ -86,6 +87,26 @@ final class TestServer: @unchecked Sendable {
 
     func connect(_ service: ServiceKind) async throws -> TestClient {
         try await TestClient.connect(port: ports[service]!, implicitTLS: service == .submissionImplicitTLS)
+    }
+
+    /// Connects to the port-25 service and sends EHLO, consuming greeting and EHLO reply.
+    func relaySession() async throws -> TestClient {
+        let client = try await connect(.relay)
+        #expect(await client.code() == 220)
+        try await client.send("EHLO client.example.net\r\n")
+        #expect(await client.code() == 250)
+        return client
+    }
+
+    /// Connects to the implicit-TLS submission service, sends EHLO and AUTH PLAIN as taro,
+    /// consuming greeting, EHLO and 235.
+    func submissionSession() async throws -> TestClient {
+        let client = try await connect(.submissionImplicitTLS)
+        #expect(await client.code() == 220)
+        try await client.send("EHLO c\r\nAUTH PLAIN \(Base64.encode(Array("\0taro@alato.example\0right-password".utf8)))\r\n")
+        #expect(await client.code() == 250)
+        #expect(await client.code() == 235)
+        return client
     }
 }
 

@@ -139,7 +139,7 @@ public struct DeliveryStatusNotification: Sendable {
         line()
         // Per-message fields (RFC 3464 §2.2).
         line("Reporting-MTA: dns; \(reportingMTA)")
-        if let envelopeID { line("Original-Envelope-Id: \(Self.clean(envelopeID))") }
+        if let envelopeID { line("Original-Envelope-Id: \(FieldText.singleLine(envelopeID))") }
         line("Arrival-Date: \(Self.date(arrivalDate))")
         for report in reports {
             // Per-recipient fields (RFC 3464 §2.3), each block after a blank line.
@@ -147,15 +147,15 @@ public struct DeliveryStatusNotification: Sendable {
             if let original = report.originalRecipient {
                 let parts = original.split(separator: ";", maxSplits: 1)
                 if parts.count == 2 {
-                    line("Original-Recipient: \(parts[0].trimmingCharacters(in: .whitespaces)); \(Self.clean(String(parts[1])))")
+                    line("Original-Recipient: \(parts[0].trimmingCharacters(in: .whitespaces)); \(FieldText.singleLine(String(parts[1])))")
                 }
             }
-            line("Final-Recipient: rfc822; \(Self.clean(report.finalRecipient))")
+            line("Final-Recipient: rfc822; \(FieldText.singleLine(report.finalRecipient))")
             line("Action: \(report.action.rawValue)")
             line("Status: \(report.status)")
-            if let remote = report.remoteMTA { line("Remote-MTA: dns; \(Self.clean(remote))") }
+            if let remote = report.remoteMTA { line("Remote-MTA: dns; \(FieldText.singleLine(remote))") }
             if report.reply.code != 250 || report.remoteMTA != nil {
-                line("Diagnostic-Code: smtp; \(Self.clean(Self.diagnostic(report.reply)))")
+                line("Diagnostic-Code: smtp; \(FieldText.singleLine(Self.diagnostic(report.reply)))")
             }
             if let last = report.lastAttempt { line("Last-Attempt-Date: \(Self.date(last))") }
             if let until = report.willRetryUntil { line("Will-Retry-Until: \(Self.date(until))") }
@@ -210,11 +210,6 @@ public struct DeliveryStatusNotification: Sendable {
         let joined = reply.lines.joined(separator: " ")
         if !joined.isEmpty { text += " \(joined)" }
         return text
-    }
-
-    /// Removes CR, LF and other controls that could forge fields.
-    static func clean(_ text: String) -> String {
-        String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
     }
 
     static func date(_ date: Date) -> String {

@@ -50,23 +50,17 @@ public enum QueueListing {
     static func messageLine(_ message: SpooledMessageSummary, held: Bool) -> String {
         let state = held ? "held" : message.state.rawValue
         return [message.id.description, message.arrival.formatted(.iso8601), "\(message.size)",
-                "<\(clean(message.sender))>", "\(message.recipientCount) recipient(s)", state].joined(separator: "\t")
+                "<\(FieldText.singleLine(message.sender))>", "\(message.recipientCount) recipient(s)", state].joined(separator: "\t")
     }
 
     /// `    <address><TAB>state[<TAB>last error]`. The last error is shown while the recipient
     /// is not delivered: for a delivered one it is the accepting server's reply, not an error.
     static func recipientLine(_ recipient: SpoolRecipient, messageHeld: Bool) -> String {
         let state = RecipientState(recipient.state, messageHeld: messageHeld)
-        var fields = ["    <\(clean(recipient.address))>", state.rawValue]
+        var fields = ["    <\(FieldText.singleLine(recipient.address))>", state.rawValue]
         if recipient.state != .delivered, let error = recipient.lastError, !error.isEmpty {
-            fields.append(clean(error))
+            fields.append(FieldText.singleLine(error))
         }
         return fields.joined(separator: "\t")
-    }
-
-    /// Control characters (a remote server's reply could carry a tab or a stray CR) become
-    /// spaces, so every field stays on its line and between its tabs.
-    static func clean(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
     }
 }

@@ -170,7 +170,7 @@ public final class QueueManager: Service {
                 do {
                     envelope = try await stateWriter.apply(immediate, to: id, now: now, countAttempt: false)
                 } catch {
-                    logger.error("cannot record delivery state", metadata: ["queue-id": "\(id)", "error": "\(error)"])
+                    logger.error("cannot record delivery state", metadata: ["queue-id": "\(id)", "error": "\(LoggedText(describing: error))"])
                     // A bounce request stays until its failures are on disk; deliver nothing meanwhile.
                     if bounceRequested { continue }
                 }

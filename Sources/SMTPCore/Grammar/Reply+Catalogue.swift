@@ -308,10 +308,11 @@ extension Reply {
     public static let missingFrom = Reply(
         code: 550, enhanced: .init(5, 6, 0), "Message has no valid From: header")
 
-    /// `553 5.7.1 Null sender not allowed`: an authenticated submission client has no
-    /// reason to send bounces (RFC 6409 §6.1 lets the MSA enforce the sender).
+    /// `553 5.7.1 Null sender not allowed`: a session under the submission rules (submission,
+    /// or port 25 after AUTH) has no reason to send bounces (RFC 6409 §6.1 lets the MSA
+    /// enforce the sender).
     public static let nullSenderNotAllowed = Reply(
-        code: 553, enhanced: .init(5, 7, 1), "Null sender not allowed on submission")
+        code: 553, enhanced: .init(5, 7, 1), "Null sender not allowed for authenticated mail")
 
     /// `553 5.6.7 SMTPUTF8 required`: a non-ASCII address without the SMTPUTF8 parameter
     /// (RFC 6531 §3.4; RFC 6531 §3.6 registers X.6.7).

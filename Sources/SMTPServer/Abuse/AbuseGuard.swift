@@ -96,8 +96,9 @@ public final class AbuseGuard: Sendable {
 
     /// Decides on a new connection: nil to greet it, or the 421 to send before closing.
     ///
-    /// An address blocked for failed logins is refused on the submission services (where AUTH
-    /// is); the connection rate applies everywhere. A storage failure lets the client in (and
+    /// An address blocked for failed logins is refused on the submission services; port 25
+    /// still takes its inbound mail, and an AUTH there meets ``authenticationGate`` instead.
+    /// The connection rate applies everywhere. A storage failure lets the client in (and
     /// is logged): refusing every connection because the database hiccups would be worse.
     public func admitConnection(client: String, service: ServiceKind) async -> Reply? {
         let now = clock.now()

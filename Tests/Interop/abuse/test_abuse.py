@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from interop_harness import INSIDE, JIRO, PortcullisServer, ServerError, portcullis_binary
+from interop_harness import INSIDE, JIRO, PortcullisServer, ServerError, portcullis_binary, wait_until
 from smtp_dialog import SMTPDialog
 
 PASSWORD = "Abuse-test passw0rd"
@@ -61,16 +61,6 @@ clock_offset_file = "clock-offset"
         if not new.is_dir():
             return []
         return [path.read_text(encoding="utf-8", errors="replace") for path in sorted(new.iterdir())]
-
-
-def wait_until(predicate, what: str, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -285,11 +275,11 @@ def test_burst_of_500_recipients_is_held_and_the_postmaster_told(server):
 
     # The postmaster's notice arrives in the postmaster's Maildir through normal delivery.
     notices = wait_until(lambda: [m for m in server.maildir(POSTMASTER) if f"Account {account} held" in m],
-                         "the postmaster notice in the postmaster's Maildir")
+                         "the postmaster notice in the postmaster's Maildir", timeout=WAIT)
     assert "portcullis user release burst@alato.example" in notices[0]
     # Mail accepted before the burst is delivered; the held message is not.
     wait_until(lambda: any(finals[1].marker in m for m in server.maildir(JIRO.address)),
-               "a message from before the burst in jiro's Maildir")
+               "a message from before the burst in jiro's Maildir", timeout=WAIT)
     time.sleep(3)  # several delivery scans
     assert not any(finals[2].marker in m for m in server.maildir(JIRO.address)), \
         "the held message was delivered: the queue manager must skip Spool.isHeld messages"
@@ -298,7 +288,7 @@ def test_burst_of_500_recipients_is_held_and_the_postmaster_told(server):
     assert "1 held message(s) released" in released, released
     assert "\theld" not in server.queue().get(ids[2], ""), "still held after release"
     wait_until(lambda: any(finals[2].marker in m for m in server.maildir(JIRO.address)),
-               "the released message in jiro's Maildir")
+               "the released message in jiro's Maildir", timeout=WAIT)
     s, reply = login(server, account)
     s.expect(reply, 235)
     s.expect(s.command(f"MAIL FROM:<{account}>"), 250, what="MAIL after release")

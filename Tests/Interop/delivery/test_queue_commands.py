@@ -21,21 +21,10 @@ import uuid
 
 import pytest
 
-from interop_harness import INSIDE, TARO, PortcullisServer, ServerError, portcullis_binary
+from interop_harness import INSIDE, TARO, PortcullisServer, ServerError, portcullis_binary, wait_until
 from delivery_peers import SmtpSink, free_port, require
 
-WAIT = 30.0
 RETRY_INITIAL = 3600
-
-
-def wait_until(predicate, what: str, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class QueueServer(PortcullisServer):

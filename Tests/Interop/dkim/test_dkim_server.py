@@ -53,35 +53,40 @@ def zone_records(text: str) -> dict[str, str]:
     return records
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory):
+def signing_server(tmp_path_factory, name: str, keys: list[list[str]]):
+    """A relaying server with delivery running, a sink for what it sends, and one `dkim
+    generate ARGS...` per entry of `keys`; yields (server, sink, TXT records by name)."""
     if MISSING_PEER:
         pytest.fail(MISSING_PEER)
     binary = portcullis_binary()
     if not binary.is_file():
         pytest.fail(f"no portcullis binary at {binary}: build it (swift build) or set PORTCULLIS_BIN")
     sink = SmtpSink(tmp_path_factory.mktemp("sink"))
-    server = RelayingServer("dkim-server", binary)
+    server = RelayingServer(name, binary)
     server.sink_port = sink.port
     try:
         server.initialise()
         (server.data_dir / "delivery" / "paused").unlink(missing_ok=True)
         server.provision()
-        printed = ""
-        for algorithm in ("rsa", "ed25519"):
-            printed += server.cli("dkim", "generate", "alato.example", "--algorithm", algorithm).stdout
+        printed = "".join(server.cli("dkim", "generate", *arguments).stdout for arguments in keys)
         server.start()
     except ServerError as error:
         server.stop()
         sink.stop()
         pytest.fail(str(error))
     records = zone_records(printed)
-    assert len(records) == 2, f"dkim generate did not print two TXT records:\n{printed}"
+    assert len(records) == len(keys), f"dkim generate did not print one TXT record per key:\n{printed}"
     try:
         yield server, sink, records
     finally:
         server.stop()
         sink.stop()
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    yield from signing_server(tmp_path_factory, "dkim-server",
+                              [["alato.example", "--algorithm", algorithm] for algorithm in ("rsa", "ed25519")])
 
 
 def dnsfunc(records):

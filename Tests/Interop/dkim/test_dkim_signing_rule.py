@@ -23,39 +23,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))
 
-from interop_harness import INSIDE, JIRO, TARO, TARO_ALIAS, ServerError, portcullis_binary  # noqa: E402
-from delivery_peers import SmtpSink  # noqa: E402
-from test_dkim_server import RelayingServer, dnsfunc, dumped_message, wait_for, zone_records  # noqa: E402
+from interop_harness import INSIDE, JIRO, TARO, TARO_ALIAS  # noqa: E402
+from test_dkim_server import dnsfunc, dumped_message, signing_server, wait_for  # noqa: E402
 
 SIGNED_DOMAINS = ("alato.example", "virtual.example")
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    binary = portcullis_binary()
-    if not binary.is_file():
-        pytest.fail(f"no portcullis binary at {binary}: build it (swift build) or set PORTCULLIS_BIN")
-    sink = SmtpSink(tmp_path_factory.mktemp("sink"))
-    server = RelayingServer("dkim-signing-rule", binary)
-    server.sink_port = sink.port
-    try:
-        # The harness's access network is 127.0.0.1/32: clients on INSIDE are subscribers.
-        server.initialise()
-        (server.data_dir / "delivery" / "paused").unlink(missing_ok=True)
-        server.provision()
-        printed = "".join(server.cli("dkim", "generate", domain).stdout for domain in SIGNED_DOMAINS)
-        server.start()
-    except ServerError as error:
-        server.stop()
-        sink.stop()
-        pytest.fail(str(error))
-    records = zone_records(printed)
-    assert len(records) == len(SIGNED_DOMAINS), f"dkim generate did not print one TXT record per domain:\n{printed}"
-    try:
-        yield server, sink, records
-    finally:
-        server.stop()
-        sink.stop()
+    # The harness's access network is 127.0.0.1/32: clients on INSIDE are subscribers.
+    yield from signing_server(tmp_path_factory, "dkim-signing-rule", [[domain] for domain in SIGNED_DOMAINS])
 
 
 def tls_context() -> ssl.SSLContext:
