@@ -18,7 +18,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
@@ -48,9 +47,8 @@ let package = Package(
         .target(name: "Spool", dependencies: [
             "SMTPCore",
         ]),
-        .target(name: "Config", dependencies: [
-            .product(name: "TOMLKit", package: "TOMLKit"),
-        ]),
+        // portcullis.toml: a strict TOML 1.0 parser of its own, and the typed configuration.
+        .target(name: "Config"),
         .target(name: "SMTPServer", dependencies: [
             "SMTPCore", "Policy", "Directory", "Spool", "Config", "DKIM",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,30 +1,30 @@
 import Foundation
-import TOMLKit
 
 extension Configuration {
     /// Loads and validates `portcullis.toml`. Relative paths in it are relative to `dataDirectory`
     /// (by default the directory holding the file).
     public static func load(file: String, dataDirectory: String? = nil) throws(ConfigurationError) -> Configuration {
-        let text: String
+        let bytes: Data
         do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
+            bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
             throw ConfigurationError(file: file, key: nil, message: "cannot read the file (\(error.localizedDescription))")
         }
         let base = dataDirectory ?? (file as NSString).deletingLastPathComponent
-        return try parse(text, file: file, dataDirectory: base.isEmpty ? "." : base)
+        return try parse(bytes: bytes, file: file, dataDirectory: base.isEmpty ? "." : base)
     }
 
     /// Parses configuration text; `file` only names the source in errors.
     public static func parse(_ text: String, file: String, dataDirectory: String) throws(ConfigurationError) -> Configuration {
-        if let line = TableHeaderCheck.firstKeylessHeader(in: text) {
-            throw ConfigurationError(file: file, key: nil, message: "not valid TOML: line \(line): a table header must start with a key")
-        }
+        try parse(bytes: Array(text.utf8), file: file, dataDirectory: dataDirectory)
+    }
+
+    /// Parses the bytes of a configuration file, which must be UTF-8; `file` only names the
+    /// source in errors.
+    public static func parse(bytes: some Collection<UInt8>, file: String, dataDirectory: String) throws(ConfigurationError) -> Configuration {
         let root: TOMLTable
         do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigurationError(file: file, key: nil, message: "not valid TOML: \(error.description) (\(error.source.debugDescription))")
+            root = try TOMLParser.parse(bytes)
         } catch {
             throw ConfigurationError(file: file, key: nil, message: "not valid TOML: \(error)")
         }
@@ -58,20 +58,20 @@ final class Reader {
 
     func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
 
-    private func value(_ name: String) -> TOMLValueConvertible? {
+    private func value(_ name: String) -> TOMLValue? {
         seen.insert(name)
         return table[name]
     }
 
     func string(_ name: String) throws -> String? {
         guard let value = value(name) else { return nil }
-        guard let string = value.string else { throw KeyProblem(key: key(name), message: "must be a string, found \(value.type)") }
+        guard let string = value.string else { throw KeyProblem(key: key(name), message: "must be a string, found \(value.typeName)") }
         return string
     }
 
     func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let value = value(name) else { return nil }
-        guard let int = value.int else { throw KeyProblem(key: key(name), message: "must be an integer, found \(value.type)") }
+        guard let int = value.integer else { throw KeyProblem(key: key(name), message: "must be an integer, found \(value.typeName)") }
         guard range.contains(int) else {
             throw KeyProblem(key: key(name), message: "must be between \(range.lowerBound) and \(range.upperBound), found \(int)")
         }
@@ -80,16 +80,16 @@ final class Reader {
 
     func bool(_ name: String) throws -> Bool? {
         guard let value = value(name) else { return nil }
-        guard let bool = value.bool else { throw KeyProblem(key: key(name), message: "must be true or false, found \(value.type)") }
+        guard let bool = value.boolean else { throw KeyProblem(key: key(name), message: "must be true or false, found \(value.typeName)") }
         return bool
     }
 
     func strings(_ name: String) throws -> [String]? {
         guard let value = value(name) else { return nil }
-        guard let array = value.array else { throw KeyProblem(key: key(name), message: "must be an array of strings, found \(value.type)") }
+        guard let array = value.array else { throw KeyProblem(key: key(name), message: "must be an array of strings, found \(value.typeName)") }
         return try array.enumerated().map { index, element in
             guard let string = element.string else {
-                throw KeyProblem(key: "\(key(name))[\(index)]", message: "must be a string, found \(element.type)")
+                throw KeyProblem(key: "\(key(name))[\(index)]", message: "must be a string, found \(element.typeName)")
             }
             return string
         }
@@ -97,9 +97,9 @@ final class Reader {
 
     func ints(_ name: String, in range: ClosedRange<Int>) throws -> [Int]? {
         guard let value = value(name) else { return nil }
-        guard let array = value.array else { throw KeyProblem(key: key(name), message: "must be an array of integers, found \(value.type)") }
+        guard let array = value.array else { throw KeyProblem(key: key(name), message: "must be an array of integers, found \(value.typeName)") }
         return try array.enumerated().map { index, element in
-            guard let int = element.int, range.contains(int) else {
+            guard let int = element.integer, range.contains(int) else {
                 throw KeyProblem(key: "\(key(name))[\(index)]", message: "must be an integer between \(range.lowerBound) and \(range.upperBound)")
             }
             return int
@@ -118,7 +118,7 @@ final class Reader {
 
     func stringMap(_ name: String) throws -> [String: String]? {
         guard let value = value(name) else { return nil }
-        guard let table = value.table else { throw KeyProblem(key: key(name), message: "must be a table of strings, found \(value.type)") }
+        guard let table = value.table else { throw KeyProblem(key: key(name), message: "must be a table of strings, found \(value.typeName)") }
         var result: [String: String] = [:]
         for entry in table.keys {
             guard let string = table[entry]?.string else {
@@ -132,7 +132,7 @@ final class Reader {
     /// A sub-table; an absent one reads as empty so that defaults apply.
     func table(_ name: String) throws -> Reader {
         guard let value = value(name) else { return Reader(table: TOMLTable(), path: key(name)) }
-        guard let table = value.table else { throw KeyProblem(key: key(name), message: "must be a table, found \(value.type)") }
+        guard let table = value.table else { throw KeyProblem(key: key(name), message: "must be a table, found \(value.typeName)") }
         return Reader(table: table, path: key(name))
     }
 

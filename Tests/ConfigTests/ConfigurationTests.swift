@@ -1,4 +1,5 @@
 import Config
+import Foundation
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -54,7 +55,21 @@ import Testing
         ("[op25b]\nblocked_ports = [0]", "op25b.blocked_ports[0]", "between 1 and 65535"),
         ("[smtp]\ngreet_pause = -1", "smtp.greet_pause", "between 0 and 60000"),
         ("[smtp]\ngreet_pause = 60001", "smtp.greet_pause", "between 0 and 60000"),
-        ("[smtp]\ngreet_pause = \"6s\"", "smtp.greet_pause", "must be an integer"),
+        ("[smtp]\ngreet_pause = \"6s\"", "smtp.greet_pause", "must be an integer, found string"),
+        ("[smtp]\ngreet_pause = 1.5", "smtp.greet_pause", "must be an integer, found float"),
+        ("hostname = 1979-05-27", "hostname", "must be a string, found date-time"),
+        ("hostname = [\"a\"]", "hostname", "must be a string, found array"),
+        ("hostname = { a = 1 }", "hostname", "must be a string, found table"),
+        ("hostname = true", "hostname", "must be a string, found boolean"),
+        ("[delivery]\ntls_fallback_to_cleartext = \"yes\"", "delivery.tls_fallback_to_cleartext", "must be true or false, found string"),
+        ("tls = 1", "tls", "must be a table, found integer"),
+        ("[[smtp]]", "smtp", "must be a table, found array"),
+        ("[op25b]\nmail_hosts = \"x\"", "op25b.mail_hosts", "must be an array of strings, found string"),
+        ("[op25b]\nmail_hosts = [\"x\", 1]", "op25b.mail_hosts[1]", "must be a string, found integer"),
+        ("[delivery]\nroutes = []", "delivery.routes", "must be a table of strings, found array"),
+        ("[delivery]\nroutes = { a = 1 }", "delivery.routes.a", "must be a string"),
+        ("access_networks = { name = \"x\" }", "access_networks", "must be an array of tables ([[access_networks]])"),
+        ("access_networks = [1]", "access_networks[0]", "must be a table"),
     ])
     func badValuesNameTheKey(text: String, key: String, message: String) {
         do {
@@ -91,14 +106,19 @@ import Testing
         }
     }
 
-    /// Found by Fuzz/Targets/FuzzConfiguration: a table header whose first character cannot
-    /// start a key made TOMLKit's parser abort the process (toml++ `parse_key` assertion).
-    @Test func tableHeaderWithoutKeyIsAnErrorNotACrash() {
-        let fuzzed = "hostname = \"x\"\n[smtp]\nlisen = \"x\"\n[= [\":25\"]\n"
-        for text in [fuzzed, "[=]", "[[ %a ]]\nb = 1", "\t[ .x]"] {
-            #expect(throws: ConfigurationError(file: "t", key: nil, message: "not valid TOML: line \(text == fuzzed ? 4 : 1): a table header must start with a key")) {
-                try Configuration.parse(text, file: "t", dataDirectory: "/d")
-            }
+    /// Malformed TOML found by Fuzz/Targets/FuzzConfiguration, of the kind that made a parser
+    /// built on C assertions abort the process: each is one error with its line and column.
+    @Test(arguments: [
+        ("hostname = \"x\"\n[smtp]\nlisen = \"x\"\n[= [\":25\"]\n", "line 4, column 2: expected a key, found '='"),
+        ("[=]", "line 1, column 2: expected a key, found '='"),
+        ("[[ %a ]]\nb = 1", "line 1, column 4: expected a key, found '%'"),
+        ("\t[ .x]", "line 1, column 4: expected a key, found '.'"),
+        ("a = 1979-05-27T:7:32:00Z", "line 1, column 16: invalid date-time: expected 2 digits for the hour, found ':'"),
+        ("hostname = ", "line 1, column 12: expected a value, found the end of the document"),
+    ])
+    func malformedTOMLIsOneErrorNotACrash(text: String, message: String) {
+        #expect(throws: ConfigurationError(file: "t", key: nil, message: "not valid TOML: \(message)")) {
+            try Configuration.parse(text, file: "t", dataDirectory: "/d")
         }
     }
 
@@ -114,9 +134,36 @@ import Testing
     }
 
     @Test func tomlSyntaxErrorNamesFile() {
-        #expect(throws: ConfigurationError.self) {
-            try Configuration.parse("hostname = ", file: "broken.toml", dataDirectory: "/d")
+        #expect(throws: ConfigurationError(file: "broken.toml", key: nil, message: "not valid TOML: line 2, column 1: key a is defined twice")) {
+            try Configuration.parse("a = 1\na = 2", file: "broken.toml", dataDirectory: "/d")
         }
+    }
+
+    /// `load` reads bytes, so a file that is not UTF-8 is a TOML error at its line and column.
+    @Test func fileThatIsNotUTF8IsRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-\(UUID().uuidString).toml").path
+        try Data(Array("hostname = \"mail.alato.example\"\n# caf".utf8) + [0xE9] + Array("\n".utf8)).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: ConfigurationError(file: path, key: nil, message: "not valid TOML: line 2, column 6: invalid UTF-8 (byte 0xE9 does not start a valid sequence)")) {
+            try Configuration.load(file: path)
+        }
+    }
+
+    /// The configuration reference in README.md is a working file.
+    @Test func readmeExampleParses() throws {
+        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.range(of: "## Configuration"))
+        let start = try #require(readme.range(of: "```toml\n", range: section.upperBound..<readme.endIndex))
+        let end = try #require(readme.range(of: "\n```", range: start.upperBound..<readme.endIndex))
+        let configuration = try Configuration.parse(String(readme[start.upperBound..<end.lowerBound]), file: "README.md", dataDirectory: "/d")
+        #expect(configuration.hostname == "mail.alato.example")
+        #expect(configuration.accessNetworks.map(\.name) == ["alato-express"])
+        #expect(configuration.op25b.mailHosts == ["198.51.100.25", "2001:db8:25::25"])
+        #expect(configuration.delivery.maxConnectionsPerDestination == 4)
+        #expect(configuration.process.user == "portcullis")
+        #expect(configuration.clientSettings.submissionHost == "smtp.alato.example")
     }
 
     @Test(arguments: [
