@@ -60,13 +60,16 @@ public struct Mailbox: Sendable, Hashable, CustomStringConvertible {
     /// with `"` and `\` escaped (RFC 5321 §4.1.2 `quoted-pairSMTP`).
     public var quotedLocalPart: String {
         guard localPartNeedsQuoting else { return localPart }
-        var out = "\""
-        for character in localPart {
-            if character == "\"" || character == "\\" { out.append("\\") }
-            out.append(character)
+        // Scalar by scalar: a `\` or `"` followed by a combining mark is one Character
+        // that equals neither, and would go out unescaped.
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        for scalar in localPart.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { out.append("\\") }
+            out.append(scalar)
         }
         out.append("\"")
-        return out
+        return String(out)
     }
 
     /// The address as it should be written in a path (without angle brackets).

@@ -30,6 +30,15 @@ import Testing
         #expect(mailbox.string == text)
     }
 
+    /// Found by the FuzzMailbox target: a backslash (or quote) followed by a combining mark
+    /// (U+0739) is one Character, and was written back unescaped, so the address did not
+    /// parse back to itself.
+    @Test(arguments: ["\"!\\\\\u{0739}\\\\0\"@m\u{FFFD}", "\"a\\\"\u{0301}b\"@alato.example"])
+    func escapesBeforeCombiningMarksSurviveARoundTrip(text: String) throws {
+        let mailbox = try #require(Mailbox(parsing: text))
+        #expect(Mailbox(parsing: mailbox.string) == mailbox)
+    }
+
     @Test func needsSMTPUTF8() {
         #expect(!Mailbox(localPart: "user", domain: .name("alato.example")).needsSMTPUTF8)
         #expect(Mailbox(localPart: "ユーザー", domain: .name("alato.example")).needsSMTPUTF8)
