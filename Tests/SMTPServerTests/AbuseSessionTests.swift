@@ -173,7 +173,7 @@ import Testing
         await client.close()
 
         let messages = try server.fixture.queued()
-        let normal = try #require(messages.first { $0.envelope.recipients.count == 1 && $0.envelope.sender == "taro@alato.example" })
+        let normal = try #require(messages.first { $0.envelope.recipients.count == 1 && $0.envelope.sender.mailbox?.string == "taro@alato.example" })
         let burst = try #require(messages.first { $0.envelope.recipients.count == 10 })
         let notice = try #require(messages.first { $0.envelope.recipients.map(\.address) == ["postmaster@alato.example"] })
         #expect(!normal.held)
