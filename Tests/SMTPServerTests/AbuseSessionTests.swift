@@ -175,7 +175,7 @@ import Testing
         let messages = try server.fixture.queued()
         let normal = try #require(messages.first { $0.envelope.recipients.count == 1 && $0.envelope.sender.mailbox?.string == "taro@alato.example" })
         let burst = try #require(messages.first { $0.envelope.recipients.count == 10 })
-        let notice = try #require(messages.first { $0.envelope.recipients.map(\.address) == ["postmaster@alato.example"] })
+        let notice = try #require(messages.first { $0.envelope.recipients.map(\.path.description) == ["<postmaster@alato.example>"] })
         #expect(!normal.held)
         #expect(burst.held)
         #expect(!notice.held)
