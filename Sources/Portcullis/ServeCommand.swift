@@ -1,5 +1,6 @@
 import ArgumentParser
 import Config
+import DKIM
 import DNS
 import Delivery
 import Directory

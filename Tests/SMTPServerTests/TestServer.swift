@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import Policy
+import SelfSigned
 import SMTPCore
 @testable import SMTPServer
 import Spool
