@@ -1,4 +1,5 @@
 import Config
+import DNS
 import Directory
 import Foundation
 import Hummingbird
@@ -75,11 +76,11 @@ enum Fixture {
 /// SRV answers by name; names not listed have no records; `failing` throws.
 struct FakeSRV: SRVLookup {
     struct Failure: Error {}
-    var records: [String: [ServiceRecord]] = [:]
+    var records: [String: [SRVRecord]] = [:]
     var failing = false
     var delay: Duration?
 
-    func lookupSRV(name: String) async throws -> [ServiceRecord] {
+    func lookupSRV(name: String) async throws -> [SRVRecord] {
         if let delay { try? await Task.sleep(for: delay) }
         if failing { throw Failure() }
         return records[name] ?? []
