@@ -157,7 +157,7 @@ func formEncode(_ value: String) -> String {
 extension String {
     /// Whether the page contains `text` as HTML shows it (escaped).
     func containsText(_ text: String) -> Bool {
-        contains(ScalarHTMLEscaping.escape(text))
+        contains(MarkupText.escape(text))
     }
 }
 
