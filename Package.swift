@@ -94,7 +94,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/Loadgen/Sources/LoadgenCore"),
         .executableTarget(name: "Loadgen", dependencies: [
-            "LoadgenCore",
+            "LoadgenCore", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -104,13 +104,14 @@ let package = Package(
             "LoadgenCore",
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/Loadgen/Tests/LoadgenCoreTests"),
-        .testTarget(name: "SMTPCoreTests", dependencies: ["SMTPCore"]),
+        .testTarget(name: "SMTPCoreTests", dependencies: ["SMTPCore", "TestSupport"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], resources: [.copy("Golden")]),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "DKIMTests", dependencies: ["DKIM"]),
-        // Helpers shared by test targets that start real peers (dnsmasq, smtp-sink).
+        .testTarget(name: "DKIMTests", dependencies: ["DKIM", "TestSupport"]),
+        // Helpers shared by test targets and the load generator: real peers (dnsmasq,
+        // smtp-sink), a small file system, a seeded random generator.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: [
