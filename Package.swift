@@ -29,7 +29,7 @@ let package = Package(
         // libxcrypt, for yescrypt/bcrypt/sha512-crypt password hashes.
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
         .target(name: "Directory", dependencies: [
-            "CCrypt",
+            "CCrypt", "Policy",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // glibc's libresolv: res_nquery and ns_parserr, for MX, A/AAAA, SRV and TXT lookups.

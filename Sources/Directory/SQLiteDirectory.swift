@@ -395,7 +395,7 @@ public final class SQLiteDirectory: AccountDirectory {
 
     @discardableResult
     public func addExemption(prefix: String, reason: String, until: Date?) async throws -> OP25BExemption {
-        let canonical = try NetworkPrefix.canonical(prefix)
+        let canonical = try OP25BExemption.canonicalPrefix(prefix)
         let exemption = OP25BExemption(prefix: canonical, reason: reason, created: Self.now(), until: until)
         return try await storage {
             try await self.pool.write { db in
@@ -421,7 +421,7 @@ public final class SQLiteDirectory: AccountDirectory {
 
     public func removeExemption(prefix: String) async throws {
         // An unparsable prefix cannot have been stored; report it as absent under the name given.
-        let canonical = (try? NetworkPrefix.canonical(prefix)) ?? prefix
+        let canonical = (try? OP25BExemption.canonicalPrefix(prefix)) ?? prefix
         try await storage {
             try await self.pool.write { db in
                 try db.execute(sql: "DELETE FROM op25b_exemptions WHERE prefix = ?", arguments: [canonical])
