@@ -28,16 +28,18 @@ let package = Package(
         .target(name: "Policy"),
         // libxcrypt, for yescrypt/bcrypt/sha512-crypt password hashes.
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        // The bounded thread pool that blocking work (hashing, fsync, libresolv) is handed to.
+        .target(name: "BlockingWork"),
         .target(name: "Directory", dependencies: [
-            "CCrypt", "Policy",
+            "CCrypt", "Policy", "BlockingWork",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // glibc's libresolv: res_nquery and ns_parserr, for MX, A/AAAA, SRV and TXT lookups.
         .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
-        .target(name: "DNS", dependencies: ["CResolv"]),
+        .target(name: "DNS", dependencies: ["CResolv", "BlockingWork"]),
         // Queue manager, routing, SMTP client, local Maildir delivery, DSN.
         .target(name: "Delivery", dependencies: [
-            "SMTPCore", "Spool", "Directory", "DNS", "Config",
+            "SMTPCore", "Spool", "Directory", "DNS", "Config", "BlockingWork",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -45,7 +47,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "Spool", dependencies: [
-            "SMTPCore",
+            "SMTPCore", "BlockingWork",
         ]),
         // portcullis.toml: a strict TOML 1.0 parser of its own, and the typed configuration.
         .target(name: "Config"),
@@ -106,7 +108,7 @@ let package = Package(
         ], path: "Benchmarks/Loadgen/Tests/LoadgenCoreTests"),
         .testTarget(name: "SMTPCoreTests", dependencies: ["SMTPCore", "TestSupport"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], resources: [.copy("Golden")]),
-        .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),
+        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "BlockingWork"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM", "TestSupport"]),
