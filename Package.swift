@@ -90,7 +90,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        // Benchmark load generator (issue 7): authenticated STARTTLS submission, the Swift
+        // Benchmark load generator: authenticated STARTTLS submission, the Swift
         // counterpart of Benchmarks/portbench/submission.py. Its own small core: no server code.
         .target(name: "LoadgenCore", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
