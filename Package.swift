@@ -25,13 +25,13 @@ let package = Package(
         // Protocol core: grammar, parser, replies, session state machine. No I/O, no dependencies.
         .target(name: "SMTPCore"),
         // OP25B and relay policy: pure values and decisions.
-        .target(name: "Policy"),
+        .target(name: "Policy", dependencies: ["SMTPCore"]),
         // libxcrypt, for yescrypt/bcrypt/sha512-crypt password hashes.
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
         // The bounded thread pool that blocking work (hashing, fsync, libresolv) is handed to.
         .target(name: "BlockingWork"),
         .target(name: "Directory", dependencies: [
-            "CCrypt", "Policy", "BlockingWork",
+            "CCrypt", "SMTPCore", "Policy", "BlockingWork",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // glibc's libresolv: res_nquery and ns_parserr, for MX, A/AAAA, SRV and TXT lookups.
