@@ -129,7 +129,7 @@ struct ServeCommand: AsyncParsableCommand {
                   echo 'a-long-password' | portcullis user add taro@alato.example --password-stdin
                 """)
         }
-        lines += specs.map { "listening on \($0.address) (\($0.service.displayName))" }
+        lines += specs.map { "listening on \($0.addressDescription) (\($0.service.displayName))" }
         lines += configuration.web.listen.map { "listening on \($0) (customer web: http://\($0)/)" }
         lines.append("ready")
 
