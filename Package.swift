@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "DNS", dependencies: ["CResolv", "BlockingWork"]),
         // Queue manager, routing, SMTP client, local Maildir delivery, DSN.
         .target(name: "Delivery", dependencies: [
-            "SMTPCore", "Spool", "Directory", "DNS", "Config", "BlockingWork",
+            "SMTPCore", "Spool", "Directory", "DNS", "BlockingWork",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -117,7 +117,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: [
-            "Delivery", "TestSupport", "SMTPCore", "Spool", "Directory", "DNS", "Config",
+            "Delivery", "TestSupport", "SMTPCore", "Spool", "Directory", "DNS",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -98,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let queueManager: QueueManager
         do {
-            queueManager = try QueueManager(configuration: configuration, spool: spool, directory: directory,
+            queueManager = try QueueManager(settings: DeliverySettings(configuration: configuration), spool: spool, directory: directory,
                                             group: group, logger: logger)
         } catch {
             throw CLIError("\(location.file): [delivery]: \(error)")

@@ -1,4 +1,3 @@
-import Config
 import DNS
 import Directory
 import Foundation
@@ -18,7 +17,7 @@ import Spool
 ///
 /// Wiring (in `portcullis serve`):
 /// ```swift
-/// let manager = try QueueManager(configuration: configuration, spool: spool, directory: directory,
+/// let manager = try QueueManager(settings: settings, spool: spool, directory: directory,
 ///                                group: MultiThreadedEventLoopGroup.singleton, logger: logger)
 /// // add `manager` to the ServiceGroup; optionally call manager.wake() after each spool commit.
 /// ```
@@ -64,11 +63,9 @@ public final class QueueManager: Service {
         self.clock = clock
     }
 
-    /// Creates the manager from the loaded configuration, with a libresolv ``DNSResolver``
-    /// on `[delivery] nameservers`.
-    public convenience init(configuration: Configuration, spool: Spool, directory: any AccountDirectory,
+    /// Creates the manager with a libresolv ``DNSResolver`` on the settings' nameservers.
+    public convenience init(settings: DeliverySettings, spool: Spool, directory: any AccountDirectory,
                             group: any EventLoopGroup, logger: Logger) throws {
-        let settings = DeliverySettings(configuration: configuration)
         let resolver = DNSResolver(configuration: try settings.resolverConfiguration())
         try self.init(spool: spool, directory: directory, settings: settings, resolver: resolver, group: group, logger: logger)
     }
