@@ -75,7 +75,7 @@ let package = Package(
         ]),
         // Customer web: OP25B checker, setup guides, autoconfig/autodiscover/mobileconfig.
         .target(name: "Web", dependencies: [
-            "Config", "Policy", "Directory", "DNS", "SMTPCore",
+            "Policy", "Directory", "DNS", "SMTPCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Logging", package: "swift-log"),
@@ -123,7 +123,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WebTests", dependencies: [
-            "Web", "Config", "Policy", "Directory", "DNS",
+            "Web", "Policy", "Directory", "DNS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

@@ -113,8 +113,8 @@ struct ServeCommand: AsyncParsableCommand {
         for address in configuration.web.listen {
             do {
                 webApplications.append(try buildWebApplication(
-                    configuration: configuration, policy: policy, directory: directory,
-                    srvLookup: ResolverSRVLookup(resolver: resolver), logger: logger, listen: address))
+                    settings: WebSettings(configuration: configuration), policy: policy, directory: directory,
+                    srvLookup: ResolverSRVLookup(resolver: resolver), logger: logger, host: address.host, port: address.port))
             } catch {
                 throw CLIError("cannot start the web service: \(error)")
             }
