@@ -2,7 +2,7 @@
 /// `-//Apple//DTD PLIST 1.0//EN`), enough for configuration profiles.
 ///
 /// Written here instead of using Foundation's serialiser so the output is the
-/// same on every platform and every string goes through ``XMLText/escape(_:)``.
+/// same on every platform and every string goes through ``MarkupText/escape(_:)``.
 indirect enum PropertyList: Sendable {
     case string(String)
     case integer(Int)
