@@ -2,7 +2,7 @@ import ArgumentParser
 import Directory
 import Foundation
 import Policy
-import SMTPServer
+import Abuse
 
 /// `portcullis security`: what the AUTH failure defence and the compromised-account hold have
 /// done, and how to undo it.

@@ -1,3 +1,4 @@
+import Abuse
 import NIOConcurrencyHelpers
 import NIOCore
 
