@@ -177,7 +177,7 @@ import Testing
         #expect(refusal?.description.contains("5 connections per minute") == true)
         #expect(try await fixture.guardian.admitConnection(client: "203.0.113.6", service: .relay).value == nil)
         // IPv6 clients count by /64.
-        for index in 1...5 { #expect(try await fixture.guardian.admitConnection(client: "2001:db8:7:7::\(index).value", service: .relay) == nil) }
+        for index in 1...5 { #expect(try await fixture.guardian.admitConnection(client: "2001:db8:7:7::\(index)", service: .relay).value == nil) }
         #expect(try await fixture.guardian.admitConnection(client: "2001:db8:7:7::99", service: .relay).value?.code == 421)
         fixture.clock.advance(seconds: 61)
         #expect(try await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay).value == nil)

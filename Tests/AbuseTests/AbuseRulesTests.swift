@@ -8,7 +8,7 @@ import Testing
 @Suite struct AbuseRulesTests {
     let rules = AbuseRules(settings: smallAbuseSettings(), policy: try! AbuseFixture.policy())
     /// A whole minute, so bucket arithmetic is easy to follow.
-    let now = Date(timeIntervalSince1970: 1_800_000_000 - 1_800_000_000 % 60)
+    let now = Date(timeIntervalSince1970: TimeInterval(1_800_000_000 - 1_800_000_000 % 60))
     var time: Int { AbuseRules.epochSeconds(now) }
     let account = AbuseSubject.account("taro@alato.example")
 
