@@ -29,14 +29,14 @@ public struct ServiceGraph: Sendable {
         public var maxConnections: Int
         public var maxConnectionsPerClient: Int
         /// The delay before a 535, doubled per recent failure (``AuthFailureDelay``).
-        public var authFailureDelay: TimeAmount
+        public var authFailureDelay: Duration
         /// Whether the session path answers from memory (``CachedDirectory``,
         /// ``BufferedAbuseStore``), as `serve` does; false reads the database at every step,
         /// for tests that compare both.
         public var answersFromMemory = true
 
         public init(abuse: AbuseSettings, postmaster: String, smtp: SMTPListener.Settings, listeners: [ListenerSpec],
-                    maxConnections: Int, maxConnectionsPerClient: Int, authFailureDelay: TimeAmount) {
+                    maxConnections: Int, maxConnectionsPerClient: Int, authFailureDelay: Duration) {
             self.abuse = abuse
             self.postmaster = postmaster
             self.smtp = smtp

@@ -69,7 +69,7 @@ public final class MailServices: SessionServices {
                     try await abuse?.recordAuthenticationFailure(username: username, client: context.clientAddress)
                     // RFC 4954 §4 leaves the delay to the server; it grows with repeated failures.
                     let delay = delays.recordFailure(client: context.clientAddress)
-                    try? await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
+                    try? await Task.sleep(for: delay)
                     return .failure
                 }
             } catch {

@@ -43,7 +43,7 @@ final class TestServer: @unchecked Sendable {
         var logHandler: (any LogHandler)?
         /// The abuse limits (the production defaults unless a test says otherwise).
         var abuse = AbuseSettings()
-        var authFailureDelay: TimeAmount = .milliseconds(20)
+        var authFailureDelay: Duration = .milliseconds(20)
         /// Whether the session path answers from memory, as in production.
         var answersFromMemory = true
         /// The abuse clock.
