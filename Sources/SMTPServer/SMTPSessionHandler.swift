@@ -306,15 +306,23 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             try message.append(bytes)
         } catch {
             logger.error("spool write failed", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
-            writeFailed = Reply.localError
+            writeFailed = Reply.failure(error, sessionID: sessionContext.sessionID)
         }
+    }
+
+    /// 451 4.3.0 with this session's ID, which the logger's metadata carries too.
+    private var localError: Reply { .localError(sessionID: sessionContext.sessionID) }
+
+    private func finishFailed(_ error: any Error) -> Reply {
+        logger.error("cannot finish the message", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
+        return Reply.failure(error, sessionID: sessionContext.sessionID)
     }
 
     private func finishData(outcome: DataOutcome, context: ChannelHandlerContext) {
         var outcome = outcome
         if case .complete = outcome, let failure = writeFailed { outcome = .rejected(failure) }
         if case .complete = outcome {
-            do { pendingPrefix = try message?.finish() ?? [] } catch { outcome = .rejected(Reply.localError) }
+            do { pendingPrefix = try message?.finish() ?? [] } catch { outcome = .rejected(finishFailed(error)) }
         }
         if case .rejected = outcome { discardMessage() }
         perform(machine.dataFinished(outcome), context: context)
@@ -327,7 +335,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         } else if let forbidden {
             outcome = .forbiddenContent(forbidden)
         } else if last {
-            do { pendingPrefix = try message?.finish() ?? [] } catch { outcome = .rejected(Reply.localError) }
+            do { pendingPrefix = try message?.finish() ?? [] } catch { outcome = .rejected(finishFailed(error)) }
         }
         if case .rejected = outcome { discardMessage() }
         perform(machine.chunkFinished(outcome), context: context)
@@ -380,12 +388,12 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
             case .checkSender(let sender, let parameters):
                 awaitDecision(services.checkSender(sender, parameters, context: sessionContext, on: context.eventLoop),
-                      context: context, fallback: .failure(Reply.localError)) { handler, result in
+                      context: context, fallback: .failure(localError)) { handler, result in
                     handler.machine.senderChecked(result)
                 }
             case .checkRecipient(let recipient, let parameters):
                 awaitDecision(services.checkRecipient(recipient, parameters, context: sessionContext, on: context.eventLoop),
-                      context: context, fallback: .failure(Reply.localError)) { handler, result in
+                      context: context, fallback: .failure(localError)) { handler, result in
                     if case .failure(let reply) = result {
                         handler.logger.info("recipient rejected", metadata: [
                             "rcpt": .stringConvertible(LoggedText(describing: recipient)),
@@ -407,7 +415,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 discardMessage()
             case .queueMessage(let envelope):
                 guard let message, let sink = currentSink else {
-                    perform(machine.queueFailed(Reply.localError), context: context)
+                    perform(machine.queueFailed(localError), context: context)
                     continue
                 }
                 let summary = message.summary
@@ -416,7 +424,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 pendingPrefix = []
                 awaitDecision(services.commitMessage(sink, envelope: envelope, headers: summary, prefix: prefix,
                                                      context: sessionContext, on: context.eventLoop),
-                      context: context, fallback: .failure(Reply.localError)) { handler, result in
+                      context: context, fallback: .failure(localError)) { handler, result in
                     handler.currentSink = nil
                     switch result {
                     case .success(let queueID):
@@ -453,7 +461,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 signerForDomain: { services.dkimSigner(fromDomain: $0, context: sessionContext) })
         } catch {
             logger.error("cannot open spool entry", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
-            writeFailed = Reply.localError
+            writeFailed = Reply.failure(error, sessionID: sessionContext.sessionID)
             message = nil
         }
     }

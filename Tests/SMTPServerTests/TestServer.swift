@@ -1,6 +1,5 @@
 import Abuse
 import Assembly
-import Config
 import DKIM
 import Directory
 import Foundation
@@ -9,6 +8,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import Policy
+import SelfSigned
 import SMTPCore
 @testable import SMTPServer
 import Spool
@@ -71,25 +71,22 @@ final class TestServer: @unchecked Sendable {
                 .generate(domain: domain, selector: "test", type: .ed25519)
         }
         let keyRing = options.dkimDomains.isEmpty ? nil : DKIMKeyRing(dataDirectory: directoryPath)
-        var configuration = try Configuration.parse("hostname = \"mail.alato.example\"", file: "t", dataDirectory: directoryPath)
-        configuration.submission.maxRecipients = options.maxRecipients
-        configuration.submission.maxMessageSize = options.maxMessageSize
-        configuration.limits.maxErrors = options.maxErrors
-        var smtp = SMTPListener.Settings(configuration: configuration, tlsContext: tlsContext)
-        smtp.commandTimeout = options.commandTimeout
-        smtp.greetPause = options.greetPause
-        let any = ListenAddress(host: "127.0.0.1", port: 0)
+        let smtp = SMTPListener.Settings(
+            hostname: "mail.alato.example", maxMessageSize: options.maxMessageSize, maxRecipients: options.maxRecipients,
+            maxErrors: options.maxErrors, commandTimeout: options.commandTimeout, dataTimeout: .seconds(600),
+            shutdownGrace: .seconds(30), tlsContext: tlsContext, greetPause: options.greetPause)
         var settings = ServiceGraph.Settings(
             abuse: options.abuse, postmaster: "postmaster@alato.example", smtp: smtp,
-            listeners: [ListenerSpec(address: any, service: .relay), ListenerSpec(address: any, service: .submission),
-                        ListenerSpec(address: any, service: .submissionImplicitTLS)],
+            listeners: [ListenerSpec(host: "127.0.0.1", port: 0, service: .relay),
+                        ListenerSpec(host: "127.0.0.1", port: 0, service: .submission),
+                        ListenerSpec(host: "127.0.0.1", port: 0, service: .submissionImplicitTLS)],
             maxConnections: 1000, maxConnectionsPerClient: options.maxPerClient, authFailureDelay: options.authFailureDelay)
         settings.answersFromMemory = options.answersFromMemory
         let clock = options.clock
         self.clock = clock
         let graph = ServiceGraph(directory: directory, abuseStore: directory, spool: spool, policy: policy, settings: settings,
-                             keyRing: keyRing, clock: AbuseClock { clock.now }, group: MultiThreadedEventLoopGroup.singleton,
-                             logger: logger)
+                                 keyRing: keyRing, clock: AbuseClock { clock.now }, group: MultiThreadedEventLoopGroup.singleton,
+                                 logger: logger)
         self.graph = graph
         let bound = try await graph.listener.bind()
         ports = [.relay: bound[0].port!, .submission: bound[1].port!, .submissionImplicitTLS: bound[2].port!]
