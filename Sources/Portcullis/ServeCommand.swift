@@ -1,5 +1,6 @@
 import ArgumentParser
 import Config
+import DKIM
 import DNS
 import Delivery
 import Directory
@@ -97,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let queueManager: QueueManager
         do {
-            queueManager = try QueueManager(configuration: configuration, spool: spool, directory: directory,
+            queueManager = try QueueManager(settings: DeliverySettings(configuration: configuration), spool: spool, directory: directory,
                                             group: group, logger: logger)
         } catch {
             throw CLIError("\(location.file): [delivery]: \(error)")
@@ -112,8 +113,8 @@ struct ServeCommand: AsyncParsableCommand {
         for address in configuration.web.listen {
             do {
                 webApplications.append(try buildWebApplication(
-                    configuration: configuration, policy: policy, directory: directory,
-                    srvLookup: ResolverSRVLookup(resolver: resolver), logger: logger, listen: address))
+                    settings: WebSettings(configuration: configuration), policy: policy, directory: directory,
+                    srvLookup: ResolverSRVLookup(resolver: resolver), logger: logger, host: address.host, port: address.port))
             } catch {
                 throw CLIError("cannot start the web service: \(error)")
             }
@@ -128,7 +129,7 @@ struct ServeCommand: AsyncParsableCommand {
                   echo 'a-long-password' | portcullis user add taro@alato.example --password-stdin
                 """)
         }
-        lines += specs.map { "listening on \($0.address) (\($0.service.displayName))" }
+        lines += specs.map { "listening on \($0.addressDescription) (\($0.service.displayName))" }
         lines += configuration.web.listen.map { "listening on \($0) (customer web: http://\($0)/)" }
         lines.append("ready")
 

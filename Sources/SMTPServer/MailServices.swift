@@ -101,7 +101,7 @@ public final class MailServices: SessionServices {
             guard let abuse else { return .immediate(.success(())) }
             return abuse.senderDecision(context: context).map { refusal in refusal.map { .failure($0) } ?? .success(()) }
         }
-        guard context.followsSubmissionRules else { return future(rateCheck(), on: eventLoop) }
+        guard context.followsSubmissionRules else { return future(rateCheck(), context: context, on: eventLoop) }
         guard let account = context.authenticatedAccount else {
             return eventLoop.makeSucceededFuture(.failure(Reply.authRequired))
         }
@@ -112,7 +112,7 @@ public final class MailServices: SessionServices {
             guard owned else { return .immediate(.failure(Reply.senderNotOwned(allowed: account))) }
             return rateCheck()
         }
-        return future(decision, on: eventLoop)
+        return future(decision, context: context, on: eventLoop)
     }
 
     public func checkRecipient(_ recipient: ForwardPath, _ parameters: RcptParameters, context: SessionContext,
@@ -129,7 +129,7 @@ public final class MailServices: SessionServices {
                 }
             }
         }
-        return future(decision, on: eventLoop)
+        return future(decision, context: context, on: eventLoop)
     }
 
     /// Whether `mailbox` is a recipient this session may use (relay rules, hosted users).
@@ -224,7 +224,7 @@ public final class MailServices: SessionServices {
             }
             return commitWithoutTask(sink, envelope: spoolEnvelope, prefix: prefix, context: context, on: eventLoop)
         }
-        return guarded(on: eventLoop) { [authorChecks] in
+        return guarded(context: context, on: eventLoop) { [authorChecks] in
             for (address, owned) in authorChecks where try await !owned.value {
                 let account = context.authenticatedAccount ?? ""
                 return .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>"))
@@ -262,7 +262,7 @@ public final class MailServices: SessionServices {
             case .success(let committed):
                 id = committed
             case .failure(let error):
-                promise.succeed(.failure(Self.reply(for: error, logger: logger)))
+                promise.succeed(.failure(Self.reply(for: error, context: context, logger: logger)))
                 return
             }
             switch abuse?.messageQueuedDecision(context: context) ?? .immediate(()) {
@@ -284,31 +284,36 @@ public final class MailServices: SessionServices {
     }
 
     /// A decision as a future: already succeeded when it is immediate, else a task (through
-    /// ``guarded(on:_:)``).
-    private func future<T: Sendable>(_ decision: Decision<Result<T, Reply>>, on eventLoop: EventLoop) -> EventLoopFuture<Result<T, Reply>> {
+    /// ``guarded(context:on:_:)``).
+    private func future<T: Sendable>(_ decision: Decision<Result<T, Reply>>, context: SessionContext,
+                                     on eventLoop: EventLoop) -> EventLoopFuture<Result<T, Reply>> {
         switch decision {
         case .immediate(let result): return eventLoop.makeSucceededFuture(result)
-        case .deferred(let work): return guarded(on: eventLoop, work)
+        case .deferred(let work): return guarded(context: context, on: eventLoop, work)
         }
     }
 
     /// Runs an async decision; an unexpected error becomes a 4xx so the client retries later.
-    private func guarded<T: Sendable>(on eventLoop: EventLoop, _ body: @escaping @Sendable () async throws -> Result<T, Reply>) -> EventLoopFuture<Result<T, Reply>> {
+    private func guarded<T: Sendable>(context: SessionContext, on eventLoop: EventLoop,
+                                      _ body: @escaping @Sendable () async throws -> Result<T, Reply>) -> EventLoopFuture<Result<T, Reply>> {
         let logger = self.logger
         return eventLoop.makeFutureWithTask {
             do {
                 return try await body()
             } catch {
-                return .failure(Self.reply(for: error, logger: logger))
+                return .failure(Self.reply(for: error, context: context, logger: logger))
             }
         }
     }
 
-    /// The reply for an error: its own when it has one, else 451 (logged).
-    private static func reply(for error: any Error, logger: Logger) -> Reply {
-        if let error = error as? ReplyConvertible { return error.reply }
-        logger.error("internal failure", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
-        return Reply.localError
+    /// The reply for an error (``Reply/failure(_:sessionID:)``), logged with the session ID.
+    private static func reply(for error: any Error, context: SessionContext, logger: Logger) -> Reply {
+        let reply = Reply.failure(error, sessionID: context.sessionID)
+        logger.error("session failure", metadata: [
+            "session": .string(context.sessionID), "error": .stringConvertible(LoggedText(describing: error)),
+            "reply": .stringConvertible(LoggedText(reply.description)),
+        ])
+        return reply
     }
 }
 

@@ -14,6 +14,7 @@ final class MessageReception {
     private let sink: (any MessageSink)?
     private let assembler: MessageAssembler?
     private let logger: Logger
+    private let sessionID: String
     /// Why the message will be refused, once opening or writing the spool entry failed.
     private var failure: Reply?
     /// Header fields computed at the end of the content (DKIM-Signature), put in front at commit.
@@ -22,6 +23,7 @@ final class MessageReception {
     /// Opens the spool entry for the message of `envelope` and prepares our Received header.
     init(envelope: Envelope, services: any SessionServices, context: SessionContext, hostname: String, logger: Logger) {
         self.logger = logger
+        sessionID = context.sessionID
         do {
             let sink = try services.beginMessage(context: context)
             let received = ReceivedHeader(
@@ -36,7 +38,7 @@ final class MessageReception {
             logger.error("cannot open spool entry", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
             sink = nil
             assembler = nil
-            failure = Reply.localError
+            failure = Reply.failure(error, sessionID: context.sessionID)
         }
     }
 
@@ -47,7 +49,7 @@ final class MessageReception {
             try assembler.append(bytes)
         } catch {
             logger.error("spool write failed", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
-            failure = Reply.localError
+            failure = Reply.failure(error, sessionID: sessionID)
         }
     }
 
@@ -58,8 +60,8 @@ final class MessageReception {
         if case .complete = outcome {
             if let failure {
                 outcome = .rejected(failure)
-            } else if !finishContent() {
-                outcome = .rejected(Reply.localError)
+            } else if let refusal = finishContent() {
+                outcome = .rejected(refusal)
             }
         }
         if case .rejected = outcome { abort() }
@@ -73,8 +75,8 @@ final class MessageReception {
             outcome = .rejected(failure)
         } else if let forbidden {
             outcome = .forbiddenContent(forbidden)
-        } else if last, !finishContent() {
-            outcome = .rejected(Reply.localError)
+        } else if last, let refusal = finishContent() {
+            outcome = .rejected(refusal)
         }
         if case .rejected = outcome { abort() }
         return outcome
@@ -99,13 +101,15 @@ final class MessageReception {
         sink?.abort()
     }
 
-    /// Flushes a header block still held and computes the signature; false when the spool failed.
-    private func finishContent() -> Bool {
+    /// Flushes a header block still held and computes the signature; the refusal when the
+    /// spool failed.
+    private func finishContent() -> Reply? {
         do {
             signature = try assembler?.finish() ?? []
-            return true
+            return nil
         } catch {
-            return false
+            logger.error("cannot finish the message", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
+            return Reply.failure(error, sessionID: sessionID)
         }
     }
 }

@@ -271,12 +271,12 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
             case .checkSender(let sender, let parameters):
                 awaitDecision(services.checkSender(sender, parameters, context: sessionContext, on: context.eventLoop),
-                      context: context, fallback: .failure(Reply.localError)) { handler, result in
+                      context: context, fallback: .failure(localError)) { handler, result in
                     handler.machine.senderChecked(result)
                 }
             case .checkRecipient(let recipient, let parameters):
                 awaitDecision(services.checkRecipient(recipient, parameters, context: sessionContext, on: context.eventLoop),
-                      context: context, fallback: .failure(Reply.localError)) { handler, result in
+                      context: context, fallback: .failure(localError)) { handler, result in
                     if case .failure(let reply) = result {
                         handler.logger.info("recipient rejected", metadata: [
                             "rcpt": .stringConvertible(LoggedText(describing: recipient)),
@@ -303,10 +303,10 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 reception = nil
                 guard let commit = message?.commit(envelope: envelope, services: services, context: sessionContext,
                                                    on: context.eventLoop) else {
-                    perform(machine.queueFailed(Reply.localError), context: context)
+                    perform(machine.queueFailed(localError), context: context)
                     continue
                 }
-                awaitDecision(commit, context: context, fallback: .failure(Reply.localError)) { handler, result in
+                awaitDecision(commit, context: context, fallback: .failure(localError)) { handler, result in
                     switch result {
                     case .success(let queueID):
                         handler.logger.info("queued", metadata: ["queue_id": .string(queueID), "rcpts": .stringConvertible(envelope.recipients.count)])
@@ -319,6 +319,9 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         }
     }
+
+    /// 451 4.3.0 with this session's ID, which the logger's metadata carries too.
+    private var localError: Reply { .localError(sessionID: sessionContext.sessionID) }
 
     private func openReception(_ envelope: Envelope) -> MessageReception {
         var envelope = envelope

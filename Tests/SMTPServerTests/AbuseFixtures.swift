@@ -126,13 +126,14 @@ final class AbuseServer: @unchecked Sendable {
             certificateChain: [.certificate(certificate.certificate)], privateKey: .privateKey(certificate.key)))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        var configuration = try Configuration.parse("hostname = \"mail.alato.example\"", file: "t", dataDirectory: fixture.path)
-        configuration.submission.maxRecipients = maxRecipients
-        let any = ListenAddress(host: "127.0.0.1", port: 0)
         listener = SMTPListener(
-            specs: [ListenerSpec(address: any, service: .relay), ListenerSpec(address: any, service: .submission),
-                    ListenerSpec(address: any, service: .submissionImplicitTLS)],
-            settings: SMTPListener.Settings(configuration: configuration, tlsContext: tls),
+            specs: [ListenerSpec(host: "127.0.0.1", port: 0, service: .relay),
+                    ListenerSpec(host: "127.0.0.1", port: 0, service: .submission),
+                    ListenerSpec(host: "127.0.0.1", port: 0, service: .submissionImplicitTLS)],
+            settings: SMTPListener.Settings(
+                hostname: "mail.alato.example", maxMessageSize: 26_214_400, maxRecipients: maxRecipients, maxErrors: 10,
+                commandTimeout: .seconds(300), dataTimeout: .seconds(600), shutdownGrace: .seconds(30),
+                tlsContext: tls, greetPause: .zero),
             services: MailServices(directory: fixture.sessionDirectory, spool: fixture.spool, policy: try AbuseFixture.policy(),
                                    authFailureDelay: AuthFailureDelay(base: .milliseconds(1)), abuse: fixture.guardian,
                                    logger: logger),

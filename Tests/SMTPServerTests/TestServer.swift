@@ -1,4 +1,3 @@
-import Config
 import DKIM
 import Directory
 import Foundation
@@ -7,6 +6,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import Policy
+import SelfSigned
 import SMTPCore
 @testable import SMTPServer
 import Spool
@@ -56,17 +56,14 @@ final class TestServer: @unchecked Sendable {
                 .generate(domain: domain, selector: "test", type: .ed25519)
         }
         let keyRing = options.dkimDomains.isEmpty ? nil : DKIMKeyRing(dataDirectory: directoryPath)
-        var configuration = try Configuration.parse("hostname = \"mail.alato.example\"", file: "t", dataDirectory: directoryPath)
-        configuration.submission.maxRecipients = options.maxRecipients
-        configuration.submission.maxMessageSize = options.maxMessageSize
-        configuration.limits.maxErrors = options.maxErrors
-        var settings = SMTPListener.Settings(configuration: configuration, tlsContext: tlsContext)
-        settings.commandTimeout = options.commandTimeout
-        settings.greetPause = options.greetPause
-        let any = ListenAddress(host: "127.0.0.1", port: 0)
+        let settings = SMTPListener.Settings(
+            hostname: "mail.alato.example", maxMessageSize: options.maxMessageSize, maxRecipients: options.maxRecipients,
+            maxErrors: options.maxErrors, commandTimeout: options.commandTimeout, dataTimeout: .seconds(600),
+            shutdownGrace: .seconds(30), tlsContext: tlsContext, greetPause: options.greetPause)
         listener = SMTPListener(
-            specs: [ListenerSpec(address: any, service: .relay), ListenerSpec(address: any, service: .submission),
-                    ListenerSpec(address: any, service: .submissionImplicitTLS)],
+            specs: [ListenerSpec(host: "127.0.0.1", port: 0, service: .relay),
+                    ListenerSpec(host: "127.0.0.1", port: 0, service: .submission),
+                    ListenerSpec(host: "127.0.0.1", port: 0, service: .submissionImplicitTLS)],
             settings: settings,
             services: MailServices(directory: directory, spool: spool, policy: policy,
                                    authFailureDelay: AuthFailureDelay(base: .milliseconds(20)), keyRing: keyRing,
