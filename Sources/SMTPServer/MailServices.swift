@@ -204,9 +204,6 @@ public final class MailServices: SessionServices {
 
     public func commitMessage(_ sink: any MessageSink, envelope: Envelope, headers: HeaderSummary, prefix: [UInt8],
                               context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
-        guard let spoolSink = sink as? SpoolSink else {
-            return eventLoop.makeSucceededFuture(.failure(Reply.localError(sessionID: context.sessionID)))
-        }
         let abuse = self.abuse
         let logger = self.logger
         let spoolEnvelope = SpoolEnvelope(envelope, context: context)
@@ -226,7 +223,7 @@ public final class MailServices: SessionServices {
                 return eventLoop.makeSucceededFuture(
                     .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>")))
             }
-            return commitWithoutTask(spoolSink.writer, envelope: spoolEnvelope, prefix: prefix, context: context, on: eventLoop)
+            return commitWithoutTask(sink, envelope: spoolEnvelope, prefix: prefix, context: context, on: eventLoop)
         }
         return guarded(context: context, on: eventLoop) { [authorChecks] in
             for (address, owned) in authorChecks where try await !owned.value {
@@ -236,7 +233,7 @@ public final class MailServices: SessionServices {
             // A suspended account's mail is accepted but held: it is not dropped, and
             // the client is not taught which messages got through.
             let held = try await hold.value
-            let id = try await spoolSink.writer.commit(envelope: spoolEnvelope, prefix: prefix, held: held)
+            let id = try await sink.commit(envelope: spoolEnvelope, prefix: prefix, held: held)
             if held {
                 logger.warning("message held: account suspended", metadata: [
                     "queue_id": .string(id.description), "account": .string(context.authenticatedAccount ?? ""),
@@ -255,12 +252,12 @@ public final class MailServices: SessionServices {
     /// The commit when every check was answered from memory and nothing is held: the spool's
     /// completion handler completes the promise, so the 250 needs no task. Only a
     /// message counter that is not in memory takes one.
-    private func commitWithoutTask(_ writer: SpoolWriter, envelope: SpoolEnvelope, prefix: [UInt8], context: SessionContext,
+    private func commitWithoutTask(_ sink: any MessageSink, envelope: SpoolEnvelope, prefix: [UInt8], context: SessionContext,
                                    on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
         let promise = eventLoop.makePromise(of: Result<String, Reply>.self)
         let abuse = self.abuse
         let logger = self.logger
-        writer.commit(envelope: envelope, prefix: prefix) { result in
+        sink.commit(envelope: envelope, prefix: prefix) { result in
             let id: QueueID
             switch result {
             case .success(let committed):
@@ -322,12 +319,20 @@ public final class MailServices: SessionServices {
 }
 
 /// A spool writer seen as the session's message sink.
-final class SpoolSink: MessageSink, Sendable {
-    let writer: SpoolWriter
+final class SpoolSink: MessageSink {
+    private let writer: SpoolWriter
     init(writer: SpoolWriter) { self.writer = writer }
     var queueID: String { writer.id.description }
     func write(_ bytes: [UInt8]) throws { try writer.write(bytes) }
     func abort() { writer.abort() }
+
+    func commit(envelope: SpoolEnvelope, prefix: [UInt8], held: Bool) async throws -> QueueID {
+        try await writer.commit(envelope: envelope, prefix: prefix, held: held)
+    }
+
+    func commit(envelope: SpoolEnvelope, prefix: [UInt8], completion: @escaping @Sendable (Result<QueueID, any Error>) -> Void) {
+        writer.commit(envelope: envelope, prefix: prefix, completion: completion)
+    }
 }
 
 extension SpoolEnvelope {
