@@ -1,3 +1,4 @@
+import Abuse
 import DKIM
 import Directory
 import Logging
@@ -68,7 +69,7 @@ public final class MailServices: SessionServices {
                     try await abuse?.recordAuthenticationFailure(username: username, client: context.clientAddress)
                     // RFC 4954 §4 leaves the delay to the server; it grows with repeated failures.
                     let delay = delays.recordFailure(client: context.clientAddress)
-                    try? await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
+                    try? await Task.sleep(for: delay)
                     return .failure
                 }
             } catch {
@@ -80,7 +81,7 @@ public final class MailServices: SessionServices {
 
     public func admitConnection(context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Reply?> {
         guard let abuse else { return eventLoop.makeSucceededFuture(nil) }
-        switch abuse.connectionDecision(client: context.clientAddress, service: context.service) {
+        switch abuse.admitConnection(client: context.clientAddress, service: context.service) {
         case .immediate(let reply):
             return eventLoop.makeSucceededFuture(reply)
         case .deferred(let work):
@@ -99,7 +100,7 @@ public final class MailServices: SessionServices {
         let abuse = self.abuse
         let rateCheck: @Sendable () -> Decision<Result<Void, Reply>> = {
             guard let abuse else { return .immediate(.success(())) }
-            return abuse.senderDecision(context: context).map { refusal in refusal.map { .failure($0) } ?? .success(()) }
+            return abuse.checkSender(context: context.abuse).map { refusal in refusal.map { .failure($0) } ?? .success(()) }
         }
         guard context.followsSubmissionRules else { return future(rateCheck(), context: context, on: eventLoop) }
         guard let account = context.authenticatedAccount else {
@@ -122,7 +123,7 @@ public final class MailServices: SessionServices {
         let abuse = self.abuse
         let decision = validateRecipient(mailbox, context: context).flatMap { verdict -> Decision<Result<Void, Reply>> in
             guard case .success = verdict, let abuse else { return .immediate(verdict) }
-            return abuse.recipientDecision(context: context).map { verdict in
+            return abuse.admitRecipient(context: context.abuse).map { verdict in
                 switch verdict {
                 case .accepted: return .success(())
                 case .refused(let reply): return .failure(reply)
@@ -215,7 +216,7 @@ public final class MailServices: SessionServices {
             guard !headers.fromAddresses.isEmpty else { return eventLoop.makeSucceededFuture(.failure(Reply.missingFrom)) }
             authorChecks = headers.fromAddresses.map { ($0, mayAccount(account, sendAs: $0)) }
         }
-        let hold = abuse?.holdDecision(context: context) ?? .immediate(false)
+        let hold = abuse?.mustHold(context: context.abuse) ?? .immediate(false)
         if case .immediate(false) = hold, authorChecks.allSatisfy({ $0.1.isImmediate }) {
             for case (let address, .immediate(false)) in authorChecks {
                 let account = context.authenticatedAccount ?? ""
@@ -239,7 +240,7 @@ public final class MailServices: SessionServices {
                 ])
             }
             do {
-                try await abuse?.messageQueuedDecision(context: context).value
+                try await abuse?.messageQueued(context: context.abuse).value
             } catch {
                 // The message is safe on disk: a counter failure must not turn its 250 into a 4xx.
                 logger.error("cannot count the queued message", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
@@ -265,7 +266,7 @@ public final class MailServices: SessionServices {
                 promise.succeed(.failure(Self.reply(for: error, context: context, logger: logger)))
                 return
             }
-            switch abuse?.messageQueuedDecision(context: context) ?? .immediate(()) {
+            switch abuse?.messageQueued(context: context.abuse) ?? .immediate(()) {
             case .immediate:
                 promise.succeed(.success(id.description))
             case .deferred(let count):

@@ -1,3 +1,4 @@
+import Abuse
 import DKIM
 import NIOCore
 import SMTPCore
@@ -13,6 +14,11 @@ public struct SessionContext: Sendable {
     /// True when the session is held to the submission rules: submission, or port 25 after AUTH.
     public var followsSubmissionRules: Bool {
         service.followsSubmissionRules(authenticated: authenticatedAccount != nil)
+    }
+
+    /// The session as the abuse rules see it.
+    public var abuse: AbuseContext {
+        AbuseContext(clientAddress: clientAddress, service: service, authenticatedAccount: authenticatedAccount)
     }
 }
 
