@@ -51,8 +51,15 @@ let package = Package(
         ]),
         // portcullis.toml: a strict TOML 1.0 parser of its own, and the typed configuration.
         .target(name: "Config"),
+        // The abuse rules (rate limits, failed-login defence, compromised-account hold) as pure
+        // functions over a snapshot of the abuse store, and the guard that fetches and applies them.
+        .target(name: "Abuse", dependencies: [
+            "SMTPCore", "Policy", "Directory", "Spool",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "SMTPServer", dependencies: [
-            "SMTPCore", "Policy", "Directory", "Spool", "Config", "DKIM",
+            "SMTPCore", "Policy", "Directory", "Spool", "DKIM", "Abuse",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -73,6 +80,13 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        // The services wired together once, for `serve` and the in-process tests.
+        .target(name: "Assembly", dependencies: [
+            "Abuse", "DKIM", "Directory", "Policy", "SMTPServer", "Spool",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // Customer web: OP25B checker, setup guides, autoconfig/autodiscover/mobileconfig.
         .target(name: "Web", dependencies: [
             "Policy", "Directory", "DNS", "SMTPCore",
@@ -81,7 +95,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Templates")]),
         .executableTarget(name: "Portcullis", dependencies: [
-            "SMTPServer", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "Spool", "Policy", "SMTPCore",
+            "SMTPServer", "Abuse", "Assembly", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "Spool", "Policy", "SMTPCore",
             "SelfSigned",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -128,8 +142,12 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "AbuseTests", dependencies: [
+            "Abuse", "Directory", "Policy", "SMTPCore", "Spool", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
-            "SMTPServer", "SMTPCore", "Directory", "Spool", "Config", "Policy", "DKIM", "SelfSigned",
+            "SMTPServer", "Abuse", "Assembly", "SMTPCore", "Directory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

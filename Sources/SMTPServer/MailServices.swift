@@ -1,3 +1,4 @@
+import Abuse
 import DKIM
 import Directory
 import Logging
@@ -68,7 +69,7 @@ public final class MailServices: SessionServices {
                     try await abuse?.recordAuthenticationFailure(username: username, client: context.clientAddress)
                     // RFC 4954 §4 leaves the delay to the server; it grows with repeated failures.
                     let delay = delays.recordFailure(client: context.clientAddress)
-                    try? await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
+                    try? await Task.sleep(for: delay)
                     return .failure
                 }
             } catch {
@@ -80,7 +81,7 @@ public final class MailServices: SessionServices {
 
     public func admitConnection(context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Reply?> {
         guard let abuse else { return eventLoop.makeSucceededFuture(nil) }
-        switch abuse.connectionDecision(client: context.clientAddress, service: context.service) {
+        switch abuse.admitConnection(client: context.clientAddress, service: context.service) {
         case .immediate(let reply):
             return eventLoop.makeSucceededFuture(reply)
         case .deferred(let work):
@@ -99,7 +100,7 @@ public final class MailServices: SessionServices {
         let abuse = self.abuse
         let rateCheck: @Sendable () -> Decision<Result<Void, Reply>> = {
             guard let abuse else { return .immediate(.success(())) }
-            return abuse.senderDecision(context: context).map { refusal in refusal.map { .failure($0) } ?? .success(()) }
+            return abuse.checkSender(context: context.abuse).map { refusal in refusal.map { .failure($0) } ?? .success(()) }
         }
         guard context.followsSubmissionRules else { return future(rateCheck(), context: context, on: eventLoop) }
         guard let account = context.authenticatedAccount else {
@@ -122,7 +123,7 @@ public final class MailServices: SessionServices {
         let abuse = self.abuse
         let decision = validateRecipient(mailbox, context: context).flatMap { verdict -> Decision<Result<Void, Reply>> in
             guard case .success = verdict, let abuse else { return .immediate(verdict) }
-            return abuse.recipientDecision(context: context).map { verdict in
+            return abuse.admitRecipient(context: context.abuse).map { verdict in
                 switch verdict {
                 case .accepted: return .success(())
                 case .refused(let reply): return .failure(reply)
@@ -203,9 +204,6 @@ public final class MailServices: SessionServices {
 
     public func commitMessage(_ sink: any MessageSink, envelope: Envelope, headers: HeaderSummary, prefix: [UInt8],
                               context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
-        guard let spoolSink = sink as? SpoolSink else {
-            return eventLoop.makeSucceededFuture(.failure(Reply.localError(sessionID: context.sessionID)))
-        }
         let abuse = self.abuse
         let logger = self.logger
         let spoolEnvelope = SpoolEnvelope(envelope, context: context)
@@ -218,14 +216,14 @@ public final class MailServices: SessionServices {
             guard !headers.fromAddresses.isEmpty else { return eventLoop.makeSucceededFuture(.failure(Reply.missingFrom)) }
             authorChecks = headers.fromAddresses.map { ($0, mayAccount(account, sendAs: $0)) }
         }
-        let hold = abuse?.holdDecision(context: context) ?? .immediate(false)
+        let hold = abuse?.mustHold(context: context.abuse) ?? .immediate(false)
         if case .immediate(false) = hold, authorChecks.allSatisfy({ $0.1.isImmediate }) {
             for case (let address, .immediate(false)) in authorChecks {
                 let account = context.authenticatedAccount ?? ""
                 return eventLoop.makeSucceededFuture(
                     .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>")))
             }
-            return commitWithoutTask(spoolSink.writer, envelope: spoolEnvelope, prefix: prefix, context: context, on: eventLoop)
+            return commitWithoutTask(sink, envelope: spoolEnvelope, prefix: prefix, context: context, on: eventLoop)
         }
         return guarded(context: context, on: eventLoop) { [authorChecks] in
             for (address, owned) in authorChecks where try await !owned.value {
@@ -235,14 +233,14 @@ public final class MailServices: SessionServices {
             // A suspended account's mail is accepted but held: it is not dropped, and
             // the client is not taught which messages got through.
             let held = try await hold.value
-            let id = try await spoolSink.writer.commit(envelope: spoolEnvelope, prefix: prefix, held: held)
+            let id = try await sink.commit(envelope: spoolEnvelope, prefix: prefix, held: held)
             if held {
                 logger.warning("message held: account suspended", metadata: [
                     "queue_id": .string(id.description), "account": .string(context.authenticatedAccount ?? ""),
                 ])
             }
             do {
-                try await abuse?.messageQueuedDecision(context: context).value
+                try await abuse?.messageQueued(context: context.abuse).value
             } catch {
                 // The message is safe on disk: a counter failure must not turn its 250 into a 4xx.
                 logger.error("cannot count the queued message", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
@@ -254,12 +252,12 @@ public final class MailServices: SessionServices {
     /// The commit when every check was answered from memory and nothing is held: the spool's
     /// completion handler completes the promise, so the 250 needs no task. Only a
     /// message counter that is not in memory takes one.
-    private func commitWithoutTask(_ writer: SpoolWriter, envelope: SpoolEnvelope, prefix: [UInt8], context: SessionContext,
+    private func commitWithoutTask(_ sink: any MessageSink, envelope: SpoolEnvelope, prefix: [UInt8], context: SessionContext,
                                    on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
         let promise = eventLoop.makePromise(of: Result<String, Reply>.self)
         let abuse = self.abuse
         let logger = self.logger
-        writer.commit(envelope: envelope, prefix: prefix) { result in
+        sink.commit(envelope: envelope, prefix: prefix) { result in
             let id: QueueID
             switch result {
             case .success(let committed):
@@ -268,7 +266,7 @@ public final class MailServices: SessionServices {
                 promise.succeed(.failure(Self.reply(for: error, context: context, logger: logger)))
                 return
             }
-            switch abuse?.messageQueuedDecision(context: context) ?? .immediate(()) {
+            switch abuse?.messageQueued(context: context.abuse) ?? .immediate(()) {
             case .immediate:
                 promise.succeed(.success(id.description))
             case .deferred(let count):
@@ -321,12 +319,20 @@ public final class MailServices: SessionServices {
 }
 
 /// A spool writer seen as the session's message sink.
-final class SpoolSink: MessageSink, Sendable {
-    let writer: SpoolWriter
+final class SpoolSink: MessageSink {
+    private let writer: SpoolWriter
     init(writer: SpoolWriter) { self.writer = writer }
     var queueID: String { writer.id.description }
     func write(_ bytes: [UInt8]) throws { try writer.write(bytes) }
     func abort() { writer.abort() }
+
+    func commit(envelope: SpoolEnvelope, prefix: [UInt8], held: Bool) async throws -> QueueID {
+        try await writer.commit(envelope: envelope, prefix: prefix, held: held)
+    }
+
+    func commit(envelope: SpoolEnvelope, prefix: [UInt8], completion: @escaping @Sendable (Result<QueueID, any Error>) -> Void) {
+        writer.commit(envelope: envelope, prefix: prefix, completion: completion)
+    }
 }
 
 extension SpoolEnvelope {
