@@ -12,7 +12,9 @@ struct LegacySpoolDeliveryTests {
     /// envelope makes it visible, as the spool does).
     func writeVersion1(_ fixture: QueueFixture, id: QueueID, body: String) throws {
         let queue = "\(fixture.dataDirectory)/spool/queue"
-        let arrival = fixture.clock.read().timeIntervalSince1970
+        // Whole seconds, a minute ago: a decimal read back from JSON may land a hair after
+        // the test clock's "now", and the retry would not be due yet.
+        let arrival = (fixture.clock.read().timeIntervalSince1970 - 60).rounded(.down)
         try Data(body.utf8).write(to: URL(fileURLWithPath: "\(queue)/\(id)"))
         let envelope = """
             {"arrival":\(arrival),"authenticatedAccount":"taro@alato.example","body":"8BITMIME",\
