@@ -84,8 +84,6 @@ public struct DeliverySettings: Sendable {
 
     /// `<data>/mailboxes`.
     public var mailboxRoot: String { "\(dataDirectory)/mailboxes" }
-    /// `<data>/delivery`: flush requests, holds, notice markers.
-    public var controlDirectory: String { "\(dataDirectory)/delivery" }
 
     /// The resolver configuration for ``nameservers``.
     public func resolverConfiguration() throws(DNSError) -> DNSResolverConfiguration {

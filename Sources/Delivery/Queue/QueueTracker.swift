@@ -1,10 +1,13 @@
 import Spool
 
 /// What the queue manager keeps in memory: messages being worked on, jobs left per message,
-/// and the wake-up signal.
+/// and what the spool announced since the run loop last looked.
 actor QueueTracker {
     private var jobsLeft: [QueueID: Int] = [:]
-    private var wakeRequested = false
+    /// Committed messages announced and not yet planned.
+    private var committed: [QueueID] = []
+    /// An operator request arrived: the next pass is a scan.
+    private var scanRequested = false
     private var sleeper: CheckedContinuation<Void, Never>?
 
     /// Whether `id` has jobs running.
@@ -31,33 +34,46 @@ actor QueueTracker {
     /// Messages in flight (tests, shutdown).
     var inFlightCount: Int { jobsLeft.count }
 
-    /// Ends the current sleep (new mail, flush).
-    func wake() {
-        wakeRequested = true
+    /// Notes what the spool announced and ends the run loop's sleep.
+    func announce(_ announcement: SpoolAnnouncement) {
+        switch announcement {
+        case .committed(let ids): committed.append(contentsOf: ids)
+        case .requested: scanRequested = true
+        }
         sleeper?.resume()
         sleeper = nil
     }
 
-    /// Sleeps for `interval` or until ``wake()``.
-    func sleep(_ interval: Duration) async {
-        if wakeRequested {
-            wakeRequested = false
-            return
+    /// The announced work, taken: the messages to plan, and whether a scan was asked for.
+    func takeWork() -> (committed: [QueueID], scan: Bool) {
+        defer {
+            committed.removeAll()
+            scanRequested = false
         }
+        return (committed, scanRequested)
+    }
+
+    /// Sleeps until `deadline` (the next scan) or until something is announced.
+    func sleep(until deadline: ContinuousClock.Instant) async {
+        guard committed.isEmpty && !scanRequested else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [weak self] in
-                try? await Task.sleep(for: interval)
-                await self?.wake()
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                await self?.endSleep()
             }
             await withCheckedContinuation { continuation in
-                if wakeRequested {
-                    continuation.resume()
-                } else {
+                if committed.isEmpty && !scanRequested {
                     sleeper = continuation
+                } else {
+                    continuation.resume()
                 }
             }
             group.cancelAll()
         }
-        wakeRequested = false
+    }
+
+    private func endSleep() {
+        sleeper?.resume()
+        sleeper = nil
     }
 }
