@@ -11,7 +11,7 @@ import Foundation
 public struct DeliverySettings: Sendable {
     /// Our host name: EHLO, Reporting-MTA, bounce From.
     public var hostname: String
-    /// The data directory: mailboxes under `mailboxes/`, control files under `delivery/`.
+    /// The data directory: mailboxes under `mailboxes/`.
     public var dataDirectory: String
     /// Nameservers (`[delivery] nameservers`); empty means /etc/resolv.conf.
     public var nameservers: [String]

@@ -133,7 +133,9 @@ public final class QueueManager: Service {
 
     enum Job: Sendable {
         case local(id: QueueID, envelope: SpoolEnvelope, source: MessageSource, indexes: [Int])
-        case remote(route: Route, messages: [(id: QueueID, message: OutboundMessage)])
+        /// A sender for one route: one connection at a time, each carrying what waits for the
+        /// route when it opens (``QueueTracker/nextBatch(for:maximum:)``).
+        case remote(route: Route)
         case finalize(id: QueueID)
     }
 
@@ -295,22 +297,20 @@ public final class QueueManager: Service {
         plan.jobsPerMessage[id, default: 0] += count
     }
 
-    /// The plan's jobs, remote messages grouped per connection; their messages marked busy.
+    /// The plan's jobs, their messages marked busy. Remote messages wait in their route's
+    /// queue; new senders are started only up to the per-destination limit, so what arrives
+    /// while they are busy goes out on their next connections, many messages on each.
     private func jobs(of plan: Plan) async -> [Job] {
         var jobsPerMessage = plan.jobsPerMessage
-        var jobs = plan.localJobs
-        for (route, messages) in plan.remoteByRoute {
-            let chunkSize = max(1, min(settings.maximumMessagesPerConnection,
-                                       (messages.count + settings.maximumConnectionsPerDestination - 1) / settings.maximumConnectionsPerDestination))
-            var start = 0
-            while start < messages.count {
-                let chunk = Array(messages[start..<min(start + chunkSize, messages.count)])
-                for item in chunk { jobsPerMessage[item.id, default: 0] += 1 }
-                jobs.append(.remote(route: route, messages: chunk))
-                start += chunkSize
-            }
+        for (_, messages) in plan.remoteByRoute {
+            for item in messages { jobsPerMessage[item.id, default: 0] += 1 }
         }
         for (id, count) in jobsPerMessage { await tracker.begin(id, jobs: count) }
+        var jobs = plan.localJobs
+        for (route, messages) in plan.remoteByRoute {
+            let senders = await tracker.enqueue(messages, for: route, senders: settings.maximumConnectionsPerDestination)
+            jobs += Array(repeating: .remote(route: route), count: senders)
+        }
         return jobs
     }
 
@@ -340,26 +340,34 @@ public final class QueueManager: Service {
             }
             await record(results, for: id)
             await finishJob(of: id)
-        case .remote(let route, let messages):
-            let key = route.description
-            await limiter.acquire(key)
-            // Each message's outcome is recorded the moment it is known, before the next
-            // message goes out on the same connection: a crash then repeats at most the
-            // transaction in flight.
-            _ = await remote.deliver(messages.map(\.message), route: route) { position, results in
-                let item = messages[position]
-                let pairs = zip(item.message.recipients, results).map { ($0.index, $1) }
-                for (recipient, result) in zip(item.message.recipients, results) {
-                    self.logger.info("remote delivery", metadata: [
-                        "queue-id": "\(item.id)", "recipient": "\(LoggedText(recipient.address))", "route": "\(route)",
-                        "result": "\(LoggedText(describing: result))",
-                    ])
-                }
-                await self.record(pairs, for: item.id)
-                await self.finishJob(of: item.id)
+        case .remote(let route):
+            while !Task.isCancelled,
+                  let messages = await tracker.nextBatch(for: route, maximum: settings.maximumMessagesPerConnection) {
+                await send(messages, route: route)
             }
-            await limiter.release(key)
         }
+    }
+
+    /// One connection to `route` carrying `messages`.
+    private func send(_ messages: [(id: QueueID, message: OutboundMessage)], route: Route) async {
+        let key = route.description
+        await limiter.acquire(key)
+        // Each message's outcome is recorded the moment it is known, before the next
+        // message goes out on the same connection: a crash then repeats at most the
+        // transaction in flight.
+        _ = await remote.deliver(messages.map(\.message), route: route) { position, results in
+            let item = messages[position]
+            let pairs = zip(item.message.recipients, results).map { ($0.index, $1) }
+            for (recipient, result) in zip(item.message.recipients, results) {
+                self.logger.info("remote delivery", metadata: [
+                    "queue-id": "\(item.id)", "recipient": "\(LoggedText(recipient.address))", "route": "\(route)",
+                    "result": "\(LoggedText(describing: result))",
+                ])
+            }
+            await self.record(pairs, for: item.id)
+            await self.finishJob(of: item.id)
+        }
+        await limiter.release(key)
     }
 
     private func record(_ results: [(Int, RecipientResult)], for id: QueueID) async {

@@ -1,9 +1,14 @@
 import Spool
 
 /// What the queue manager keeps in memory: messages being worked on, jobs left per message,
-/// and what the spool announced since the run loop last looked.
+/// the messages waiting for a connection to their route, and what the spool announced since
+/// the run loop last looked.
 actor QueueTracker {
     private var jobsLeft: [QueueID: Int] = [:]
+    /// Remote messages waiting for a sender of their route, oldest first.
+    private var waiting: [Route: [(id: QueueID, message: OutboundMessage)]] = [:]
+    /// Senders running per route.
+    private var senders: [Route: Int] = [:]
     /// Committed messages announced and not yet planned.
     private var committed: [QueueID] = []
     /// An operator request arrived: the next pass is a scan.
@@ -29,6 +34,33 @@ actor QueueTracker {
     /// `id` is no longer being worked on.
     func end(_ id: QueueID) {
         jobsLeft[id] = nil
+    }
+
+    /// Queues `messages` for `route`; returns how many new senders to start so that, up to
+    /// `limit` at once, every waiting message has one.
+    func enqueue(_ messages: [(id: QueueID, message: OutboundMessage)], for route: Route, senders limit: Int) -> Int {
+        waiting[route, default: []].append(contentsOf: messages)
+        let running = senders[route, default: 0]
+        let wanted = max(0, min(max(1, limit), waiting[route, default: []].count) - running)
+        senders[route] = running + wanted
+        return wanted
+    }
+
+    /// The messages a sender of `route` takes for its next connection: an even share of
+    /// those waiting among the route's senders, at most `maximum`. `nil` when none wait: the
+    /// sender stops (and counts as stopped from this moment, so an enqueue starts another).
+    func nextBatch(for route: Route, maximum: Int) -> [(id: QueueID, message: OutboundMessage)]? {
+        guard var queue = waiting[route], !queue.isEmpty else {
+            waiting[route] = nil
+            senders[route, default: 1] -= 1
+            if senders[route] == 0 { senders[route] = nil }
+            return nil
+        }
+        let share = (queue.count + senders[route, default: 1] - 1) / max(1, senders[route, default: 1])
+        let batch = Array(queue.prefix(max(1, min(maximum, share))))
+        queue.removeFirst(batch.count)
+        waiting[route] = queue.isEmpty ? nil : queue
+        return batch
     }
 
     /// Messages in flight (tests, shutdown).
