@@ -11,10 +11,11 @@ every Portcullis binary given (route `"*"` to the sink), side by side on the sam
 A random pause of 100 to 300 ms separates two messages, so the server is idle when each one
 arrives and a periodic queue scan (if any) meets it at a random phase.
 
-Run as root (a private Postfix master and `smtp-sink -u postfix` need it), from Benchmarks/:
+Run as root (a private Postfix master and `smtp-sink -u postfix` need it), through
+Benchmarks/delivery-latency.sh:
 
-    python3 -m portbench.latency --portcullis before=/path/to/old/portcullis \\
-                                 --portcullis after=.build-release/release/portcullis
+    Benchmarks/delivery-latency.sh --portcullis before=/path/to/old/portcullis \\
+                                   --portcullis after=.build-release/release/portcullis
 """
 
 from __future__ import annotations
