@@ -25,19 +25,21 @@ let package = Package(
         // Protocol core: grammar, parser, replies, session state machine. No I/O, no dependencies.
         .target(name: "SMTPCore"),
         // OP25B and relay policy: pure values and decisions.
-        .target(name: "Policy"),
+        .target(name: "Policy", dependencies: ["SMTPCore"]),
         // libxcrypt, for yescrypt/bcrypt/sha512-crypt password hashes.
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        // The bounded thread pool that blocking work (hashing, fsync, libresolv) is handed to.
+        .target(name: "BlockingWork"),
         .target(name: "Directory", dependencies: [
-            "CCrypt",
+            "CCrypt", "SMTPCore", "Policy", "BlockingWork",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // glibc's libresolv: res_nquery and ns_parserr, for MX, A/AAAA, SRV and TXT lookups.
         .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
-        .target(name: "DNS", dependencies: ["CResolv"]),
+        .target(name: "DNS", dependencies: ["CResolv", "BlockingWork"]),
         // Queue manager, routing, SMTP client, local Maildir delivery, DSN.
         .target(name: "Delivery", dependencies: [
-            "SMTPCore", "Spool", "Directory", "DNS", "Config",
+            "SMTPCore", "Spool", "Directory", "DNS", "BlockingWork",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -45,18 +47,30 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "Spool", dependencies: [
-            "SMTPCore",
+            "SMTPCore", "BlockingWork",
         ]),
         // portcullis.toml: a strict TOML 1.0 parser of its own, and the typed configuration.
         .target(name: "Config"),
+        // The abuse rules (rate limits, failed-login defence, compromised-account hold) as pure
+        // functions over a snapshot of the abuse store, and the guard that fetches and applies them.
+        .target(name: "Abuse", dependencies: [
+            "SMTPCore", "Policy", "Directory", "Spool",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "SMTPServer", dependencies: [
-            "SMTPCore", "Policy", "Directory", "Spool", "Config", "DKIM",
+            "SMTPCore", "Policy", "Directory", "Spool", "DKIM", "Abuse",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // The certificate `portcullis init` writes. A library of its own rather than part of
+        // the command-line target because the SMTP server tests make their TLS certificate
+        // with it; no server module needs it.
+        .target(name: "SelfSigned", dependencies: [
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -66,33 +80,37 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        // The services wired together once, for `serve` and the in-process tests.
+        .target(name: "Assembly", dependencies: [
+            "Abuse", "DKIM", "Directory", "Policy", "SMTPServer", "Spool",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // Customer web: OP25B checker, setup guides, autoconfig/autodiscover/mobileconfig.
         .target(name: "Web", dependencies: [
-            "Config", "Policy", "Directory", "SMTPCore",
+            "Policy", "Directory", "DNS", "SMTPCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Templates")]),
         .executableTarget(name: "Portcullis", dependencies: [
-            "SMTPServer", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "Spool", "Policy", "SMTPCore",
+            "SMTPServer", "Abuse", "Assembly", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "Spool", "Policy", "SMTPCore",
+            "SelfSigned",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "X509", package: "swift-certificates"),
-            .product(name: "SwiftASN1", package: "swift-asn1"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
-        // Benchmark load generator (issue 7): authenticated STARTTLS submission, the Swift
+        // Benchmark load generator: authenticated STARTTLS submission, the Swift
         // counterpart of Benchmarks/portbench/submission.py. Its own small core: no server code.
         .target(name: "LoadgenCore", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/Loadgen/Sources/LoadgenCore"),
         .executableTarget(name: "Loadgen", dependencies: [
-            "LoadgenCore",
+            "LoadgenCore", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -102,29 +120,34 @@ let package = Package(
             "LoadgenCore",
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/Loadgen/Tests/LoadgenCoreTests"),
-        .testTarget(name: "SMTPCoreTests", dependencies: ["SMTPCore"]),
+        .testTarget(name: "SMTPCoreTests", dependencies: ["SMTPCore", "TestSupport"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], resources: [.copy("Golden")]),
-        .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),
+        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "BlockingWork"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "DKIMTests", dependencies: ["DKIM"]),
-        // Helpers shared by test targets that start real peers (dnsmasq, smtp-sink).
+        .testTarget(name: "DKIMTests", dependencies: ["DKIM", "TestSupport"]),
+        // Helpers shared by test targets and the load generator: real peers (dnsmasq,
+        // smtp-sink), a small file system, a seeded random generator.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: [
-            "Delivery", "TestSupport", "SMTPCore", "Spool", "Directory", "DNS", "Config",
+            "Delivery", "TestSupport", "SMTPCore", "Spool", "Directory", "DNS",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WebTests", dependencies: [
-            "Web", "Config", "Policy", "Directory",
+            "Web", "Policy", "Directory", "DNS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "AbuseTests", dependencies: [
+            "Abuse", "Directory", "Policy", "SMTPCore", "Spool", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
-            "SMTPServer", "SMTPCore", "Directory", "Spool", "Config", "Policy", "DKIM",
+            "SMTPServer", "Abuse", "Assembly", "SMTPCore", "Directory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

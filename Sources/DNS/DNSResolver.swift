@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import BlockingWork
 
 /// A thread-safe stub resolver over glibc's libresolv.
 ///
@@ -17,12 +18,12 @@ import Musl
 public final class DNSResolver: DNSResolving {
     /// The configuration in use.
     public let configuration: DNSResolverConfiguration
-    private let pool: QueryThreadPool
+    private let pool: BlockingWorkPool
 
     /// Creates a resolver.
     public init(configuration: DNSResolverConfiguration = DNSResolverConfiguration()) {
         self.configuration = configuration
-        self.pool = QueryThreadPool(name: "portcullis.dns", maximumConcurrency: configuration.maximumConcurrentQueries)
+        self.pool = BlockingWorkPool(name: "portcullis.dns", maximumConcurrency: configuration.maximumConcurrentQueries)
     }
 
     /// The MX records of `domain`, sorted by preference; records of equal preference keep

@@ -18,6 +18,10 @@ public struct SRVRecord: Sendable, Hashable, CustomStringConvertible {
         self.target = target
     }
 
+    /// True when the record says the service is decidedly not available: the target `.`
+    /// (RFC 2782; RFC 6186 §4), kept as an empty target or, from other sources, as `.`.
+    public var isServiceUnavailable: Bool { target.isEmpty || target == "." }
+
     /// `10 5 587 smtp.example.net`.
     public var description: String { "\(priority) \(weight) \(port) \(target.isEmpty ? "." : target)" }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SMTPCore
 
 /// Everything that can go wrong in the account directory, with a message an operator can act on.
 ///
@@ -98,13 +99,17 @@ public enum DirectoryError: Error, Sendable, Hashable, LocalizedError, CustomStr
     /// Same as ``description``.
     public var errorDescription: String? { description }
 
-    /// Whether retrying later may succeed without an operator changing anything.
-    ///
-    /// A server maps temporary directory failures to 4xx (a failing directory never causes 5xx).
-    public var isTemporary: Bool {
+}
+
+extension DirectoryError: ReplyConvertible {
+    /// What an SMTP client is told when a look-up fails: always 4xx, because the address may
+    /// well exist. A database that cannot be read is a directory outage (X.4.3); anything else
+    /// reaching a session (an alias loop, a hash method libxcrypt refuses, a bad stored entry)
+    /// is a configuration the operator can fix (X.3.5).
+    public var reply: Reply {
         switch self {
-        case .storageFailure, .aliasChainTooDeep, .hashingFailed: return true
-        default: return false
+        case .storageFailure: return .directoryUnavailable
+        default: return .systemMisconfigured
         }
     }
 }

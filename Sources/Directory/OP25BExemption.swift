@@ -1,4 +1,5 @@
 import Foundation
+import Policy
 
 /// A subscriber prefix allowed to reach port 25 on the internet despite OP25B.
 ///
@@ -19,5 +20,18 @@ public struct OP25BExemption: Sendable, Hashable, Codable {
         self.reason = reason
         self.created = created
         self.until = until
+    }
+}
+
+extension OP25BExemption {
+    /// `input` as the directory stores it: ``IPPrefix``'s canonical `address/length`, so that
+    /// `2001:DB8::/48` and `2001:db8:0::/48` are one entry. A bare address is a single host.
+    static func canonicalPrefix(_ input: String) throws(DirectoryError) -> String {
+        let trimmed = input.trimmingCharacters(in: .whitespacesAndNewlines)
+        do {
+            return try IPPrefix(trimmed).description
+        } catch {
+            throw .invalidPrefix(input, reason: error.description)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import GRDB
 
@@ -23,7 +24,7 @@ public final class SQLiteDirectory: AccountDirectory {
     /// - Parameters:
     ///   - path: the SQLite file; its directory must exist.
     ///   - hasher: makes and checks password hashes (libxcrypt yescrypt by default).
-    ///   - workPool: where hashing runs; a private pool of one thread per core by default.
+    ///   - workPool: where hashing runs; ``BlockingWorkPool/shared`` by default.
     ///   - maximumAliasDepth: how many alias levels ``resolveRecipient(_:)`` follows.
     public init(
         path: String,
@@ -59,7 +60,7 @@ public final class SQLiteDirectory: AccountDirectory {
             throw DirectoryError.storageFailure("cannot open \(path): \(error.message ?? error.description)")
         }
         self.hasher = hasher
-        self.workPool = workPool ?? BlockingWorkPool(name: "portcullis.directory.hashing")
+        self.workPool = workPool ?? .shared
         self.maximumAliasDepth = max(1, maximumAliasDepth)
         // 24 random bytes, hex: the value does not matter, only that nobody knows it.
         let secret = (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
@@ -300,7 +301,7 @@ public final class SQLiteDirectory: AccountDirectory {
         // account, so that unknown and known usernames cost the same.
         let hashToCheck = row?.passwordHash ?? dummyHash
         let hasher = self.hasher
-        let matches = try await workPool.run { hasher.verify(password, against: hashToCheck) }
+        let matches = await workPool.run { hasher.verify(password, against: hashToCheck) }
         guard let row, matches else { return .invalidCredentials }
         return row.enabled ? .success(row.account) : .disabled
     }
@@ -395,7 +396,7 @@ public final class SQLiteDirectory: AccountDirectory {
 
     @discardableResult
     public func addExemption(prefix: String, reason: String, until: Date?) async throws -> OP25BExemption {
-        let canonical = try NetworkPrefix.canonical(prefix)
+        let canonical = try OP25BExemption.canonicalPrefix(prefix)
         let exemption = OP25BExemption(prefix: canonical, reason: reason, created: Self.now(), until: until)
         return try await storage {
             try await self.pool.write { db in
@@ -421,7 +422,7 @@ public final class SQLiteDirectory: AccountDirectory {
 
     public func removeExemption(prefix: String) async throws {
         // An unparsable prefix cannot have been stored; report it as absent under the name given.
-        let canonical = (try? NetworkPrefix.canonical(prefix)) ?? prefix
+        let canonical = (try? OP25BExemption.canonicalPrefix(prefix)) ?? prefix
         try await storage {
             try await self.pool.write { db in
                 try db.execute(sql: "DELETE FROM op25b_exemptions WHERE prefix = ?", arguments: [canonical])

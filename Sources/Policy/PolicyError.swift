@@ -1,4 +1,5 @@
 import Foundation
+import SMTPCore
 
 /// A problem in the OP25B policy input, naming the entry it is about.
 ///
@@ -79,4 +80,10 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
             return "expires \(Timestamp.format(until)), not after its creation \(Timestamp.format(created))"
         }
     }
+}
+
+extension PolicyError: ReplyConvertible {
+    /// The policy input is the operator's: whatever the entry, the client is told to retry
+    /// (451 4.3.5, RFC 3463 §3.4 X.3.5 system incorrectly configured).
+    public var reply: Reply { .systemMisconfigured }
 }

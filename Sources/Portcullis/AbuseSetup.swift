@@ -1,6 +1,6 @@
+import Abuse
 import Config
 import Directory
-import SMTPServer
 
 extension Configuration {
     /// The clock of the abuse controls: the system clock, or the test clock of the hidden
@@ -8,6 +8,22 @@ extension Configuration {
     /// as the server, so `security status` agrees with what the server decides.
     func abuseClock() -> AbuseClock {
         abuse.clockOffsetFile.map { AbuseClock.offset(file: $0) } ?? .system
+    }
+
+    /// The abuse rules' numbers from `[abuse]`.
+    func abuseSettings() -> AbuseSettings {
+        var settings = AbuseSettings()
+        settings.messagesPerHour = abuse.messagesPerHour
+        settings.recipientsPerDay = abuse.recipientsPerDay
+        settings.connectionsPerMinute = abuse.connectionsPerMinute
+        settings.authFailureLimit = abuse.authFailureLimit
+        settings.authFailureWindowSeconds = abuse.authFailureWindowSeconds
+        settings.authLockoutSeconds = abuse.authLockoutSeconds
+        settings.burstWindowSeconds = abuse.burstWindowSeconds
+        settings.burstMinimumRecipients = abuse.burstMinimumRecipients
+        settings.burstFactor = abuse.burstFactor
+        settings.burstBaselineHours = abuse.burstBaselineHours
+        return settings
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import DKIM
 import Foundation
 import Web
@@ -24,7 +25,9 @@ struct DNSRecordsCommand: AsyncParsableCommand {
             throw CLIError("cannot read the DKIM keys of \(domain): \(error)")
         }
         do {
-            print(try dnsRecords(domain: domain, configuration: configuration, dkimRecords: dkim), terminator: "")
+            print(try dnsRecords(domain: domain, hostname: configuration.hostname,
+                                 settings: MailSettings(configuration.clientSettings),
+                                 mailHosts: configuration.op25b.mailHosts, dkimRecords: dkim), terminator: "")
         } catch {
             throw CLIError("\(domain): \(error)")
         }

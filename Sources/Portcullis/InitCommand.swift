@@ -2,7 +2,7 @@ import ArgumentParser
 import Config
 import DKIM
 import Directory
-import SMTPServer
+import SelfSigned
 import Foundation
 
 struct InitCommand: ParsableCommand {

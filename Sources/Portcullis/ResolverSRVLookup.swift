@@ -5,16 +5,14 @@ import Web
 struct ResolverSRVLookup: SRVLookup {
     let resolver: DNSResolver
 
-    func lookupSRV(name: String) async throws -> [ServiceRecord] {
-        let records: [DNS.SRVRecord]
+    func lookupSRV(name: String) async throws -> [SRVRecord] {
         do {
-            records = try await resolver.srv(name)
+            return try await resolver.srv(name)
         } catch {
             // No such name or no SRV records: the provider publishes none (RFC 6186 §3).
             if Self.meansNoRecords(error) { return [] }
             throw error
         }
-        return records.map { ServiceRecord(priority: $0.priority, weight: $0.weight, port: $0.port, target: $0.target) }
     }
 
     private static func meansNoRecords(_ error: DNSError) -> Bool {

@@ -1,8 +1,8 @@
+import Abuse
 import ArgumentParser
 import Directory
 import Foundation
 import Policy
-import SMTPServer
 
 /// `portcullis security`: what the AUTH failure defence and the compromised-account hold have
 /// done, and how to undo it.

@@ -1,5 +1,8 @@
+import Abuse
 import ArgumentParser
+import Assembly
 import Config
+import DKIM
 import DNS
 import Delivery
 import Directory
@@ -65,29 +68,22 @@ struct ServeCommand: AsyncParsableCommand {
         guard let abuseStore = directory as? any AbuseStore else {
             throw CLIError("the directory \(configuration.directoryURL) cannot keep the abuse-control counters")
         }
-        // The session path reads counters and directory answers from memory; the
-        // flusher writes the counters back every second and at shutdown.
-        let abuseClock = configuration.abuseClock()
-        let bufferedAbuseStore = BufferedAbuseStore(
-            wrapping: abuseStore, counters: AbuseGuard.bufferedCounters(configuration.abuse), clock: abuseClock.now)
-        let abuse = AbuseGuard(
-            store: bufferedAbuseStore, settings: configuration.abuse, policy: policy, clock: abuseClock,
-            notifier: SuspensionNotifier(spool: spool, hostname: configuration.hostname, postmaster: configuration.abuse.postmaster),
-            logger: logger)
         let specs = configuration.smtp.listen.map { ListenerSpec(address: $0, service: .relay) }
             + configuration.submission.listen.map { ListenerSpec(address: $0, service: .submission) }
             + configuration.submission.implicitTLSListen.map { ListenerSpec(address: $0, service: .submissionImplicitTLS) }
-        let listener = SMTPListener(
-            specs: specs,
-            settings: .init(configuration: configuration, tlsContext: tls),
-            services: MailServices(
-                directory: CachedDirectory(directory), spool: spool, policy: policy,
-                authFailureDelay: AuthFailureDelay(base: .milliseconds(Int64(configuration.limits.authFailureDelayMilliseconds))),
-                keyRing: DKIMKeyRing(dataDirectory: configuration.dataDirectory),
-                abuse: abuse, logger: logger),
-            limiter: ConnectionLimiter(maxTotal: configuration.limits.maxConnections,
-                                       maxPerClient: configuration.limits.maxConnectionsPerClient),
+        // The session path reads counters and directory answers from memory; the
+        // flusher writes the counters back every second and at shutdown.
+        let graph = ServiceGraph(
+            directory: directory, abuseStore: abuseStore, spool: spool, policy: policy,
+            settings: ServiceGraph.Settings(
+                abuse: configuration.abuseSettings(), postmaster: configuration.abuse.postmaster,
+                smtp: .init(configuration: configuration, tlsContext: tls), listeners: specs,
+                maxConnections: configuration.limits.maxConnections,
+                maxConnectionsPerClient: configuration.limits.maxConnectionsPerClient,
+                authFailureDelay: .milliseconds(Int64(configuration.limits.authFailureDelayMilliseconds))),
+            keyRing: DKIMKeyRing(dataDirectory: configuration.dataDirectory), clock: configuration.abuseClock(),
             group: group, logger: logger)
+        let listener = graph.listener
         do {
             // With a user to become, nothing is accepted before the drop below.
             try await listener.bind(accepting: serviceUser == nil)
@@ -97,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let queueManager: QueueManager
         do {
-            queueManager = try QueueManager(configuration: configuration, spool: spool, directory: directory,
+            queueManager = try QueueManager(settings: DeliverySettings(configuration: configuration), spool: spool, directory: directory,
                                             group: group, logger: logger)
         } catch {
             throw CLIError("\(location.file): [delivery]: \(error)")
@@ -112,8 +108,8 @@ struct ServeCommand: AsyncParsableCommand {
         for address in configuration.web.listen {
             do {
                 webApplications.append(try buildWebApplication(
-                    configuration: configuration, policy: policy, directory: directory,
-                    srvLookup: ResolverSRVLookup(resolver: resolver), logger: logger, listen: address))
+                    settings: WebSettings(configuration: configuration), policy: policy, directory: directory,
+                    srvLookup: ResolverSRVLookup(resolver: resolver), logger: logger, host: address.host, port: address.port))
             } catch {
                 throw CLIError("cannot start the web service: \(error)")
             }
@@ -128,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
                   echo 'a-long-password' | portcullis user add taro@alato.example --password-stdin
                 """)
         }
-        lines += specs.map { "listening on \($0.address) (\($0.service.displayName))" }
+        lines += specs.map { "listening on \($0.addressDescription) (\($0.service.displayName))" }
         lines += configuration.web.listen.map { "listening on \($0) (customer web: http://\($0)/)" }
         lines.append("ready")
 
@@ -144,8 +140,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Graceful shutdown stops services in reverse order: the SMTP listeners first (no new
         // mail, sessions drain), the queue manager, and last the abuse counters' final flush.
         let serviceGroup = ServiceGroup(configuration: .init(
-            services: [AbuseCounterFlusher(store: bufferedAbuseStore, logger: logger), queueManager] + webApplications
-                + [ReadyAnnouncer(lines: lines), listener],
+            services: graph.groupServices(around: [queueManager] + webApplications + [ReadyAnnouncer(lines: lines)]),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
     }

@@ -1,3 +1,4 @@
+import Abuse
 import DKIM
 import Directory
 import Logging
@@ -68,7 +69,7 @@ public final class MailServices: SessionServices {
                     try await abuse?.recordAuthenticationFailure(username: username, client: context.clientAddress)
                     // RFC 4954 §4 leaves the delay to the server; it grows with repeated failures.
                     let delay = delays.recordFailure(client: context.clientAddress)
-                    try? await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
+                    try? await Task.sleep(for: delay)
                     return .failure
                 }
             } catch {
@@ -80,7 +81,7 @@ public final class MailServices: SessionServices {
 
     public func admitConnection(context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Reply?> {
         guard let abuse else { return eventLoop.makeSucceededFuture(nil) }
-        switch abuse.connectionDecision(client: context.clientAddress, service: context.service) {
+        switch abuse.admitConnection(client: context.clientAddress, service: context.service) {
         case .immediate(let reply):
             return eventLoop.makeSucceededFuture(reply)
         case .deferred(let work):
@@ -99,9 +100,9 @@ public final class MailServices: SessionServices {
         let abuse = self.abuse
         let rateCheck: @Sendable () -> Decision<Result<Void, Reply>> = {
             guard let abuse else { return .immediate(.success(())) }
-            return abuse.senderDecision(context: context).map { refusal in refusal.map { .failure($0) } ?? .success(()) }
+            return abuse.checkSender(context: context.abuse).map { refusal in refusal.map { .failure($0) } ?? .success(()) }
         }
-        guard context.followsSubmissionRules else { return future(rateCheck(), on: eventLoop) }
+        guard context.followsSubmissionRules else { return future(rateCheck(), context: context, on: eventLoop) }
         guard let account = context.authenticatedAccount else {
             return eventLoop.makeSucceededFuture(.failure(Reply.authRequired))
         }
@@ -112,7 +113,7 @@ public final class MailServices: SessionServices {
             guard owned else { return .immediate(.failure(Reply.senderNotOwned(allowed: account))) }
             return rateCheck()
         }
-        return future(decision, on: eventLoop)
+        return future(decision, context: context, on: eventLoop)
     }
 
     public func checkRecipient(_ recipient: ForwardPath, _ parameters: RcptParameters, context: SessionContext,
@@ -122,14 +123,14 @@ public final class MailServices: SessionServices {
         let abuse = self.abuse
         let decision = validateRecipient(mailbox, context: context).flatMap { verdict -> Decision<Result<Void, Reply>> in
             guard case .success = verdict, let abuse else { return .immediate(verdict) }
-            return abuse.recipientDecision(context: context).map { verdict in
+            return abuse.admitRecipient(context: context.abuse).map { verdict in
                 switch verdict {
                 case .accepted: return .success(())
                 case .refused(let reply): return .failure(reply)
                 }
             }
         }
-        return future(decision, on: eventLoop)
+        return future(decision, context: context, on: eventLoop)
     }
 
     /// Whether `mailbox` is a recipient this session may use (relay rules, hosted users).
@@ -203,9 +204,6 @@ public final class MailServices: SessionServices {
 
     public func commitMessage(_ sink: any MessageSink, envelope: Envelope, headers: HeaderSummary, prefix: [UInt8],
                               context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
-        guard let spoolSink = sink as? SpoolSink else {
-            return eventLoop.makeSucceededFuture(.failure(Reply.localError))
-        }
         let abuse = self.abuse
         let logger = self.logger
         let spoolEnvelope = SpoolEnvelope(envelope, context: context)
@@ -218,16 +216,16 @@ public final class MailServices: SessionServices {
             guard !headers.fromAddresses.isEmpty else { return eventLoop.makeSucceededFuture(.failure(Reply.missingFrom)) }
             authorChecks = headers.fromAddresses.map { ($0, mayAccount(account, sendAs: $0)) }
         }
-        let hold = abuse?.holdDecision(context: context) ?? .immediate(false)
+        let hold = abuse?.mustHold(context: context.abuse) ?? .immediate(false)
         if case .immediate(false) = hold, authorChecks.allSatisfy({ $0.1.isImmediate }) {
             for case (let address, .immediate(false)) in authorChecks {
                 let account = context.authenticatedAccount ?? ""
                 return eventLoop.makeSucceededFuture(
                     .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>")))
             }
-            return commitWithoutTask(spoolSink.writer, envelope: spoolEnvelope, prefix: prefix, context: context, on: eventLoop)
+            return commitWithoutTask(sink, envelope: spoolEnvelope, prefix: prefix, context: context, on: eventLoop)
         }
-        return guarded(on: eventLoop) { [authorChecks] in
+        return guarded(context: context, on: eventLoop) { [authorChecks] in
             for (address, owned) in authorChecks where try await !owned.value {
                 let account = context.authenticatedAccount ?? ""
                 return .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>"))
@@ -235,14 +233,14 @@ public final class MailServices: SessionServices {
             // A suspended account's mail is accepted but held: it is not dropped, and
             // the client is not taught which messages got through.
             let held = try await hold.value
-            let id = try await spoolSink.writer.commit(envelope: spoolEnvelope, prefix: prefix, held: held)
+            let id = try await sink.commit(envelope: spoolEnvelope, prefix: prefix, held: held)
             if held {
                 logger.warning("message held: account suspended", metadata: [
                     "queue_id": .string(id.description), "account": .string(context.authenticatedAccount ?? ""),
                 ])
             }
             do {
-                try await abuse?.messageQueuedDecision(context: context).value
+                try await abuse?.messageQueued(context: context.abuse).value
             } catch {
                 // The message is safe on disk: a counter failure must not turn its 250 into a 4xx.
                 logger.error("cannot count the queued message", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
@@ -254,21 +252,21 @@ public final class MailServices: SessionServices {
     /// The commit when every check was answered from memory and nothing is held: the spool's
     /// completion handler completes the promise, so the 250 needs no task. Only a
     /// message counter that is not in memory takes one.
-    private func commitWithoutTask(_ writer: SpoolWriter, envelope: SpoolEnvelope, prefix: [UInt8], context: SessionContext,
+    private func commitWithoutTask(_ sink: any MessageSink, envelope: SpoolEnvelope, prefix: [UInt8], context: SessionContext,
                                    on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
         let promise = eventLoop.makePromise(of: Result<String, Reply>.self)
         let abuse = self.abuse
         let logger = self.logger
-        writer.commit(envelope: envelope, prefix: prefix) { result in
+        sink.commit(envelope: envelope, prefix: prefix) { result in
             let id: QueueID
             switch result {
             case .success(let committed):
                 id = committed
             case .failure(let error):
-                promise.succeed(.failure(Self.reply(for: error, logger: logger)))
+                promise.succeed(.failure(Self.reply(for: error, context: context, logger: logger)))
                 return
             }
-            switch abuse?.messageQueuedDecision(context: context) ?? .immediate(()) {
+            switch abuse?.messageQueued(context: context.abuse) ?? .immediate(()) {
             case .immediate:
                 promise.succeed(.success(id.description))
             case .deferred(let count):
@@ -287,41 +285,54 @@ public final class MailServices: SessionServices {
     }
 
     /// A decision as a future: already succeeded when it is immediate, else a task (through
-    /// ``guarded(on:_:)``).
-    private func future<T: Sendable>(_ decision: Decision<Result<T, Reply>>, on eventLoop: EventLoop) -> EventLoopFuture<Result<T, Reply>> {
+    /// ``guarded(context:on:_:)``).
+    private func future<T: Sendable>(_ decision: Decision<Result<T, Reply>>, context: SessionContext,
+                                     on eventLoop: EventLoop) -> EventLoopFuture<Result<T, Reply>> {
         switch decision {
         case .immediate(let result): return eventLoop.makeSucceededFuture(result)
-        case .deferred(let work): return guarded(on: eventLoop, work)
+        case .deferred(let work): return guarded(context: context, on: eventLoop, work)
         }
     }
 
     /// Runs an async decision; an unexpected error becomes a 4xx so the client retries later.
-    private func guarded<T: Sendable>(on eventLoop: EventLoop, _ body: @escaping @Sendable () async throws -> Result<T, Reply>) -> EventLoopFuture<Result<T, Reply>> {
+    private func guarded<T: Sendable>(context: SessionContext, on eventLoop: EventLoop,
+                                      _ body: @escaping @Sendable () async throws -> Result<T, Reply>) -> EventLoopFuture<Result<T, Reply>> {
         let logger = self.logger
         return eventLoop.makeFutureWithTask {
             do {
                 return try await body()
             } catch {
-                return .failure(Self.reply(for: error, logger: logger))
+                return .failure(Self.reply(for: error, context: context, logger: logger))
             }
         }
     }
 
-    /// The reply for an error: its own when it has one, else 451 (logged).
-    private static func reply(for error: any Error, logger: Logger) -> Reply {
-        if let error = error as? ReplyConvertible { return error.reply }
-        logger.error("internal failure", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
-        return Reply.localError
+    /// The reply for an error (``Reply/failure(_:sessionID:)``), logged with the session ID.
+    private static func reply(for error: any Error, context: SessionContext, logger: Logger) -> Reply {
+        let reply = Reply.failure(error, sessionID: context.sessionID)
+        logger.error("session failure", metadata: [
+            "session": .string(context.sessionID), "error": .stringConvertible(LoggedText(describing: error)),
+            "reply": .stringConvertible(LoggedText(reply.description)),
+        ])
+        return reply
     }
 }
 
 /// A spool writer seen as the session's message sink.
-final class SpoolSink: MessageSink, Sendable {
-    let writer: SpoolWriter
+final class SpoolSink: MessageSink {
+    private let writer: SpoolWriter
     init(writer: SpoolWriter) { self.writer = writer }
     var queueID: String { writer.id.description }
     func write(_ bytes: [UInt8]) throws { try writer.write(bytes) }
     func abort() { writer.abort() }
+
+    func commit(envelope: SpoolEnvelope, prefix: [UInt8], held: Bool) async throws -> QueueID {
+        try await writer.commit(envelope: envelope, prefix: prefix, held: held)
+    }
+
+    func commit(envelope: SpoolEnvelope, prefix: [UInt8], completion: @escaping @Sendable (Result<QueueID, any Error>) -> Void) {
+        writer.commit(envelope: envelope, prefix: prefix, completion: completion)
+    }
 }
 
 extension SpoolEnvelope {

@@ -8,6 +8,8 @@ import SMTPCore
 /// The header block is held in memory until its end (the first empty line) so these decisions
 /// can be made before anything is written, bounded by `maxHeaderBytes` like Postfix's
 /// header_size_limit; past that the rest is treated as body.
+///
+/// It only writes to the sink; the `MessageReception` that made it commits or aborts it.
 final class MessageAssembler {
     private let sink: any MessageSink
     private let prefix: [UInt8]
@@ -66,8 +68,6 @@ final class MessageAssembler {
         }
         return Array(fields.utf8)
     }
-
-    func abort() { sink.abort() }
 
     /// `complete`: the header block ended with its empty line (not cut by the size limit or
     /// the end of the message); only then is it signed.

@@ -1,4 +1,3 @@
-import Config
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -9,13 +8,20 @@ import ServiceLifecycle
 
 /// One listening socket and the kind of SMTP service it offers.
 public struct ListenerSpec: Sendable {
-    public var address: ListenAddress
+    /// The address to bind; `::` or `0.0.0.0` for every address.
+    public var host: String
+    /// The port; 0 picks a free one (tests).
+    public var port: Int
     public var service: ServiceKind
 
-    public init(address: ListenAddress, service: ServiceKind) {
-        self.address = address
+    public init(host: String, port: Int, service: ServiceKind) {
+        self.host = host
+        self.port = port
         self.service = service
     }
+
+    /// `host:port`, with an IPv6 host in brackets.
+    public var addressDescription: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// Every SMTP listener (port 25, submission, submissions) as one lifecycle service.
@@ -36,16 +42,19 @@ public final class SMTPListener: Service, Sendable {
         /// `[smtp] greet_pause`: applied to the port-25 service only.
         public var greetPause: Duration
 
-        public init(configuration: Configuration, tlsContext: NIOSSLContext?) {
-            hostname = configuration.hostname
-            maxMessageSize = configuration.submission.maxMessageSize
-            maxRecipients = configuration.submission.maxRecipients
-            maxErrors = configuration.limits.maxErrors
-            commandTimeout = .seconds(Int64(configuration.limits.commandTimeoutSeconds))
-            dataTimeout = .seconds(Int64(configuration.limits.dataTimeoutSeconds))
-            shutdownGrace = .seconds(Int64(configuration.limits.shutdownGraceSeconds))
+        /// Settings as given; `portcullis serve` makes them from `[smtp]`, `[submission]` and `[limits]`.
+        public init(hostname: String, maxMessageSize: Int, maxRecipients: Int, maxErrors: Int,
+                    commandTimeout: TimeAmount, dataTimeout: TimeAmount, shutdownGrace: TimeAmount,
+                    tlsContext: NIOSSLContext?, greetPause: Duration) {
+            self.hostname = hostname
+            self.maxMessageSize = maxMessageSize
+            self.maxRecipients = maxRecipients
+            self.maxErrors = maxErrors
+            self.commandTimeout = commandTimeout
+            self.dataTimeout = dataTimeout
+            self.shutdownGrace = shutdownGrace
             self.tlsContext = tlsContext
-            greetPause = .milliseconds(configuration.smtp.greetPauseMilliseconds)
+            self.greetPause = greetPause
         }
     }
 
@@ -79,10 +88,10 @@ public final class SMTPListener: Service, Sendable {
         for spec in specs {
             let channel = try await bootstrap(for: spec.service)
                 .serverChannelOption(ChannelOptions.autoRead, value: accepting)
-                .bind(host: spec.address.host, port: spec.address.port).get()
+                .bind(host: spec.host, port: spec.port).get()
             channels.withLockedValue { $0.append(channel) }
             if let address = channel.localAddress { bound.append(address) }
-            logger.info("listening", metadata: ["address": .string("\(spec.address)"), "service": .string("\(spec.service)")])
+            logger.info("listening", metadata: ["address": .string(spec.addressDescription), "service": .string("\(spec.service)")])
         }
         return bound
     }

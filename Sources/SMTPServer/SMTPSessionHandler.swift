@@ -4,22 +4,15 @@ import NIOSSL
 import NIOTLS
 import SMTPCore
 
-/// Drives one SMTP session: frames input, feeds events to the `SessionStateMachine` and
-/// performs the actions it returns. All state lives on the channel's event loop.
+/// Drives one SMTP session on its channel's event loop. It decides nothing itself: input goes
+/// through an `SMTPInputFramer`, framed events go to the `SessionStateMachine` (the protocol) and
+/// channel events to the `SMTPConnectionStateMachine` (greet pause, pending decisions, STARTTLS
+/// handshake, shutdown, back-pressure), and the handler performs the actions both return. The
+/// message being received is a `MessageReception`.
 ///
-/// Input handling is a small mode machine of its own:
-/// - `.greetPause`: before the greeting (`[smtp] greet_pause`); any input is reported to the
-///   state machine as a client that talked first.
-/// - `.command`: CRLF-terminated lines, at most `maxCommandLine` octets (RFC 5321 §4.5.3.1.4;
-///   12288 while an AUTH exchange is in progress, RFC 4954 §4); a longer line is answered with
-///   500 5.5.2 and skipped up to its end; a bare CR or LF is refused (SMTP smuggling defence).
-/// - `.data`: bytes go through `DataDecoder` until CRLF.CRLF.
-/// - `.chunk`: exactly the BDAT size, raw (RFC 3030 §2), checked for forbidden octets.
-/// - `.handshake`: STARTTLS in progress; nothing is read as SMTP until it completes.
-///
-/// While the state machine waits for a decision (credentials, sender, recipient, commit), input
-/// stays buffered: pipelined commands (RFC 2920) are handled in order, one at a time. Whether
-/// input is already buffered behind a DATA line is passed to the state machine, which refuses
+/// While a decision is pending (admission, credentials, sender, recipient, commit), input stays
+/// buffered in the framer: pipelined commands (RFC 2920) are handled in order, one at a time.
+/// Whether input is already buffered behind a DATA line is passed to the session, which refuses
 /// content sent before the 354 on unauthenticated sessions.
 final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
@@ -33,42 +26,31 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         var hostname: String
     }
 
-    private enum InputMode {
-        case greetPause(Scheduled<Void>)
-        case command
-        case skippingLongLine
-        case data(DataDecoder)
-        case chunk(remaining: Int, last: Bool, forbidden: DataError?)
-        case discarding(remaining: Int)
-        case handshake
-        case closed
-    }
-
     /// RFC 5321 §4.5.3.1.4: 512 octets including CRLF; extensions (SIZE, DSN, SMTPUTF8
     /// parameters) may extend it, so allow a generous multiple as Postfix does (2048).
     static let maxCommandLine = 2048
     /// RFC 4954 §4: an AUTH command line or SASL response may be up to 12288 octets.
     static let maxAuthLine = 12288
-    /// Input kept while waiting for a decision, before reading stops (bounded memory).
-    static let maxBufferedInput = 256 * 1024
 
     private let settings: Settings
     private let services: any SessionServices
     private let limiter: ConnectionLimiter
     private var logger: Logger
     private var machine: SessionStateMachine
+    private var connection = SMTPConnectionStateMachine()
+    private var framer = SMTPInputFramer(maxLineLength: SMTPSessionHandler.maxCommandLine)
     private var sessionContext: SessionContext
-    private var mode: InputMode = .command
-    private var input: ByteBuffer = ByteBuffer()
-    private var waiting = false
-    private var processing = false
-    private var message: MessageAssembler?
-    private var timeout: Scheduled<Void>?
-    private var slotTaken = false
-    private var needsFlush = false
-    private var tlsActive: Bool
+    /// The message between its 354 (or first BDAT chunk) and its commit.
+    private var reception: MessageReception?
+    /// Learnt at the handshake; for implicit TLS the session started secure without it.
     private var tlsInfo: TLSInfo?
-    private var shuttingDown = false
+    private var timeout: Scheduled<Void>?
+    private var greetPauseTimer: Scheduled<Void>?
+    /// The input loop is running: a decision completing inside it must not start a second one.
+    private var processing = false
+    /// Replies written and not yet flushed (RFC 2920 §3.2: replies to pipelined commands go out
+    /// together).
+    private var needsFlush = false
 
     init(settings: Settings, services: any SessionServices, limiter: ConnectionLimiter, logger: Logger,
          sessionID: String, clientAddress: String, tlsActive: Bool) {
@@ -76,7 +58,6 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.services = services
         self.limiter = limiter
         self.logger = logger
-        self.tlsActive = tlsActive
         self.machine = SessionStateMachine(configuration: settings.configuration, tlsActive: tlsActive)
         self.sessionContext = SessionContext(
             sessionID: sessionID, clientAddress: clientAddress, service: settings.configuration.service, authenticatedAccount: nil)
@@ -87,53 +68,23 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Channel events
 
     func channelActive(context: ChannelHandlerContext) {
-        switch limiter.acquire(client: sessionContext.clientAddress) {
-        case .accepted:
-            slotTaken = true
+        let verdict = limiter.acquire(client: sessionContext.clientAddress)
+        if verdict == .accepted {
             logger.info("session opened", metadata: ["service": .string("\(sessionContext.service)")])
-            armTimeout(context: context)
-            // The greeting waits for the abuse controls (blocked address, connection rate).
-            awaitDecision(services.admitConnection(context: sessionContext, on: context.eventLoop),
-                          context: context, fallback: nil) { handler, refusal in
-                guard let refusal else { return handler.machine.start() }
-                handler.logger.notice("connection refused", metadata: ["reply": .string(refusal.description)])
-                handler.refuseConnection(refusal, context: context)
-                return []
-            }
-            flushIfNeeded(context: context)
-        case .tooManyConnections, .tooManyFromClient:
+        } else {
             logger.notice("connection refused: limit reached")
-            send(Reply.tooManyConnections, context: context)
-            close(context: context)
         }
+        perform(connection.opened(verdict), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timeout?.cancel()
-        // A client that hangs up during greet_pause: its handler need not wait for the timer.
-        if case .greetPause(let timer) = mode { timer.cancel() }
-        message?.abort()
-        message = nil
-        mode = .closed
-        if slotTaken {
-            slotTaken = false
-            limiter.release(client: sessionContext.clientAddress)
-            logger.info("session closed")
-        }
+        perform(connection.closed(), context: context)
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
-        if case .closed = mode { return }
-        if case .handshake = mode { return }
-        input.writeBuffer(&bytes)
-        armTimeout(context: context)
-        processInput(context: context)
-        if input.readableBytes > Self.maxBufferedInput {
-            // A client that pipelines without reading replies: stop reading until we catch up.
-            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
-        }
+        let bytes = unwrapInboundIn(data)
+        perform(connection.received(), received: bytes, context: context)
     }
 
     /// Sent by the listener on graceful shutdown.
@@ -141,8 +92,8 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ShutdownRequested {
-            shuttingDown = true
-            closeIfIdleWhileShuttingDown(context: context)
+            perform(connection.shutdownRequested(atCommandLine: framer.isAtCommandLine, transactionOpen: machine.hasTransaction),
+                    context: context)
             return
         }
         if case TLSUserEvent.handshakeCompleted = event {
@@ -151,11 +102,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             let info = TLSInfo(version: version.map(Self.describe) ?? "TLS", cipher: "")
             tlsInfo = info
             logger.info("tls established", metadata: ["tls": .string(info.version)])
-            if case .handshake = mode {
-                mode = .command
-                perform(machine.tlsEstablished(info), context: context)
-                processInput(context: context)
-            }
+            perform(connection.handshakeCompleted(), context: context)
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -166,180 +113,133 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         close(context: context)
     }
 
+    // MARK: Connection actions
+
+    /// `received`: the octets of a `.bufferInput`; `decision`: what `.completeDecision` runs.
+    private func perform(_ actions: [SMTPConnectionStateMachine.Action], received: ByteBuffer? = nil,
+                         decision: (() -> Void)? = nil, context: ChannelHandlerContext) {
+        for action in actions {
+            switch action {
+            case .admit:
+                armTimeout(context: context)
+                // The greeting waits for the abuse controls (blocked address, connection rate).
+                awaitDecision(services.admitConnection(context: sessionContext, on: context.eventLoop),
+                              context: context, fallback: nil) { handler, refusal in
+                    guard let refusal else { return handler.machine.start() }
+                    handler.logger.notice("connection refused", metadata: ["reply": .string(refusal.description)])
+                    handler.refuseConnection(refusal, context: context)
+                    return []
+                }
+                flushIfNeeded(context: context)
+            case .send(let reply):
+                send(reply, context: context)
+            case .cancelTimers:
+                timeout?.cancel()
+                // A client that hangs up during greet_pause: its handler need not wait for the timer.
+                greetPauseTimer?.cancel()
+            case .cancelGreetPause:
+                greetPauseTimer?.cancel()
+            case .abortMessage:
+                reception?.abort()
+                reception = nil
+            case .releaseSlot:
+                limiter.release(client: sessionContext.clientAddress)
+                logger.info("session closed")
+            case .bufferInput:
+                if let received { framer.append(received.readableBytesView) }
+            case .armTimeout:
+                armTimeout(context: context)
+            case .readInput:
+                processInput(context: context)
+            case .scheduleGreetPause(let duration):
+                // A timer on the event loop: other sessions go on meanwhile.
+                let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+                let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+                greetPauseTimer = context.eventLoop.scheduleTask(in: .nanoseconds(Self.nanoseconds(duration))) {
+                    let handler = loopSelf.value
+                    handler.perform(handler.connection.greetPauseTimerFired(), context: loopContext.value)
+                }
+            case .greetPauseElapsed:
+                perform(machine.greetPauseElapsed(), context: context)
+            case .clientTalkedFirst:
+                framer.discardBuffered()
+                logger.notice("connection refused", metadata: ["reply": .string(Reply.talkedBeforeGreeting.description),
+                                                               "reason": "pregreet"])
+                perform(machine.clientTalkedFirst(), context: context)
+            case .flush:
+                flushIfNeeded(context: context)
+            case .beginHandshake:
+                beginHandshake(context: context)
+            case .tlsEstablished:
+                if let tlsInfo { perform(machine.tlsEstablished(tlsInfo), context: context) }
+            case .completeDecision:
+                decision?()
+            case .timedOut:
+                logger.notice("timeout")
+                perform(machine.timedOut(), context: context)
+            case .close:
+                flushIfNeeded(context: context)
+                context.close(promise: nil)
+                return
+            case .pauseReading:
+                // A client that pipelines without reading replies: stop reading until we catch up.
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+            case .resumeReading:
+                context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+            }
+        }
+    }
+
     // MARK: Input
 
     private func processInput(context: ChannelHandlerContext) {
         guard !processing else { return }
         processing = true
         defer { processing = false }
-        loop: while !waiting {
-            switch mode {
-            case .closed, .handshake:
-                break loop
-            case .greetPause(let timer):
-                guard input.readableBytes > 0 else { break loop }
-                timer.cancel()
-                input.clear()
-                logger.notice("connection refused", metadata: ["reply": .string(Reply.talkedBeforeGreeting.description),
-                                                               "reason": "pregreet"])
-                perform(machine.clientTalkedFirst(), context: context)
-            case .command:
-                guard processCommandLine(context: context) else { break loop }
-            case .skippingLongLine:
-                guard let newline = input.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-                    input.clear()
-                    break loop
-                }
-                input.moveReaderIndex(to: newline + 1)
-                mode = .command
-            case .data(var decoder):
-                guard input.readableBytes > 0 else { break loop }
-                let bytes = input.readBytes(length: input.readableBytes) ?? []
-                let events = decoder.feed(bytes)
-                mode = .data(decoder)
-                handleDataEvents(events, size: decoder.byteCount, context: context)
-            case .chunk(let remaining, let last, let forbidden):
-                if remaining > 0 {
-                    guard input.readableBytes > 0 else { break loop }
-                    let count = min(remaining, input.readableBytes)
-                    let bytes = input.readBytes(length: count) ?? []
-                    let found = forbidden ?? DataError.forbiddenContent(in: bytes)
-                    // After a forbidden octet nothing more is stored: LAST refuses the message.
-                    if found == nil { writeContent(bytes, context: context) }
-                    mode = .chunk(remaining: remaining - count, last: last, forbidden: found)
-                    continue loop
-                }
-                mode = .command
-                finishChunk(last: last, forbidden: forbidden, context: context)
-            case .discarding(let remaining):
-                // A refused BDAT's chunk still follows on the wire (RFC 3030 §2).
-                let count = min(remaining, input.readableBytes)
-                input.moveReaderIndex(forwardBy: count)
-                if remaining - count > 0 {
-                    mode = .discarding(remaining: remaining - count)
-                    break loop
-                }
-                mode = .command
+        while connection.mayReadInput {
+            if connection.phase == .greetPause {
+                guard framer.bufferedCount > 0 else { break }
+                perform(connection.inputDuringGreetPause(), context: context)
+                continue
             }
+            framer.maxLineLength = machine.isInAuthExchange ? Self.maxAuthLine : Self.maxCommandLine
+            guard let event = framer.next() else { break }
+            handle(event, context: context)
         }
-        input.discardReadBytes()
-        closeIfIdleWhileShuttingDown(context: context)
-        if input.readableBytes <= Self.maxBufferedInput / 2 {
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-        }
-        flushIfNeeded(context: context)
+        perform(connection.inputProcessed(buffered: framer.bufferedCount, atCommandLine: framer.isAtCommandLine,
+                                          transactionOpen: machine.hasTransaction),
+                context: context)
     }
 
-    /// Handles one complete command line; false when more input is needed.
-    private func processCommandLine(context: ChannelHandlerContext) -> Bool {
-        let limit = machine.isInAuthExchange ? Self.maxAuthLine : Self.maxCommandLine
-        let view = input.readableBytesView
-        guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
-            if view.count > limit {
-                input.clear()
-                mode = .skippingLongLine
-                perform(machine.lineTooLong(), context: context)
-            } else if let cr = view.firstIndex(of: UInt8(ascii: "\r")), cr < view.endIndex - 1 {
-                // CR followed by something other than LF: a bare CR (RFC 5321 §2.3.8).
-                input.moveReaderIndex(to: cr + 1)
-                perform(machine.bareLineEnding(), context: context)
-                return true
+    private func handle(_ event: SMTPInputFramer.Event, context: ChannelHandlerContext) {
+        switch event {
+        case .line(let line):
+            let actions = machine.receivedLine(line, moreInputBuffered: framer.bufferedCount > 0)
+            if actions.contains(.send(Reply.pipeliningViolation)) {
+                logger.notice("session refused", metadata: ["reply": .string(Reply.pipeliningViolation.description),
+                                                            "reason": "content before 354"])
             }
-            return false
-        }
-        let lineLength = newline - view.startIndex
-        if lineLength + 1 > limit {
-            input.moveReaderIndex(to: newline + 1)
+            perform(actions, context: context)
+        case .lineTooLong:
             perform(machine.lineTooLong(), context: context)
-            return true
-        }
-        let hasCR = lineLength > 0 && view[newline - 1] == UInt8(ascii: "\r")
-        let line = Array(view[view.startIndex..<(hasCR ? newline - 1 : newline)])
-        input.moveReaderIndex(to: newline + 1)
-        if !hasCR || line.contains(UInt8(ascii: "\r")) {
+        case .bareLineEnding:
             perform(machine.bareLineEnding(), context: context)
-            return true
-        }
-        let actions = machine.receivedLine(line, moreInputBuffered: input.readableBytes > 0)
-        if actions.contains(.send(Reply.pipeliningViolation)) {
-            logger.notice("session refused", metadata: ["reply": .string(Reply.pipeliningViolation.description),
-                                                        "reason": "content before 354"])
-        }
-        perform(actions, context: context)
-        return true
-    }
-
-    private func handleDataEvents(_ events: [DataEvent], size: Int, context: ChannelHandlerContext) {
-        for event in events {
-            switch event {
-            case .content(let bytes):
-                writeContent(bytes, context: context)
-            case .end(let leftover):
-                resumeCommands(after: leftover)
-                finishData(outcome: .complete(size: size), context: context)
-                return
-            case .rejected(let error, let leftover):
-                resumeCommands(after: leftover)
-                finishData(outcome: .rejected(error.reply), context: context)
-                return
-            }
+        case .content(let bytes):
+            reception?.write(bytes)
+        case .dataEnded(let size, let error):
+            let outcome = reception?.finishData(size: size, error: error)
+                ?? error.map { DataOutcome.rejected($0.reply) } ?? .complete(size: size)
+            if case .rejected = outcome { reception = nil }
+            perform(machine.dataFinished(outcome), context: context)
+        case .chunkEnded(let last, let forbidden):
+            let outcome = reception?.finishChunk(last: last, forbidden: forbidden)
+                ?? forbidden.map { ChunkOutcome.forbiddenContent($0) } ?? .complete
+            if case .rejected = outcome { reception = nil }
+            perform(machine.chunkFinished(outcome), context: context)
         }
     }
 
-    /// Bytes after CRLF.CRLF are the next pipelined commands.
-    private func resumeCommands(after leftover: [UInt8]) {
-        var rest = ByteBuffer(bytes: leftover)
-        rest.writeBuffer(&input)
-        input = rest
-        mode = .command
-    }
-
-    // MARK: Message content
-
-    private var writeFailed: Reply?
-    /// Header fields computed at end of data (DKIM-Signature), put in front at commit.
-    private var pendingPrefix: [UInt8] = []
-
-    private func writeContent(_ bytes: [UInt8], context: ChannelHandlerContext) {
-        guard let message, writeFailed == nil else { return }
-        do {
-            try message.append(bytes)
-        } catch {
-            logger.error("spool write failed", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
-            writeFailed = Reply.localError
-        }
-    }
-
-    private func finishData(outcome: DataOutcome, context: ChannelHandlerContext) {
-        var outcome = outcome
-        if case .complete = outcome, let failure = writeFailed { outcome = .rejected(failure) }
-        if case .complete = outcome {
-            do { pendingPrefix = try message?.finish() ?? [] } catch { outcome = .rejected(Reply.localError) }
-        }
-        if case .rejected = outcome { discardMessage() }
-        perform(machine.dataFinished(outcome), context: context)
-    }
-
-    private func finishChunk(last: Bool, forbidden: DataError?, context: ChannelHandlerContext) {
-        var outcome = ChunkOutcome.complete
-        if let failure = writeFailed {
-            outcome = .rejected(failure)
-        } else if let forbidden {
-            outcome = .forbiddenContent(forbidden)
-        } else if last {
-            do { pendingPrefix = try message?.finish() ?? [] } catch { outcome = .rejected(Reply.localError) }
-        }
-        if case .rejected = outcome { discardMessage() }
-        perform(machine.chunkFinished(outcome), context: context)
-    }
-
-    private func discardMessage() {
-        message?.abort()
-        message = nil
-        writeFailed = nil
-    }
-
-    // MARK: Actions
+    // MARK: Session actions
 
     private func perform(_ actions: [SessionAction], context: ChannelHandlerContext) {
         for action in actions {
@@ -347,22 +247,13 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .send(let reply):
                 send(reply, context: context)
             case .pauseGreeting(let duration):
-                // A timer on the event loop: other sessions go on meanwhile.
-                let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-                let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-                let timer = context.eventLoop.scheduleTask(in: .nanoseconds(Self.nanoseconds(duration))) {
-                    let handler = loopSelf.value
-                    guard case .greetPause = handler.mode else { return }
-                    handler.mode = .command
-                    handler.perform(handler.machine.greetPauseElapsed(), context: loopContext.value)
-                    handler.processInput(context: loopContext.value)
-                }
-                mode = .greetPause(timer)
+                perform(connection.greetPauseRequested(duration), context: context)
             case .close:
                 close(context: context)
                 return
             case .startTLS:
-                startTLS(context: context)
+                guard settings.tlsContext != nil else { continue }
+                perform(connection.startTLSRequested(), context: context)
             case .verifyCredentials(_, _, let username, let password):
                 awaitDecision(services.verifyCredentials(username: username, password: password, context: sessionContext, on: context.eventLoop),
                       context: context, fallback: .temporaryFailure) { handler, outcome in
@@ -380,12 +271,12 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
             case .checkSender(let sender, let parameters):
                 awaitDecision(services.checkSender(sender, parameters, context: sessionContext, on: context.eventLoop),
-                      context: context, fallback: .failure(Reply.localError)) { handler, result in
+                      context: context, fallback: .failure(localError)) { handler, result in
                     handler.machine.senderChecked(result)
                 }
             case .checkRecipient(let recipient, let parameters):
                 awaitDecision(services.checkRecipient(recipient, parameters, context: sessionContext, on: context.eventLoop),
-                      context: context, fallback: .failure(Reply.localError)) { handler, result in
+                      context: context, fallback: .failure(localError)) { handler, result in
                     if case .failure(let reply) = result {
                         handler.logger.info("recipient rejected", metadata: [
                             "rcpt": .stringConvertible(LoggedText(describing: recipient)),
@@ -395,35 +286,32 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                     return handler.machine.recipientChecked(result)
                 }
             case .receiveData(let envelope):
-                openMessage(envelope, context: context)
-                mode = .data(DataDecoder(maxSize: settings.configuration.maxMessageSize))
+                reception = openReception(envelope)
+                framer.receiveData(maxSize: settings.configuration.maxMessageSize)
                 armTimeout(context: context)
             case .receiveChunk(let size, let last, let envelope):
-                if message == nil && writeFailed == nil { openMessage(envelope, context: context) }
-                mode = .chunk(remaining: size, last: last, forbidden: nil)
+                // The first chunk opens the message; the following ones add to it.
+                if reception == nil { reception = openReception(envelope) }
+                framer.receiveChunk(size: size, last: last)
             case .discardChunk(let size):
-                mode = .discarding(remaining: size)
+                framer.discardChunk(size: size)
             case .abortMessage:
-                discardMessage()
+                reception?.abort()
+                reception = nil
             case .queueMessage(let envelope):
-                guard let message, let sink = currentSink else {
-                    perform(machine.queueFailed(Reply.localError), context: context)
+                let message = reception
+                reception = nil
+                guard let commit = message?.commit(envelope: envelope, services: services, context: sessionContext,
+                                                   on: context.eventLoop) else {
+                    perform(machine.queueFailed(localError), context: context)
                     continue
                 }
-                let summary = message.summary
-                self.message = nil
-                let prefix = pendingPrefix
-                pendingPrefix = []
-                awaitDecision(services.commitMessage(sink, envelope: envelope, headers: summary, prefix: prefix,
-                                                     context: sessionContext, on: context.eventLoop),
-                      context: context, fallback: .failure(Reply.localError)) { handler, result in
-                    handler.currentSink = nil
+                awaitDecision(commit, context: context, fallback: .failure(localError)) { handler, result in
                     switch result {
                     case .success(let queueID):
                         handler.logger.info("queued", metadata: ["queue_id": .string(queueID), "rcpts": .stringConvertible(envelope.recipients.count)])
                         return handler.machine.messageQueued(queueID: queueID)
                     case .failure(let reply):
-                        sink.abort()
                         handler.logger.notice("message rejected", metadata: ["reply": .stringConvertible(LoggedText(reply.description))])
                         return handler.machine.queueFailed(reply)
                     }
@@ -432,66 +320,48 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private var currentSink: (any MessageSink)?
+    /// 451 4.3.0 with this session's ID, which the logger's metadata carries too.
+    private var localError: Reply { .localError(sessionID: sessionContext.sessionID) }
 
-    private func openMessage(_ envelope: Envelope, context: ChannelHandlerContext) {
-        writeFailed = nil
-        do {
-            let sink = try services.beginMessage(context: sessionContext)
-            currentSink = sink
-            var envelope = envelope
-            // Implicit TLS: the machine started secure before the handshake details were known.
-            envelope.tls = envelope.tls ?? tlsInfo
-            let received = ReceivedHeader(
-                envelope: envelope, clientAddress: sessionContext.clientAddress, hostname: settings.hostname,
-                queueID: sink.queueID, date: RFC5322Date.now())
-            let services = self.services
-            let sessionContext = self.sessionContext
-            message = MessageAssembler(
-                sink: sink, receivedHeader: received.rendered,
-                addMissingHeaders: sessionContext.followsSubmissionRules, hostname: settings.hostname,
-                signerForDomain: { services.dkimSigner(fromDomain: $0, context: sessionContext) })
-        } catch {
-            logger.error("cannot open spool entry", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
-            writeFailed = Reply.localError
-            message = nil
-        }
+    private func openReception(_ envelope: Envelope) -> MessageReception {
+        var envelope = envelope
+        // Implicit TLS: the session started secure before the handshake details were known.
+        envelope.tls = envelope.tls ?? tlsInfo
+        return MessageReception(envelope: envelope, services: services, context: sessionContext,
+                                hostname: settings.hostname, logger: logger)
     }
 
     /// Waits for a decision; input stays buffered meanwhile. A decision that is already
     /// available completes inline and the input loop simply carries on.
     private func awaitDecision<T>(_ future: EventLoopFuture<T>, context: ChannelHandlerContext, fallback: T,
                           _ complete: @escaping (SMTPSessionHandler, T) -> [SessionAction]) {
-        waiting = true
-        flushIfNeeded(context: context)
+        perform(connection.decisionRequested(), context: context)
         let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         let complete = NIOLoopBound(complete, eventLoop: context.eventLoop)
         let fallback = NIOLoopBound(fallback, eventLoop: context.eventLoop)
         future.whenComplete { result in
             let handler = loopSelf.value
-            if case .closed = handler.mode { return }
-            handler.waiting = false
-            let value: T
-            switch result {
-            case .success(let success):
-                value = success
-            case .failure(let error):
-                handler.logger.error("internal error", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
-                value = fallback.value
-            }
-            handler.perform(complete.value(handler, value), context: loopContext.value)
-            handler.processInput(context: loopContext.value)
+            let context = loopContext.value
+            handler.perform(handler.connection.decisionCompleted(), decision: {
+                let value: T
+                switch result {
+                case .success(let success):
+                    value = success
+                case .failure(let error):
+                    handler.logger.error("internal error", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
+                    value = fallback.value
+                }
+                handler.perform(complete.value(handler, value), context: context)
+            }, context: context)
         }
     }
 
-    private func startTLS(context: ChannelHandlerContext) {
+    private func beginHandshake(context: ChannelHandlerContext) {
         guard let tlsContext = settings.tlsContext else { return }
-        flushIfNeeded(context: context)
         // RFC 3207 §4.2 / CVE-2011-0411: anything the client pipelined after STARTTLS was
         // sent in cleartext and must not be executed after the handshake.
-        input.clear()
-        mode = .handshake
+        framer.discardBuffered()
         let handler = NIOSSLServerHandler(context: tlsContext)
         do {
             try context.pipeline.syncOperations.addHandler(handler, position: .first)
@@ -499,14 +369,6 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             logger.error("cannot start TLS", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
             close(context: context)
         }
-    }
-
-    /// On shutdown a session between transactions is told 421 and closed; one in the middle of
-    /// a transaction (DATA streaming, commit pending) is let finish first.
-    private func closeIfIdleWhileShuttingDown(context: ChannelHandlerContext) {
-        guard shuttingDown, !waiting, !machine.hasTransaction, case .command = mode else { return }
-        send(Reply.shuttingDown, context: context)
-        close(context: context)
     }
 
     // MARK: Output
@@ -526,8 +388,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// the reply waits for the handshake, and closing at once would lose it. A client that never
     /// completes the handshake is dropped after `commandTimeout`.
     private func refuseConnection(_ reply: Reply, context: ChannelHandlerContext) {
-        mode = .closed
-        timeout?.cancel()
+        perform(connection.admissionRefused(), context: context)
         let bytes = reply.encodedBytes()
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
@@ -544,27 +405,20 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func close(context: ChannelHandlerContext) {
-        if case .closed = mode { return }
-        mode = .closed
-        timeout?.cancel()
-        flushIfNeeded(context: context)
-        context.close(promise: nil)
+        perform(connection.closeRequested(), context: context)
     }
 
     // MARK: Timeouts
 
     private func armTimeout(context: ChannelHandlerContext) {
         timeout?.cancel()
-        let amount: TimeAmount
-        if case .data = mode { amount = settings.dataTimeout } else { amount = settings.commandTimeout }
+        // RFC 5321 §4.5.3.2: DATA content has its own (longer) timeout.
+        let amount = framer.isReceivingData ? settings.dataTimeout : settings.commandTimeout
         let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         timeout = context.eventLoop.scheduleTask(in: amount) {
             let handler = loopSelf.value
-            if case .closed = handler.mode { return }
-            handler.logger.notice("timeout")
-            handler.perform(handler.machine.timedOut(), context: loopContext.value)
-            handler.flushIfNeeded(context: loopContext.value)
+            handler.perform(handler.connection.timeoutFired(), context: loopContext.value)
         }
     }
 

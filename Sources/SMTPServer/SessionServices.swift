@@ -1,6 +1,8 @@
+import Abuse
 import DKIM
 import NIOCore
 import SMTPCore
+import Spool
 
 /// Facts about one SMTP session that the decisions below need.
 public struct SessionContext: Sendable {
@@ -12,6 +14,11 @@ public struct SessionContext: Sendable {
     /// True when the session is held to the submission rules: submission, or port 25 after AUTH.
     public var followsSubmissionRules: Bool {
         service.followsSubmissionRules(authenticated: authenticatedAccount != nil)
+    }
+
+    /// The session as the abuse rules see it.
+    public var abuse: AbuseContext {
+        AbuseContext(clientAddress: clientAddress, service: service, authenticatedAccount: authenticatedAccount)
     }
 }
 
@@ -45,10 +52,19 @@ extension SessionServices {
     }
 }
 
-/// Where message bytes go while DATA or BDAT streams in.
-public protocol MessageSink: AnyObject {
+/// One message on its way into the spool: its bytes are written while DATA or BDAT streams
+/// in, then it is committed durably or aborted. `SessionServices.beginMessage` opens it and
+/// `commitMessage` commits it through this protocol, whatever store is behind it.
+public protocol MessageSink: AnyObject, Sendable {
     /// The queue ID this message will have, known before commit so the Received header can carry it.
     var queueID: String { get }
     func write(_ bytes: [UInt8]) throws
+    /// Drops the message. Safe to call more than once, and after a failed commit.
     func abort()
+    /// Makes the message durable with `prefix` (header fields computed at the end, such as a
+    /// DKIM-Signature) in front; `held`: committed on hold, never visible unheld to delivery.
+    func commit(envelope: SpoolEnvelope, prefix: [UInt8], held: Bool) async throws -> QueueID
+    /// The unheld commit for callers on an event loop: `completion` runs once the message is
+    /// durable (or the commit failed), with no task in between.
+    func commit(envelope: SpoolEnvelope, prefix: [UInt8], completion: @escaping @Sendable (Result<QueueID, any Error>) -> Void)
 }

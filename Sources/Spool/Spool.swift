@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import Synchronization
 
@@ -338,13 +339,9 @@ public final class Spool: Sendable {
 
     // MARK: Helpers
 
-    private static let blockingQueue = DispatchQueue(label: "portcullis.spool.blocking", attributes: .concurrent)
-
-    /// Runs blocking file work on a dispatch queue and suspends the caller meanwhile.
+    /// Runs blocking file work on the shared pool and suspends the caller meanwhile.
     private static func offload(_ work: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            blockingQueue.async { continuation.resume(with: Result { try work() }) }
-        }
+        try await BlockingWorkPool.shared.run(work)
     }
 
     /// Group-commit counters (tests and benchmarks).

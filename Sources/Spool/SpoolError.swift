@@ -1,7 +1,8 @@
 import Foundation
+import SMTPCore
 
 /// What can go wrong in the spool. Every case is temporary from an SMTP client's point of view
-/// (451 4.3.0): the message was not accepted and may be sent again.
+/// (``reply``): the message was not accepted and may be sent again.
 public enum SpoolError: Error, Sendable, Hashable, LocalizedError, CustomStringConvertible {
     /// A system call failed.
     case io(operation: String, path: String, errno: Int32)
@@ -46,4 +47,16 @@ public enum SpoolError: Error, Sendable, Hashable, LocalizedError, CustomStringC
     }
 
     public var errorDescription: String? { description }
+}
+
+extension SpoolError: ReplyConvertible {
+    /// A full disk (or quota) is 452 4.3.1 (RFC 3463 §3.4 X.3.1), a closing queue 451 4.3.2,
+    /// anything else 451 4.3.0.
+    public var reply: Reply {
+        switch self {
+        case let .io(_, _, code) where code == ENOSPC || code == EDQUOT: return .insufficientStorage
+        case .closed: return .notAcceptingMessages
+        default: return .queueFailure
+        }
+    }
 }

@@ -22,7 +22,7 @@ public struct AutoconfigDocument: Sendable {
 
     /// The XML text, UTF-8.
     public func render() -> String {
-        let e = XMLText.escape
+        let e = MarkupText.escape
         var xml = """
             <?xml version="1.0" encoding="UTF-8"?>
             <clientConfig version="1.1">
@@ -52,7 +52,7 @@ public struct AutoconfigDocument: Sendable {
         let socketType = endpoint.security == .tls ? "SSL" : "STARTTLS"
         return """
                 <\(element) type="\(type)">
-                  <hostname>\(XMLText.escape(endpoint.host))</hostname>
+                  <hostname>\(MarkupText.escape(endpoint.host))</hostname>
                   <port>\(endpoint.port)</port>
                   <socketType>\(socketType)</socketType>
                   <authentication>password-cleartext</authentication>

@@ -46,7 +46,7 @@ public struct AutodiscoverRequest: Sendable, Hashable {
             guard localName == name else { continue }
             if tag.hasSuffix("/") { return "" }
             guard let end = body[searchStart...].firstIndex(of: "<") else { return nil }
-            let content = XMLText.unescape(body[searchStart..<end])
+            let content = MarkupText.unescape(body[searchStart..<end])
             return content.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return nil

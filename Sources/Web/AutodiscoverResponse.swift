@@ -12,7 +12,7 @@ public enum AutodiscoverResponse {
 
     /// The settings document for `address` (the login name) with `settings`.
     public static func settings(address: String, settings: MailSettings, displayName: String) -> String {
-        let e = XMLText.escape
+        let e = MarkupText.escape
         var protocols = ""
         if let incoming = settings.incoming {
             protocols += protocolElement(type: incoming.protocol == .imap ? "IMAP" : "POP3",
@@ -44,9 +44,9 @@ public enum AutodiscoverResponse {
             <?xml version="1.0" encoding="utf-8"?>
             <Autodiscover xmlns="\(responseNamespace)">
               <Response>
-                <Error Time="\(XMLText.escape(time))" Id="0">
+                <Error Time="\(MarkupText.escape(time))" Id="0">
                   <ErrorCode>\(code)</ErrorCode>
-                  <Message>\(XMLText.escape(message))</Message>
+                  <Message>\(MarkupText.escape(message))</Message>
                   <DebugData />
                 </Error>
               </Response>
@@ -57,7 +57,7 @@ public enum AutodiscoverResponse {
 
     private static func protocolElement(type: String, endpoint: MailSettings.Endpoint, login: String,
                                         smtpExtras: Bool) -> String {
-        let e = XMLText.escape
+        let e = MarkupText.escape
         var element = """
                   <Protocol>
                     <Type>\(type)</Type>

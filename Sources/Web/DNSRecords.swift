@@ -1,5 +1,4 @@
 import Foundation
-import Config
 
 /// The zone records a hosted domain publishes so that mail reaches this
 /// installation and clients configure themselves, as zone-file lines for
@@ -23,19 +22,22 @@ import Config
 /// configuration yet); owner names are absolute (trailing dot) and carry no
 /// TTL, so the zone's default applies.
 ///
+/// `hostname` is the installation's, `settings` what clients are given, `mailHosts` the
+/// `[op25b] mail_hosts`.
+///
 /// Throws ``AddressProblem/invalidDomain`` (or `.domainTooLong`) when `domain`
 /// is not a host name; internationalised names are converted to A-labels.
-public func dnsRecords(domain: String, configuration: Configuration, dkimRecords: [String]) throws(AddressProblem) -> String {
+public func dnsRecords(domain: String, hostname: String, settings: MailSettings, mailHosts: [String],
+                       dkimRecords: [String]) throws(AddressProblem) -> String {
     let name = try IDNA.toASCII(domain)
-    let host = configuration.hostname.hasSuffix(".") ? String(configuration.hostname.dropLast()) : configuration.hostname
-    let settings = MailSettings(configuration.clientSettings)
+    let host = hostname.hasSuffix(".") ? String(hostname.dropLast()) : hostname
     var records: [(owner: String, type: String, data: String)] = []
     func fqdn(_ name: String) -> String { name + "." }
 
     records.append((fqdn(name), "MX", "10 \(fqdn(host))"))
 
     var spf = ["v=spf1", "mx"]
-    for entry in configuration.op25b.mailHosts {
+    for entry in mailHosts {
         spf.append(entry.contains(":") ? "ip6:\(entry)" : "ip4:\(entry)")
     }
     if settings.submission.host.lowercased() != host.lowercased() {

@@ -1,5 +1,3 @@
-import Config
-
 /// The settings a mail client needs for an address hosted here, derived from
 /// `[client_settings]` only (never hard-coded server names).
 ///
@@ -61,18 +59,19 @@ public struct MailSettings: Sendable, Hashable, Codable {
         self.incoming = incoming
     }
 
-    /// Derives the settings from `[client_settings]`.
+    /// Derives the settings from the `[client_settings]` values.
     ///
-    /// `incoming_protocol` is read case-insensitively: `imap` or `pop3`
+    /// `incomingProtocol` is read case-insensitively: `imap` or `pop3`
     /// (`imaps`/`pop3s` mean the same with implicit TLS). Without a port, the
     /// implicit-TLS port is assumed (993, 995; RFC 8314 §3.3 prefers implicit
     /// TLS). With a port, 993 and 995 mean implicit TLS and any other port
     /// STARTTLS. An unknown protocol or a missing host means no incoming server
     /// is shown.
-    public init(_ settings: Configuration.ClientSettings) {
+    public init(submissionHost: String, submissionPort: Int, submissionsPort: Int,
+                incomingHost: String?, incomingProtocol: String?, incomingPort: Int?) {
         var incoming: Incoming?
-        if let host = settings.incomingHost, !host.isEmpty {
-            let name = (settings.incomingProtocol ?? "imap").lowercased()
+        if let host = incomingHost, !host.isEmpty {
+            let name = (incomingProtocol ?? "imap").lowercased()
             let kind: IncomingProtocol? = switch name {
             case "imap", "imaps": .imap
             case "pop3", "pop3s", "pop": .pop3
@@ -80,14 +79,14 @@ public struct MailSettings: Sendable, Hashable, Codable {
             }
             if let kind {
                 let implicitPort = kind == .imap ? 993 : 995  // RFC 8314 §7.1, §7.2
-                let port = settings.incomingPort ?? implicitPort
+                let port = incomingPort ?? implicitPort
                 let security: Security = (name.hasSuffix("s") || port == 993 || port == 995) ? .tls : .startTLS
                 incoming = Incoming(protocol: kind, endpoint: Endpoint(host: host, port: port, security: security))
             }
         }
         self.init(
-            submission: Endpoint(host: settings.submissionHost, port: settings.submissionPort, security: .startTLS),
-            submissions: Endpoint(host: settings.submissionHost, port: settings.submissionsPort, security: .tls),
+            submission: Endpoint(host: submissionHost, port: submissionPort, security: .startTLS),
+            submissions: Endpoint(host: submissionHost, port: submissionsPort, security: .tls),
             incoming: incoming)
     }
 }

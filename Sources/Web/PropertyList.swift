@@ -2,7 +2,7 @@
 /// `-//Apple//DTD PLIST 1.0//EN`), enough for configuration profiles.
 ///
 /// Written here instead of using Foundation's serialiser so the output is the
-/// same on every platform and every string goes through ``XMLText/escape(_:)``.
+/// same on every platform and every string goes through ``MarkupText/escape(_:)``.
 indirect enum PropertyList: Sendable {
     case string(String)
     case integer(Int)
@@ -29,7 +29,7 @@ indirect enum PropertyList: Sendable {
         let pad = String(repeating: "\t", count: indent)
         switch self {
         case .string(let value):
-            out += "\(pad)<string>\(XMLText.escape(value))</string>\n"
+            out += "\(pad)<string>\(MarkupText.escape(value))</string>\n"
         case .integer(let value):
             out += "\(pad)<integer>\(value)</integer>\n"
         case .bool(let value):
@@ -41,7 +41,7 @@ indirect enum PropertyList: Sendable {
         case .dictionary(let entries):
             out += "\(pad)<dict>\n"
             for (key, value) in entries {
-                out += "\(pad)\t<key>\(XMLText.escape(key))</key>\n"
+                out += "\(pad)\t<key>\(MarkupText.escape(key))</key>\n"
                 value.write(to: &out, indent: indent + 1)
             }
             out += "\(pad)</dict>\n"

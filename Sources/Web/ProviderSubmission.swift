@@ -1,3 +1,4 @@
+import DNS
 import Synchronization
 
 /// What a visitor's provider publishes about its submission service

@@ -1,12 +1,11 @@
-import Config
 import Directory
 import Hummingbird
 import Logging
 import Policy
 
-/// Builds the customer web as a Hummingbird application listening on the
-/// first (or the given) `[web] listen` address; run it as a service of
-/// `portcullis serve`. For several listen addresses, build one per address.
+/// Builds the customer web as a Hummingbird application listening on `host`:`port`;
+/// run it as a service of `portcullis serve`. For several listen addresses, build one
+/// per address.
 ///
 /// Pages (Japanese by default, English with `?lang=en` or Accept-Language):
 /// - `GET /`, `GET /check?email=…&line=auto|isp|other`: the "am I affected?" checker
@@ -19,40 +18,39 @@ import Policy
 ///
 /// Throws when the page templates cannot be loaded (a packaging problem).
 public func buildWebApplication(
-    configuration: Configuration,
+    settings: WebSettings,
     policy: OP25BPolicy,
     directory: any AccountDirectory,
     srvLookup: any SRVLookup,
     logger: Logger,
-    listen: ListenAddress? = nil
+    host: String = "127.0.0.1",
+    port: Int = 8080
 ) throws(PageRenderer.LoadError) -> some ApplicationProtocol {
-    let router = try buildRouter(configuration: configuration, policy: policy, directory: directory,
+    let router = try buildRouter(settings: settings, policy: policy, directory: directory,
                                  srvLookup: srvLookup, logger: logger)
-    let address = listen ?? configuration.web.listen.first ?? ListenAddress(host: "127.0.0.1", port: 8080)
     return Application(
         router: router,
-        configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port),
-                                                serverName: nil),
+        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
         logger: logger)
 }
 
-/// The router with every route of the customer web (see ``buildWebApplication(configuration:policy:directory:srvLookup:logger:listen:)``).
+/// The router with every route of the customer web (see ``buildWebApplication(settings:policy:directory:srvLookup:logger:host:port:)``).
 /// Paths match case-insensitively, because Outlook asks for `/Autodiscover/Autodiscover.xml`.
 public func buildRouter(
-    configuration: Configuration,
+    settings webSettings: WebSettings,
     policy: OP25BPolicy,
     directory: any AccountDirectory,
     srvLookup: any SRVLookup,
     logger: Logger
 ) throws(PageRenderer.LoadError) -> Router<WebRequestContext> {
     let renderer = try PageRenderer()
-    let (resolver, invalidProxies) = ClientAddressResolver.parse(configuration.web.trustedProxies)
+    let (resolver, invalidProxies) = ClientAddressResolver.parse(webSettings.trustedProxies)
     for entry in invalidProxies {
         logger.warning("web.trusted_proxies: \"\(entry)\" is not an address or prefix; ignored")
     }
-    let settings = MailSettings(configuration.clientSettings)
+    let settings = webSettings.mail
     let site = WebSite(
-        configuration: configuration,
+        hostname: webSettings.hostname,
         settings: settings,
         checker: Checker(directory: directory, srvLookup: srvLookup, settings: settings),
         lineDetector: LineDetector(policy: policy, resolver: resolver),

@@ -25,7 +25,7 @@ extension WebSite {
             logger.error("autoconfig: directory failed", metadata: ["error": "\(LoggedText(describing: error))"])
             return Responses.text("temporarily unavailable", status: .serviceUnavailable)
         }
-        let document = AutoconfigDocument(domain: domain, settings: settings, displayName: configuration.hostname)
+        let document = AutoconfigDocument(domain: domain, settings: settings, displayName: hostname)
         return Responses.xml(document.render())
     }
 
@@ -91,7 +91,7 @@ extension WebSite {
                                locale: locale, current: current)
         }
         guard let profile = MobileConfigProfile(address: address.address, settings: settings,
-                                                organization: configuration.hostname) else {
+                                                organization: hostname) else {
             return messagePage(title: title, message: text("profileUnavailable", locale), status: .notFound,
                                locale: locale, current: current)
         }

@@ -1,4 +1,3 @@
-import Config
 import Directory
 import Foundation
 import Hummingbird
@@ -9,7 +8,8 @@ import Policy
 /// passed down. The handlers live in extensions:
 /// `WebSite+Checker.swift`, `WebSite+Guides.swift`, `WebSite+AutoConfiguration.swift`.
 struct WebSite: Sendable {
-    let configuration: Configuration
+    /// The installation's host name.
+    let hostname: String
     let settings: MailSettings
     let checker: Checker
     let lineDetector: LineDetector

@@ -22,7 +22,7 @@ import Testing
 @Suite("DKIMFixtures", .enabled(if: FixtureDirectory.url != nil, "set PORTCULLIS_DKIM_FIXTURES=dir to write interop fixtures"))
 struct DKIMFixtures {
 
-    /// The sizes the issue asks for: 4 KiB and 1 MiB bodies.
+    /// A typical message and a large one: 4 KiB and 1 MiB bodies.
     static let sizes: [(label: String, bytes: Int)] = [("4k", 4 * 1024), ("1m", 1024 * 1024)]
 
     static func header(from: String, subject: String) -> [UInt8] {

@@ -1,5 +1,6 @@
 import DKIM
 import Foundation
+import TestSupport
 
 /// Messages and helpers shared by the DKIM tests. Names follow DESIGN.md:
 /// alato.example is the ISP, virtual.example a customer domain.
@@ -44,15 +45,9 @@ enum TestMessages {
     /// runs of spaces and tabs, trailing white space and empty lines, so that
     /// relaxed canonicalization has work to do.
     static func body(size: Int, seed: UInt64 = 0x5DEECE66D) -> [UInt8] {
-        var state = seed
-        func next() -> UInt64 {
-            // SplitMix64: a fixed sequence for reproducible fixtures.
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        // A fixed sequence for reproducible fixtures.
+        var random = SplitMix64(seed: seed)
+        func next() -> UInt64 { random.next() }
         let words = ["port", "twenty-five", "submission", "alato", "express", "mail", "relay",
                      "queue", "DKIM", "signature", "日本語", "ISP", "block", "587"]
         var output: [UInt8] = []

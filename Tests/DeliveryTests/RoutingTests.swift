@@ -1,5 +1,6 @@
 import DNS
 import SMTPCore
+import TestSupport
 import Testing
 @testable import Delivery
 
@@ -53,7 +54,7 @@ struct MailExchangerPlannerTests {
                        MXRecord(preference: 30, exchange: "last")]
         var seen = Set<[String]>()
         for seed in 0..<50 {
-            var generator = SeededGenerator(state: UInt64(seed))
+            var generator = SplitMix64(seed: UInt64(seed))
             let order = MailExchangerPlanner.order(records, using: &generator).map(\.exchange)
             #expect(order.first == "first")
             #expect(order.last == "last")

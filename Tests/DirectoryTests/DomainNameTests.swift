@@ -50,7 +50,7 @@ struct DirectoryAddressTests {
 }
 
 @Suite("Network prefixes for exemptions")
-struct NetworkPrefixTests {
+struct ExemptionPrefixTests {
     @Test("prefixes are canonicalised", arguments: [
         ("203.0.113.7", "203.0.113.7/32"),
         ("203.0.113.0/24", "203.0.113.0/24"),
@@ -59,13 +59,13 @@ struct NetworkPrefixTests {
         ("0.0.0.0/0", "0.0.0.0/0"),
     ])
     func canonical(input: String, expected: String) throws {
-        #expect(try NetworkPrefix.canonical(input) == expected)
+        #expect(try OP25BExemption.canonicalPrefix(input) == expected)
     }
 
     @Test("bad prefixes are refused", arguments: [
         "", "/24", "203.0.113.0/33", "203.0.113.1/24", "2001:db8::/129", "example.net", "203.0.113.0/24/1", "203.0.113.0/x",
     ])
     func refused(input: String) {
-        #expect(throws: DirectoryError.self) { try NetworkPrefix.canonical(input) }
+        #expect(throws: DirectoryError.self) { try OP25BExemption.canonicalPrefix(input) }
     }
 }

@@ -167,8 +167,8 @@ class PortcullisServer:
 
     def config_text(self, access_prefixes: tuple[str, ...]) -> str:
         prefixes = ", ".join(f'"{p}"' for p in access_prefixes)
-        # Delivery is another issue; route everything to a closed loopback port so that, once it
-        # lands, nothing leaves the machine and remote mail stays queued where the tests look.
+        # Route everything to a closed loopback port so that nothing leaves the machine and
+        # remote mail stays queued where the tests look.
         return f"""# Written by Tests/Interop (interop_harness.py): loopback ports and small limits.
 hostname = "{HOSTNAME}"
 

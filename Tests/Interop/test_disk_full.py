@@ -5,7 +5,7 @@ The data directory is a tmpfs made for the test (we run as root), so "full" is r
 from the kernel, not a simulation:
 
 1. `[spool] min_free_space = 0`: a filler leaves too little room for the next message, whose
-   journal write fails: `451 4.3.0` at the end of DATA, nothing queued. Freed: the next one
+   journal write fails with ENOSPC: `452 4.3.1` at the end of DATA, nothing queued. Freed: the next one
    gets 250 (the journal went on after the failed record).
 2. Restarted (recovery reads the journal with the failed record) with
    `min_free_space = 2 MiB`: filled below it, MAIL gets `452 4.3.1`; freed, 250 again.
@@ -134,8 +134,9 @@ def test_full_disk_refuses_then_recovers_and_loses_nothing(tmpfs_server: Portcul
     filler = fill(server.data_dir, leave=32 * 1024)
     refused = unique_marker("disk-refused")
     code, reply, stage = transaction(server.smtp_port, message(refused, body_size=150_000))
-    assert (code, stage) == (451, "DATA"), f"{code} {reply} at {stage}"
-    assert reply.startswith("4.3.0"), reply
+    # RFC 5321 §4.2.3 and RFC 3463 §3.4 X.3.1: a full disk is "insufficient system storage".
+    assert (code, stage) == (452, "DATA"), f"{code} {reply} at {stage}"
+    assert reply.startswith("4.3.1"), reply
     assert server.running(), server.log_tail()
 
     filler.unlink()

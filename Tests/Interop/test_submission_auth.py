@@ -21,7 +21,7 @@ from interop_harness import (
 )
 from smtp_dialog import SMTPDialog
 
-# RFC 5321 §2.2.2 and the extensions the issue requires on every submission EHLO.
+# RFC 5321 §2.2.2 and the extensions every submission EHLO must offer.
 ALWAYS_ADVERTISED = ["PIPELINING", "SIZE", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "CHUNKING", "DSN"]
 
 

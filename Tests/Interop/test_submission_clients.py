@@ -288,5 +288,5 @@ def test_received_header_names_tls_and_account(server):
     assert any(re.search(pattern, v, re.I) for v in ours), \
         f"our Received header does not name {version}: {ours}"
     # The cipher is not asserted: swift-nio-ssl does not expose the negotiated cipher suite
-    # through its public API, so the header carries the version only (noted in the issue note).
+    # through its public API, so the header carries the version only.
     assert any(TARO.address in v for v in ours), f"our Received header does not name the account: {ours}"

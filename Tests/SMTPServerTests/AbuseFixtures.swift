@@ -1,31 +1,14 @@
-import Config
-import Directory
+import Abuse
 import Foundation
-import Logging
-import NIOConcurrencyHelpers
 import NIOCore
-import NIOPosix
-import NIOSSL
-import Policy
 import SMTPCore
 @testable import SMTPServer
 import Spool
-
-/// A clock the tests move by hand: windows of an hour or a day pass without sleeping.
-final class TestClock: Sendable {
-    private let current = NIOLockedValueBox(Date(timeIntervalSince1970: 1_800_000_000))
-
-    var now: Date { current.withLockedValue { $0 } }
-    var clock: AbuseClock { AbuseClock { self.now } }
-
-    func advance(seconds: Double) {
-        current.withLockedValue { $0 = $0.addingTimeInterval(seconds) }
-    }
-}
+import TestSupport
 
 /// Small limits, so each scenario needs little traffic.
-func smallAbuseSettings() -> Configuration.Abuse {
-    var settings = Configuration.Abuse()
+func smallAbuseSettings() -> AbuseSettings {
+    var settings = AbuseSettings()
     settings.messagesPerHour = 3
     settings.recipientsPerDay = 8
     settings.connectionsPerMinute = 5
@@ -36,7 +19,6 @@ func smallAbuseSettings() -> Configuration.Abuse {
     settings.burstMinimumRecipients = 6
     settings.burstFactor = 10
     settings.burstBaselineHours = 24
-    settings.postmaster = "postmaster@alato.example"
     return settings
 }
 
@@ -47,108 +29,46 @@ enum AbuseStoreKind: String, CaseIterable, Sendable {
     case buffered
 }
 
-/// A directory with taro@alato.example, a spool, and an AbuseGuard on a test clock.
-final class AbuseFixture: @unchecked Sendable {
-    let path: String
-    let directory: SQLiteDirectory
-    let spool: Spool
-    let clock = TestClock()
-    let guardian: AbuseGuard
-    let settings: Configuration.Abuse
+/// An abuse scenario: its limits, how the guard reaches the store, and a test clock.
+struct AbuseFixture: Sendable {
+    let settings: AbuseSettings
     let kind: AbuseStoreKind
-    /// The store the guard uses: the directory, or the buffer in front of it. Writes that stand
-    /// for this server's own go here; writes to `directory` stand for another process's.
-    let store: any AbuseStore
-    /// The buffer, when `kind` is `.buffered`.
-    let buffer: BufferedAbuseStore?
+    let clock = TestClock()
 
-    init(_ settings: Configuration.Abuse = smallAbuseSettings(), store kind: AbuseStoreKind = .direct) async throws {
-        path = NSTemporaryDirectory() + "portcullis-abuse-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        directory = try SQLiteDirectory(path: path + "/directory.sqlite")
-        try await directory.addDomain("alato.example", kind: .primary)
-        try await directory.addUser("taro@alato.example", password: Password("right-password"))
-        spool = try Spool(directory: path + "/spool")
+    init(_ settings: AbuseSettings = smallAbuseSettings(), store kind: AbuseStoreKind = .direct) async throws {
         self.settings = settings
         self.kind = kind
-        switch kind {
-        case .direct:
-            buffer = nil
-            store = directory
-        case .buffered:
-            let clock = self.clock
-            let buffer = BufferedAbuseStore(wrapping: directory, counters: AbuseGuard.bufferedCounters(settings),
-                                            clock: { clock.now })
-            self.buffer = buffer
-            store = buffer
-        }
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        guardian = AbuseGuard(
-            store: store, settings: settings, policy: try Self.policy(), clock: clock.clock,
-            notifier: SuspensionNotifier(spool: spool, hostname: "mail.alato.example", postmaster: settings.postmaster),
-            logger: logger)
+    }
+}
+
+/// The test server (all three services on loopback port 0) with the fixture's limits and clock.
+final class AbuseServer: @unchecked Sendable {
+    let fixture: AbuseFixture
+    let server: TestServer
+
+    init(_ fixture: AbuseFixture, maxRecipients: Int = 100) async throws {
+        self.fixture = fixture
+        var options = TestServer.Options()
+        options.maxRecipients = maxRecipients
+        options.maxPerClient = 1000
+        options.abuse = fixture.settings
+        options.authFailureDelay = .milliseconds(1)
+        options.answersFromMemory = fixture.kind == .buffered
+        options.clock = fixture.clock
+        server = try await TestServer(options)
     }
 
-    /// The directory the sessions use: cached like the server's when the store is buffered.
-    var sessionDirectory: any AccountDirectory {
-        guard kind == .buffered else { return directory }
-        let clock = self.clock
-        return CachedDirectory(directory, clock: { clock.now })
+    func stop() {
+        server.stop()
     }
 
-    static func policy() throws -> OP25BPolicy {
-        try OP25BPolicy(accessNetworks: [AccessNetworkSpec(name: "test", prefixes: ["127.0.0.1/32", "198.51.100.0/24"], op25b: true)],
-                        mailHosts: [], blockedPorts: [25], exemptions: [])
-    }
-
-    func remove() {
-        spool.close()
-        try? FileManager.default.removeItem(atPath: path)
+    func connect(_ service: ServiceKind) async throws -> TestClient {
+        try await server.connect(service)
     }
 
     /// The spooled messages' envelopes with their hold state.
     func queued() throws -> [(envelope: SpoolEnvelope, held: Bool, id: QueueID)] {
-        try spool.list().map { (try spool.envelope(of: $0.id), $0.isHeld, $0.id) }
-    }
-}
-
-/// A real server (all three services on loopback port 0) using the fixture's guard.
-final class AbuseServer: @unchecked Sendable {
-    let fixture: AbuseFixture
-    let listener: SMTPListener
-    let ports: [ServiceKind: Int]
-
-    init(_ fixture: AbuseFixture, maxRecipients: Int = 100) async throws {
-        self.fixture = fixture
-        let certificate = try TestCertificate.make()
-        let tls = try NIOSSLContext(configuration: .makeServerConfiguration(
-            certificateChain: [.certificate(certificate.certificate)], privateKey: .privateKey(certificate.key)))
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        var configuration = try Configuration.parse("hostname = \"mail.alato.example\"", file: "t", dataDirectory: fixture.path)
-        configuration.submission.maxRecipients = maxRecipients
-        let any = ListenAddress(host: "127.0.0.1", port: 0)
-        listener = SMTPListener(
-            specs: [ListenerSpec(address: any, service: .relay), ListenerSpec(address: any, service: .submission),
-                    ListenerSpec(address: any, service: .submissionImplicitTLS)],
-            settings: SMTPListener.Settings(configuration: configuration, tlsContext: tls),
-            services: MailServices(directory: fixture.sessionDirectory, spool: fixture.spool, policy: try AbuseFixture.policy(),
-                                   authFailureDelay: AuthFailureDelay(base: .milliseconds(1)), abuse: fixture.guardian,
-                                   logger: logger),
-            limiter: ConnectionLimiter(maxTotal: 1000, maxPerClient: 1000),
-            group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let bound = try await listener.bind()
-        ports = [.relay: bound[0].port!, .submission: bound[1].port!, .submissionImplicitTLS: bound[2].port!]
-    }
-
-    func stop() {
-        listener.shutdown()
-        fixture.remove()
-    }
-
-    func connect(_ service: ServiceKind) async throws -> TestClient {
-        try await TestClient.connect(port: ports[service]!, implicitTLS: service == .submissionImplicitTLS)
+        try server.spool.list().map { (try server.spool.envelope(of: $0.id), $0.isHeld, $0.id) }
     }
 
     /// Implicit TLS, greeting, EHLO and AUTH PLAIN; returns the client and the AUTH reply.

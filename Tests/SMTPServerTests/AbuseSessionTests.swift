@@ -73,7 +73,7 @@ import Testing
         let limited = await client.reply() ?? ""
         #expect(limited.hasPrefix("450 4.7.1 Rate limit: 3 messages per hour"), "got \(limited)")
         // Nothing accepted was dropped.
-        #expect(try server.fixture.queued().count == 3)
+        #expect(try server.queued().count == 3)
         server.fixture.clock.advance(seconds: 3661)
         try await client.send("MAIL FROM:<taro@alato.example>\r\n")
         #expect(await client.code() == 250)
@@ -134,7 +134,7 @@ import Testing
         #expect(await client.code() == 354)
         try await client.send(tinyMessage())
         #expect(await client.code() == 250)
-        #expect(try server.fixture.queued().first?.envelope.recipients.count == 8)
+        #expect(try server.queued().first?.envelope.recipients.count == 8)
         server.fixture.clock.advance(seconds: 86_461)
         try await client.send("MAIL FROM:<taro@alato.example>\r\nRCPT TO:<r10@example.net>\r\n")
         #expect(await client.code() == 250)
@@ -172,7 +172,7 @@ import Testing
         #expect(suspended.hasPrefix("550 5.7.1 Account suspended"), "got \(suspended)")
         await client.close()
 
-        let messages = try server.fixture.queued()
+        let messages = try server.queued()
         let normal = try #require(messages.first { $0.envelope.recipients.count == 1 && $0.envelope.sender == "taro@alato.example" })
         let burst = try #require(messages.first { $0.envelope.recipients.count == 10 })
         let notice = try #require(messages.first { $0.envelope.recipients.map(\.address) == ["postmaster@alato.example"] })

@@ -81,6 +81,22 @@ import Testing
         #expect(reply.hasPrefix("500") || reply.hasPrefix("554"), "got \(reply)")
     }
 
+    /// A bare CR refuses its whole line once, however the packets are cut: the rest of the line
+    /// never runs as a command (it would be a second RCPT here), and the next line is read in sync.
+    @Test func bareCarriageReturnSplitAcrossPacketsIsOneRefusal() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        let client = try await server.relaySession()
+        try await client.send("MAIL FROM:<a@example.net>\rR")
+        try await Task.sleep(for: .milliseconds(50))
+        try await client.send("CPT TO:<taro@alato.example>\r\n")
+        let refusal = await client.code()
+        #expect((500..<600).contains(refusal), "got \(refusal)")
+        try await client.send("RCPT TO:<taro@alato.example>\r\nNOOP\r\n")
+        #expect(await client.code() == 503)             // the smuggled MAIL never ran
+        #expect(await client.code() == 250)
+    }
+
     @Test func tooManyRecipientsGet452() async throws {
         var options = TestServer.Options()
         options.maxRecipients = 2

@@ -1,4 +1,5 @@
-import Config
+import Abuse
+import Assembly
 import DKIM
 import Directory
 import Foundation
@@ -7,17 +8,24 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import Policy
+import SelfSigned
 import SMTPCore
 @testable import SMTPServer
 import Spool
+import TestSupport
 import Testing
 
-/// A real server (SQLite directory, spool, policy) on loopback port 0, in a temp directory.
+/// A real server on loopback port 0, in a temp directory: the production ``ServiceGraph`` (the
+/// directory behind its cache, the abuse guard on its buffer) on a SQLite directory and a spool,
+/// with the abuse clock in the test's hand.
 final class TestServer: @unchecked Sendable {
     let directoryPath: String
+    /// The database; writes here stand for another process's (the CLI, another server).
     let directory: SQLiteDirectory
     let spool: Spool
-    let listener: SMTPListener
+    let graph: ServiceGraph
+    let clock: TestClock
+    var listener: SMTPListener { graph.listener }
     let ports: [ServiceKind: Int]
     let tlsContext: NIOSSLContext
 
@@ -33,6 +41,13 @@ final class TestServer: @unchecked Sendable {
         var dkimDomains: [String] = []
         /// Where the server logs; nil: nowhere.
         var logHandler: (any LogHandler)?
+        /// The abuse limits (the production defaults unless a test says otherwise).
+        var abuse = AbuseSettings()
+        var authFailureDelay: Duration = .milliseconds(20)
+        /// Whether the session path answers from memory, as in production.
+        var answersFromMemory = true
+        /// The abuse clock.
+        var clock = TestClock()
     }
 
     init(_ options: Options = Options()) async throws {
@@ -56,24 +71,24 @@ final class TestServer: @unchecked Sendable {
                 .generate(domain: domain, selector: "test", type: .ed25519)
         }
         let keyRing = options.dkimDomains.isEmpty ? nil : DKIMKeyRing(dataDirectory: directoryPath)
-        var configuration = try Configuration.parse("hostname = \"mail.alato.example\"", file: "t", dataDirectory: directoryPath)
-        configuration.submission.maxRecipients = options.maxRecipients
-        configuration.submission.maxMessageSize = options.maxMessageSize
-        configuration.limits.maxErrors = options.maxErrors
-        var settings = SMTPListener.Settings(configuration: configuration, tlsContext: tlsContext)
-        settings.commandTimeout = options.commandTimeout
-        settings.greetPause = options.greetPause
-        let any = ListenAddress(host: "127.0.0.1", port: 0)
-        listener = SMTPListener(
-            specs: [ListenerSpec(address: any, service: .relay), ListenerSpec(address: any, service: .submission),
-                    ListenerSpec(address: any, service: .submissionImplicitTLS)],
-            settings: settings,
-            services: MailServices(directory: directory, spool: spool, policy: policy,
-                                   authFailureDelay: AuthFailureDelay(base: .milliseconds(20)), keyRing: keyRing,
-                                   logger: logger),
-            limiter: ConnectionLimiter(maxTotal: 1000, maxPerClient: options.maxPerClient),
-            group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let bound = try await listener.bind()
+        let smtp = SMTPListener.Settings(
+            hostname: "mail.alato.example", maxMessageSize: options.maxMessageSize, maxRecipients: options.maxRecipients,
+            maxErrors: options.maxErrors, commandTimeout: options.commandTimeout, dataTimeout: .seconds(600),
+            shutdownGrace: .seconds(30), tlsContext: tlsContext, greetPause: options.greetPause)
+        var settings = ServiceGraph.Settings(
+            abuse: options.abuse, postmaster: "postmaster@alato.example", smtp: smtp,
+            listeners: [ListenerSpec(host: "127.0.0.1", port: 0, service: .relay),
+                        ListenerSpec(host: "127.0.0.1", port: 0, service: .submission),
+                        ListenerSpec(host: "127.0.0.1", port: 0, service: .submissionImplicitTLS)],
+            maxConnections: 1000, maxConnectionsPerClient: options.maxPerClient, authFailureDelay: options.authFailureDelay)
+        settings.answersFromMemory = options.answersFromMemory
+        let clock = options.clock
+        self.clock = clock
+        let graph = ServiceGraph(directory: directory, abuseStore: directory, spool: spool, policy: policy, settings: settings,
+                                 keyRing: keyRing, clock: AbuseClock { clock.now }, group: MultiThreadedEventLoopGroup.singleton,
+                                 logger: logger)
+        self.graph = graph
+        let bound = try await graph.listener.bind()
         ports = [.relay: bound[0].port!, .submission: bound[1].port!, .submissionImplicitTLS: bound[2].port!]
     }
 

@@ -76,9 +76,7 @@ import Testing
     }
 
     @Test func withoutIncomingServerOnlyOutgoingIsDescribed() throws {
-        let configuration = try Fixture.configuration(Fixture.toml.replacingOccurrences(
-            of: "incoming_host = \"imap.alato.example\"\nincoming_protocol = \"imap\"\nincoming_port = 993", with: ""))
-        let document = AutoconfigDocument(domain: "alato.example", settings: MailSettings(configuration.clientSettings),
+        let document = AutoconfigDocument(domain: "alato.example", settings: Fixture.settingsWithoutIncoming.mail,
                                           displayName: "x")
         let root = try #require(XMLElement.parse(document.render()))
         #expect(root.first("emailProvider")?.all("incomingServer").isEmpty == true)

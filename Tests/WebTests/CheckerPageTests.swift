@@ -1,3 +1,4 @@
+import DNS
 import Foundation
 import HummingbirdTesting
 import Testing
@@ -22,8 +23,8 @@ import Testing
     ]
 
     static let srv = FakeSRV(records: [
-        "_submission._tcp.example.net": [ServiceRecord(priority: 0, weight: 1, port: 587, target: "smtp.example.net")],
-        "_submissions._tcp.example.net": [ServiceRecord(priority: 0, weight: 1, port: 465, target: "smtps.example.net.")],
+        "_submission._tcp.example.net": [SRVRecord(priority: 0, weight: 1, port: 587, target: "smtp.example.net")],
+        "_submissions._tcp.example.net": [SRVRecord(priority: 0, weight: 1, port: 465, target: "smtps.example.net.")],
     ])
 
     @Test(arguments: cases, Language.allCases)
@@ -183,7 +184,7 @@ import Testing
         }
         // RFC 6186 §4: a target of "." says the service is not offered.
         let dot = try Fixture.app(srv: FakeSRV(records: [
-            "_submission._tcp.example.org": [ServiceRecord(priority: 0, weight: 0, port: 0, target: ".")],
+            "_submission._tcp.example.org": [SRVRecord(priority: 0, weight: 0, port: 0, target: ".")],
         ]))
         try await dot.test(.router) { client in
             let html = try await client.execute(uri: "/check?email=a%40example.org&line=isp", method: .get).text

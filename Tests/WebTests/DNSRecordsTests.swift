@@ -11,8 +11,15 @@ import Testing
         }
     }
 
+    /// The zone lines for `domain` with the fixture's settings.
+    func records(for domain: String, settings: WebSettings = Fixture.settings,
+                 dkimRecords: [String] = []) throws(AddressProblem) -> String {
+        try dnsRecords(domain: domain, hostname: settings.hostname, settings: settings.mail,
+                       mailHosts: Fixture.mailHosts, dkimRecords: dkimRecords)
+    }
+
     @Test func recordsForAVirtualDomain() throws {
-        let text = try dnsRecords(domain: "virtual.example", configuration: Fixture.configuration(),
+        let text = try records(for: "virtual.example",
                                   dkimRecords: ["sel._domainkey.virtual.example. IN TXT \"v=DKIM1; k=ed25519; p=AAAA\""])
         let all = records(text)
         func data(_ owner: String, _ type: String) -> [String] { all.filter { $0.0 == owner && $0.1 == type }.map(\.2) }
@@ -30,21 +37,20 @@ import Testing
     }
 
     @Test func noIncomingServerMeansNoMailboxSRV() throws {
-        let configuration = try Fixture.configuration(Fixture.toml.replacingOccurrences(of: "incoming_host = \"imap.alato.example\"", with: ""))
-        let text = try dnsRecords(domain: "virtual.example", configuration: configuration, dkimRecords: [])
+        let text = try records(for: "virtual.example", settings: Fixture.settingsWithoutIncoming)
         #expect(!text.contains("_imap"))
         #expect(!text.contains("_pop3"))
         #expect(text.contains("; DKIM: no keys yet"))
     }
 
     @Test func idnDomainIsWrittenInPunycode() throws {
-        let text = try dnsRecords(domain: "ドメイン名例.example", configuration: Fixture.configuration(), dkimRecords: [])
+        let text = try records(for: "ドメイン名例.example")
         #expect(text.contains("xn--eckwd4c7cu47r2wf.example. "))
     }
 
     @Test func invalidDomainIsRefused() throws {
         #expect(throws: AddressProblem.invalidDomain) {
-            try dnsRecords(domain: "bad..example", configuration: Fixture.configuration(), dkimRecords: [])
+            try records(for: "bad..example")
         }
     }
 }

@@ -23,18 +23,19 @@ import Testing
                     #expect(!html.containsBytes(forbidden), "\(forbidden)")
                 }
                 // The value is echoed in the form, escaped.
-                #expect(html.contains("value=\"\(ScalarHTMLEscaping.escape(input.trimmingCharacters(in: .whitespaces)))\""))
+                #expect(html.contains("value=\"\(MarkupText.escape(input.trimmingCharacters(in: .whitespaces)))\""))
             }
         }
     }
 
     @Test func scalarEscaperHandlesCombiningMarks() {
-        #expect(ScalarHTMLEscaping.escape("\"\u{301}<&>'") == "&quot;\u{301}&lt;&amp;&gt;&#39;")
+        #expect(MarkupText.escape("\"\u{301}<&>'") == "&quot;\u{301}&lt;&amp;&gt;&#39;")
+        #expect(ScalarHTMLEscaping().escapeText("\"\u{301}<&>'\0") == "&quot;\u{301}&lt;&amp;&gt;&#39;")
     }
 
-    @Test func xmlEscaperEscapesEverything() {
-        #expect(XMLText.escape("<a href=\"x\">&'</a>\u{1}") == "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;")
-        #expect(XMLText.unescape("a&amp;b&lt;&#64;&#x41;&bogus;"[...]) == "a&b<@A&bogus;")
+    @Test func markupEscaperEscapesEverything() {
+        #expect(MarkupText.escape("<a href=\"x\">&'</a>\u{1}") == "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;")
+        #expect(MarkupText.unescape("a&amp;b&lt;&#64;&#x41;&bogus;"[...]) == "a&b<@A&bogus;")
     }
 
     @Test func validLocalPartCharactersAreEscapedInTheResult() async throws {

@@ -38,10 +38,10 @@ import Testing
     }
 
     @Test func serverNamesComeFromTheConfiguration() async throws {
-        let configuration = try Fixture.configuration(Fixture.toml
-            .replacingOccurrences(of: "smtp.alato.example", with: "submit.isp.example")
-            .replacingOccurrences(of: "submission_port = 587", with: "submission_port = 10587"))
-        let app = try Fixture.app(configuration: configuration)
+        var settings = Fixture.settings
+        settings.mail.submission = .init(host: "submit.isp.example", port: 10587, security: .startTLS)
+        settings.mail.submissions.host = "submit.isp.example"
+        let app = try Fixture.app(settings: settings)
         try await app.test(.router) { client in
             let html = try await client.execute(uri: "/guides?email=taro%40alato.example&lang=en", method: .get).text
             #expect(html.contains("submit.isp.example"))

@@ -33,9 +33,9 @@ import Testing
     }
 
     @Test func forwardedForIsIgnoredFromUntrustedPeers() async throws {
-        var configuration = try Fixture.configuration()
-        configuration.web.trustedProxies = []
-        let app = try Fixture.app(configuration: configuration)
+        var settings = Fixture.settings
+        settings.trustedProxies = []
+        let app = try Fixture.app(settings: settings)
         try await app.test(.live) { client in
             // The peer 127.0.0.1 is on no access network: another provider's line,
             // whatever the header claims.

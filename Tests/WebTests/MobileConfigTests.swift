@@ -56,8 +56,7 @@ import Testing
     }
 
     @Test func noProfileWithoutAnIncomingServer() async throws {
-        let configuration = try Fixture.configuration(Fixture.toml.replacingOccurrences(of: "incoming_host = \"imap.alato.example\"", with: ""))
-        let app = try Fixture.app(configuration: configuration)
+        let app = try Fixture.app(settings: Fixture.settingsWithoutIncoming)
         try await app.test(.router) { client in
             try await client.execute(uri: "/apple/mail.mobileconfig?email=taro%40alato.example&lang=en", method: .get) { response in
                 #expect(response.status == .notFound)

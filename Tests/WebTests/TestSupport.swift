@@ -1,4 +1,4 @@
-import Config
+import DNS
 import Directory
 import Foundation
 import Hummingbird
@@ -7,48 +7,32 @@ import Logging
 import Policy
 @testable import Web
 
-/// Test configuration: the ISP `alato.example`, one blocked access network,
+/// Test settings: the ISP `alato.example`, one blocked access network,
 /// one network without OP25B, and an IMAP incoming server.
 enum Fixture {
-    static let toml = """
-        hostname = "mail.alato.example"
+    /// The ISP's relays (`[op25b] mail_hosts`).
+    static let mailHosts = ["198.51.100.25", "2001:db8:25::25"]
 
-        [[access_networks]]
-        name = "alato-express"
-        prefixes = ["203.0.113.0/24", "2001:db8:100::/40"]
-        op25b = true
+    static let settings = WebSettings(
+        hostname: "mail.alato.example",
+        mail: MailSettings(submissionHost: "smtp.alato.example", submissionPort: 587, submissionsPort: 465,
+                           incomingHost: "imap.alato.example", incomingProtocol: "imap", incomingPort: 993),
+        trustedProxies: ["127.0.0.1", "::1"])
 
-        [[access_networks]]
-        name = "alato-static"
-        prefixes = ["192.0.2.0/24"]
-        op25b = false
-
-        [op25b]
-        mail_hosts = ["198.51.100.25", "2001:db8:25::25"]
-
-        [web]
-        listen = ["127.0.0.1:0"]
-        trusted_proxies = ["127.0.0.1", "::1"]
-
-        [client_settings]
-        submission_host = "smtp.alato.example"
-        submission_port = 587
-        submissions_port = 465
-        incoming_host = "imap.alato.example"
-        incoming_protocol = "imap"
-        incoming_port = 993
-        """
-
-    static func configuration(_ text: String = toml) throws -> Configuration {
-        try Configuration.parse(text, file: "test.toml", dataDirectory: "/nonexistent")
+    /// ``settings`` without an incoming server.
+    static var settingsWithoutIncoming: WebSettings {
+        var settings = Fixture.settings
+        settings.mail.incoming = nil
+        return settings
     }
 
-    static func policy(_ configuration: Configuration) throws -> OP25BPolicy {
+    static func policy() throws -> OP25BPolicy {
         try OP25BPolicy(
-            accessNetworks: configuration.accessNetworks.map {
-                AccessNetworkSpec(name: $0.name, prefixes: $0.prefixes, op25b: $0.op25b)
-            },
-            mailHosts: configuration.op25b.mailHosts)
+            accessNetworks: [
+                AccessNetworkSpec(name: "alato-express", prefixes: ["203.0.113.0/24", "2001:db8:100::/40"], op25b: true),
+                AccessNetworkSpec(name: "alato-static", prefixes: ["192.0.2.0/24"], op25b: false),
+            ],
+            mailHosts: mailHosts)
     }
 
     /// The ISP's domain, a virtual domain and (not hosted) the outside world.
@@ -61,25 +45,24 @@ enum Fixture {
     }
 
     static func app(
-        configuration: Configuration? = nil,
+        settings: WebSettings = Fixture.settings,
         directory: any AccountDirectory = Fixture.directory(),
         srv: any SRVLookup = FakeSRV()
     ) throws -> some ApplicationProtocol {
-        let configuration = try configuration ?? Fixture.configuration()
-        return try buildWebApplication(
-            configuration: configuration, policy: try policy(configuration), directory: directory,
-            srvLookup: srv, logger: Logger(label: "web-test"))
+        try buildWebApplication(
+            settings: settings, policy: try policy(), directory: directory,
+            srvLookup: srv, logger: Logger(label: "web-test"), port: 0)
     }
 }
 
 /// SRV answers by name; names not listed have no records; `failing` throws.
 struct FakeSRV: SRVLookup {
     struct Failure: Error {}
-    var records: [String: [ServiceRecord]] = [:]
+    var records: [String: [SRVRecord]] = [:]
     var failing = false
     var delay: Duration?
 
-    func lookupSRV(name: String) async throws -> [ServiceRecord] {
+    func lookupSRV(name: String) async throws -> [SRVRecord] {
         if let delay { try? await Task.sleep(for: delay) }
         if failing { throw Failure() }
         return records[name] ?? []
@@ -156,7 +139,7 @@ func formEncode(_ value: String) -> String {
 extension String {
     /// Whether the page contains `text` as HTML shows it (escaped).
     func containsText(_ text: String) -> Bool {
-        contains(ScalarHTMLEscaping.escape(text))
+        contains(MarkupText.escape(text))
     }
 }
 

@@ -27,16 +27,14 @@ import Testing
         ("198.51.100.7", .other),          // elsewhere
     ])
     func detectsLineFromClientAddress(address: String, line: Line) throws {
-        let configuration = try Fixture.configuration()
-        let detector = LineDetector(policy: try Fixture.policy(configuration), resolver: .init(trustedProxies: []))
+        let detector = LineDetector(policy: try Fixture.policy(), resolver: .init(trustedProxies: []))
         let detection = detector.detect(peer: IPAddress(parsing: address), forwardedFor: [])
         #expect(detection.line == line)
         #expect(detection.source == .detected)
     }
 
     @Test func choiceOverridesDetection() throws {
-        let configuration = try Fixture.configuration()
-        let detector = LineDetector(policy: try Fixture.policy(configuration), resolver: .init(trustedProxies: []))
+        let detector = LineDetector(policy: try Fixture.policy(), resolver: .init(trustedProxies: []))
         let detection = detector.line(choice: .other, peer: IPAddress(parsing: "203.0.113.77"), forwardedFor: [])
         #expect(detection.line == .other)
         #expect(detection.source == .chosen)

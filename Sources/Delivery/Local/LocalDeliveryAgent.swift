@@ -1,3 +1,4 @@
+import BlockingWork
 import Directory
 import Foundation
 import SMTPCore
@@ -75,12 +76,8 @@ public struct LocalDeliveryAgent: Sendable {
         }
     }
 
-    private static let queue = DispatchQueue(label: "portcullis.maildir", attributes: .concurrent)
-
     // fsync-heavy work stays off the cooperative pool.
     private static func offload(_ work: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            queue.async { continuation.resume(with: Result { try work() }) }
-        }
+        try await BlockingWorkPool.shared.run(work)
     }
 }

@@ -1,13 +1,10 @@
-import Config
 import DNS
 import Foundation
 
 /// Everything the delivery engine is told, with defaults.
 ///
-/// `[delivery]` in portcullis.toml gives `nameservers`, `smtp_port` and `routes` today; the
-/// other fields keep their defaults until Config reads them (keys proposed in
-/// docs/delivery.md: `retry_initial`, `retry_max`, `max_queue_lifetime`, `delay_notice_after`,
-/// `max_connections`, `max_connections_per_destination`, `tls_fallback_to_cleartext`).
+/// `portcullis serve` makes it from `hostname`, the data directory and `[delivery]`; the fields
+/// that file has no key for keep their defaults.
 public struct DeliverySettings: Sendable {
     /// Our host name: EHLO, Reporting-MTA, bounce From.
     public var hostname: String
@@ -66,20 +63,6 @@ public struct DeliverySettings: Sendable {
         self.timeouts = timeouts
         self.scanInterval = scanInterval
         self.maximumReturnedMessageSize = maximumReturnedMessageSize
-    }
-
-    /// Settings from the loaded configuration (hostname, data dir and `[delivery]`).
-    public init(configuration: Configuration) {
-        let delivery = configuration.delivery
-        self.init(hostname: configuration.hostname, dataDirectory: configuration.dataDirectory,
-                  nameservers: delivery.nameservers, smtpPort: delivery.smtpPort, routes: delivery.routes,
-                  retry: RetrySchedule(initialDelay: TimeInterval(delivery.retryInitialSeconds),
-                                       maximumDelay: TimeInterval(delivery.retryMaxSeconds)),
-                  maximumQueueLifetime: TimeInterval(delivery.maxQueueLifetimeSeconds),
-                  delayNoticeAfter: TimeInterval(delivery.delayNoticeAfterSeconds),
-                  maximumConnections: delivery.maxConnections,
-                  maximumConnectionsPerDestination: delivery.maxConnectionsPerDestination,
-                  tlsFallbackToCleartext: delivery.tlsFallbackToCleartext)
     }
 
     /// `<data>/mailboxes`.

@@ -1,4 +1,3 @@
-import Config
 import DNS
 import Directory
 import Foundation
@@ -25,7 +24,7 @@ import Spool
 ///
 /// Wiring (in `portcullis serve`):
 /// ```swift
-/// let manager = try QueueManager(configuration: configuration, spool: spool, directory: directory,
+/// let manager = try QueueManager(settings: settings, spool: spool, directory: directory,
 ///                                group: MultiThreadedEventLoopGroup.singleton, logger: logger)
 /// // add `manager` to the ServiceGroup: it listens to the spool's announcements while it runs.
 /// ```
@@ -68,11 +67,9 @@ public final class QueueManager: Service {
         self.clock = clock
     }
 
-    /// Creates the manager from the loaded configuration, with a libresolv ``DNSResolver``
-    /// on `[delivery] nameservers`.
-    public convenience init(configuration: Configuration, spool: Spool, directory: any AccountDirectory,
+    /// Creates the manager with a libresolv ``DNSResolver`` on the settings' nameservers.
+    public convenience init(settings: DeliverySettings, spool: Spool, directory: any AccountDirectory,
                             group: any EventLoopGroup, logger: Logger) throws {
-        let settings = DeliverySettings(configuration: configuration)
         let resolver = DNSResolver(configuration: try settings.resolverConfiguration())
         try self.init(spool: spool, directory: directory, settings: settings, resolver: resolver, group: group, logger: logger)
     }
@@ -218,7 +215,7 @@ public final class QueueManager: Service {
             do {
                 envelope = try await stateWriter.apply(immediate, to: id, now: now, countAttempt: false)
             } catch {
-                logger.error("cannot record delivery state", metadata: ["queue-id": "\(id)", "error": "\(LoggedText(describing: error))"])
+                logger.error("cannot record delivery state", metadata: ["queue_id": "\(id)", "error": "\(LoggedText(describing: error))"])
                 // A bounce request stays until its failures are on disk; deliver nothing meanwhile.
                 if bounceRequested { return }
             }
@@ -334,7 +331,7 @@ public final class QueueManager: Service {
                                            enhanced: .init(4, 3, 0))
                     }
                 }
-                logger.info("local delivery", metadata: ["queue-id": "\(id)", "recipient": "\(LoggedText(recipient.address))",
+                logger.info("local delivery", metadata: ["queue_id": "\(id)", "recipient": "\(LoggedText(recipient.address))",
                                                          "result": "\(LoggedText(describing: result))"])
                 results.append((index, result))
             }
@@ -360,7 +357,7 @@ public final class QueueManager: Service {
             let pairs = zip(item.message.recipients, results).map { ($0.index, $1) }
             for (recipient, result) in zip(item.message.recipients, results) {
                 self.logger.info("remote delivery", metadata: [
-                    "queue-id": "\(item.id)", "recipient": "\(LoggedText(recipient.address))", "route": "\(route)",
+                    "queue_id": "\(item.id)", "recipient": "\(LoggedText(recipient.address))", "route": "\(route)",
                     "result": "\(LoggedText(describing: result))",
                 ])
             }
@@ -374,7 +371,7 @@ public final class QueueManager: Service {
         do {
             _ = try await stateWriter.apply(results, to: id, now: clock(), countAttempt: true)
         } catch {
-            logger.error("cannot record delivery state", metadata: ["queue-id": "\(id)", "error": "\(LoggedText(describing: error))"])
+            logger.error("cannot record delivery state", metadata: ["queue_id": "\(id)", "error": "\(LoggedText(describing: error))"])
         }
     }
 
@@ -392,9 +389,9 @@ public final class QueueManager: Service {
             // Everything delivered, no DSN to send: just remove it.
             do {
                 try await spool.deleteAsync(id)
-                logger.info("message removed from the queue", metadata: ["queue-id": "\(id)"])
+                logger.info("message removed from the queue", metadata: ["queue_id": "\(id)"])
             } catch {
-                logger.error("cannot remove message", metadata: ["queue-id": "\(id)", "error": "\(LoggedText(describing: error))"])
+                logger.error("cannot remove message", metadata: ["queue_id": "\(id)", "error": "\(LoggedText(describing: error))"])
             }
             return
         }
@@ -430,9 +427,9 @@ public final class QueueManager: Service {
         }
         do {
             try await spool.deleteAsync(id)
-            logger.info("message removed from the queue", metadata: ["queue-id": "\(id)"])
+            logger.info("message removed from the queue", metadata: ["queue_id": "\(id)"])
         } catch {
-            logger.error("cannot remove message", metadata: ["queue-id": "\(id)", "error": "\(LoggedText(describing: error))"])
+            logger.error("cannot remove message", metadata: ["queue_id": "\(id)", "error": "\(LoggedText(describing: error))"])
         }
     }
 
@@ -484,11 +481,11 @@ public final class QueueManager: Service {
                 heloName: settings.hostname, service: "bounce")
             let bounceID = try await writer.commit(envelope: bounceEnvelope)
             logger.info("delivery status notification queued", metadata: [
-                "queue-id": "\(id)", "dsn-id": "\(bounceID)", "to": "\(envelope.sender)", "subject": "\(dsn.subject)",
+                "queue_id": "\(id)", "dsn-id": "\(bounceID)", "to": "\(envelope.sender)", "subject": "\(dsn.subject)",
             ])
             return true
         } catch {
-            logger.error("cannot queue DSN", metadata: ["queue-id": "\(id)", "error": "\(LoggedText(describing: error))"])
+            logger.error("cannot queue DSN", metadata: ["queue_id": "\(id)", "error": "\(LoggedText(describing: error))"])
             return false
         }
     }

@@ -103,15 +103,32 @@ extension Reply {
     public static let timeout = Reply(
         code: 421, enhanced: .init(4, 4, 2), "Timeout exceeded, closing transmission channel")
 
-    /// `451 4.3.0 Local error in processing` (RFC 5321 §4.2.3). Prefer `localError(sessionID:)`
-    /// so the client's report can be matched with the log.
-    public static let localError = Reply(code: 451, enhanced: .init(4, 3, 0), "Local error in processing")
-
-    /// `451 4.3.0 Local error in processing (session <id>)`: unknown errors
-    /// carry the session ID in the text and the log.
+    /// `451 4.3.0 Local error in processing (session <id>)` (RFC 5321 §4.2.3): an error with
+    /// no reply of its own. The session ID is in the text and in the log line, so the client's
+    /// report can be matched with the log.
     public static func localError(sessionID: String) -> Reply {
         Reply(code: 451, enhanced: .init(4, 3, 0), "Local error in processing (session \(sessionID))")
     }
+
+    /// `451 4.3.2 Not accepting messages`: the queue is closing (RFC 3463 §3.4 X.3.2: system
+    /// not accepting network messages).
+    public static let notAcceptingMessages = Reply(
+        code: 451, enhanced: .init(4, 3, 2), "Not accepting messages now, try again later")
+
+    /// `451 4.3.0 Cannot store the message`: the queue could not write or read it (RFC 3463
+    /// §3.4 X.3.0, other mail system status); nothing was accepted.
+    public static let queueFailure = Reply(
+        code: 451, enhanced: .init(4, 3, 0), "Cannot store the message now, try again later")
+
+    /// `451 4.3.5 System incorrectly configured` (RFC 3463 §3.4 X.3.5): a setting or a stored
+    /// entry is invalid; the operator can fix it, so the client retries.
+    public static let systemMisconfigured = Reply(
+        code: 451, enhanced: .init(4, 3, 5), "System incorrectly configured, try again later")
+
+    /// `451 4.4.3 Directory server unavailable` (RFC 3463 §3.5 X.4.3, directory server
+    /// failure): the account directory cannot be read. Never 5xx: the address may well exist.
+    public static let directoryUnavailable = Reply(
+        code: 451, enhanced: .init(4, 4, 3), "Directory server unavailable, try again later")
 
     /// `452 4.3.1 Insufficient system storage` (RFC 5321 §4.2.3, RFC 3463 X.3.1).
     public static let insufficientStorage = Reply(

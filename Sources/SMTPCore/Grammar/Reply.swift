@@ -102,3 +102,12 @@ extension Reply: ReplyConvertible {
     /// A reply is its own reply.
     public var reply: Reply { self }
 }
+
+extension Reply {
+    /// The reply for a failure in session `sessionID`: the error's own when it has one (the
+    /// directory, the spool and the policy say what went wrong), else
+    /// ``localError(sessionID:)``. The caller logs the error with the session ID.
+    public static func failure(_ error: any Error, sessionID: String) -> Reply {
+        (error as? any ReplyConvertible)?.reply ?? .localError(sessionID: sessionID)
+    }
+}

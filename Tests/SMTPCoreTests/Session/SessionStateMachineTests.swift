@@ -406,7 +406,7 @@ import Testing
         harness.acceptedRcpt()
         harness.line("DATA")
         _ = harness.machine.dataFinished(.complete(size: 1))
-        #expect(harness.machine.queueFailed(.localError) == [.send(.localError)])
+        #expect(harness.machine.queueFailed(.localError(sessionID: "s1")) == [.send(.localError(sessionID: "s1"))])
         #expect(!harness.machine.hasTransaction)
         #expect(harness.machine.errorCount == 0)
     }
@@ -478,7 +478,7 @@ import Testing
         harness.acceptedMail()
         harness.acceptedRcpt()
         harness.line("BDAT 3")
-        #expect(harness.machine.chunkFinished(.rejected(.localError)) == [.abortMessage, .send(.localError)])
+        #expect(harness.machine.chunkFinished(.rejected(.localError(sessionID: "s1"))) == [.abortMessage, .send(.localError(sessionID: "s1"))])
         #expect(!harness.machine.hasTransaction)
     }
 
@@ -632,7 +632,7 @@ import Testing
         harness.line("EHLO x")
         harness.acceptedMail()
         harness.line("RCPT TO:<a@alato.example>")
-        #expect(harness.machine.recipientChecked(.failure(.localError)) == [.send(.localError)])
+        #expect(harness.machine.recipientChecked(.failure(.localError(sessionID: "s1"))) == [.send(.localError(sessionID: "s1"))])
         #expect(!harness.machine.isClosed)
     }
 

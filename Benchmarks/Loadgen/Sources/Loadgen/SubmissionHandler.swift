@@ -2,6 +2,7 @@ import Glibc
 import LoadgenCore
 import NIOCore
 import NIOSSL
+import TestSupport
 
 /// What a session hands back when it ends, successfully or not.
 struct SessionOutcome: Sendable {
@@ -200,20 +201,5 @@ final class SubmissionHandler: ChannelInboundHandler {
             return String(repeating: "0", count: 16 - digits.count) + digits
         }
         return hex(random.next()) + hex(random.next())
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a fast generator for Message-IDs, seeded once per session.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

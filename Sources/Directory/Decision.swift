@@ -1,5 +1,5 @@
-/// A session decision made at once when everything it needs is in memory, or the async work
-/// that makes it.
+/// A session decision made at once when everything it needs is in memory (``CachedDirectory``,
+/// ``BufferedAbuseStore``), or the async work that makes it.
 ///
 /// Hopping from the event loop to Swift concurrency and back for every SMTP step cost
 /// more than the decisions themselves. The services compose decisions with ``map(_:)`` and
@@ -43,6 +43,17 @@ public enum Decision<Value: Sendable>: Sendable {
         switch self {
         case .immediate(let value): return next(value)
         case .deferred(let work): return .deferred { try await next(try await work()).value }
+        }
+    }
+
+    /// The decision with the deferred work's errors turned into a value.
+    public func recover(_ handler: @escaping @Sendable (any Error) -> Value) -> Decision<Value> {
+        switch self {
+        case .immediate: return self
+        case .deferred(let work):
+            return .deferred {
+                do { return try await work() } catch { return handler(error) }
+            }
         }
     }
 }

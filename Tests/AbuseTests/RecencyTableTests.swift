@@ -1,4 +1,4 @@
-@testable import SMTPServer
+@testable import Abuse
 import Testing
 
 @Suite struct RecencyTableTests {

@@ -1,15 +1,15 @@
 import Directory
 import Foundation
 import SMTPCore
-@testable import SMTPServer
+@testable import Abuse
 import Spool
 import Testing
 
 /// The abuse decisions on a real SQLite store and a test clock, without sockets: client
 /// addresses are plain strings here, so several "clients" are easy.
 @Suite struct AbuseGuardTests {
-    func submission(_ account: String? = "taro@alato.example", client: String = "198.51.100.7") -> SessionContext {
-        SessionContext(sessionID: "t", clientAddress: client, service: .submission, authenticatedAccount: account)
+    func submission(_ account: String? = "taro@alato.example", client: String = "198.51.100.7") -> AbuseContext {
+        AbuseContext(clientAddress: client, service: .submission, authenticatedAccount: account)
     }
 
     @Test(arguments: AbuseStoreKind.allCases)
@@ -25,11 +25,11 @@ import Testing
         }
         // Limit 4 reached: the attacker's address is blocked, at AUTH and at connect.
         #expect(try await guardian.authenticationGate(username: "taro@alato.example", client: attacker) == .addressBlocked)
-        let atConnect = await guardian.admitConnection(client: attacker, service: .submission)
+        let atConnect = try await guardian.admitConnection(client: attacker, service: .submission).value
         #expect(atConnect?.code == 421)
         #expect(atConnect?.enhanced == EnhancedStatusCode(4, 7, 0))
         // …but not on the port-25 service, where there is no AUTH to protect.
-        #expect(await guardian.admitConnection(client: attacker, service: .relay) == nil)
+        #expect(try await guardian.admitConnection(client: attacker, service: .relay).value == nil)
         // The account is locked for addresses it never logged in from…
         #expect(try await guardian.authenticationGate(username: "Taro@alato.example", client: newcomer) == .accountLocked)
         // …while its owner's known address still gets to try.
@@ -38,7 +38,7 @@ import Testing
         fixture.clock.advance(seconds: 901)
         #expect(try await guardian.authenticationGate(username: "taro@alato.example", client: attacker) == .proceed)
         #expect(try await guardian.authenticationGate(username: "taro@alato.example", client: newcomer) == .proceed)
-        #expect(await guardian.admitConnection(client: attacker, service: .submission) == nil)
+        #expect(try await guardian.admitConnection(client: attacker, service: .submission).value == nil)
     }
 
     @Test(arguments: AbuseStoreKind.allCases)
@@ -75,22 +75,22 @@ import Testing
         defer { fixture.remove() }
         let context = submission()
         for _ in 1...3 {
-            #expect(try await fixture.guardian.checkSender(context: context) == nil)
-            try await fixture.guardian.messageQueued(context: context)
+            #expect(try await fixture.guardian.checkSender(context: context).value == nil)
+            try await fixture.guardian.messageQueued(context: context).value
             fixture.clock.advance(seconds: 600)
         }
-        let refusal = try #require(try await fixture.guardian.checkSender(context: context))
+        let refusal = try #require(try await fixture.guardian.checkSender(context: context).value)
         #expect(refusal.code == 450)
         #expect(refusal.enhanced == EnhancedStatusCode(4, 7, 1))
         #expect(refusal.description.contains("3 messages per hour"))
         // The first message was 30 minutes ago: it leaves the hour about 30 minutes from now.
         #expect(refusal.description.contains("31 minutes"))
         fixture.clock.advance(seconds: 1861)
-        #expect(try await fixture.guardian.checkSender(context: context) == nil)
+        #expect(try await fixture.guardian.checkSender(context: context).value == nil)
         // An override for this account.
         try await fixture.store.setLimits(AccountLimits(messagesPerHour: 0), for: "taro@alato.example")
-        for _ in 1...10 { try await fixture.guardian.messageQueued(context: context) }
-        #expect(try await fixture.guardian.checkSender(context: context) == nil)
+        for _ in 1...10 { try await fixture.guardian.messageQueued(context: context).value }
+        #expect(try await fixture.guardian.checkSender(context: context).value == nil)
     }
 
     @Test(arguments: AbuseStoreKind.allCases)
@@ -101,10 +101,10 @@ import Testing
         defer { fixture.remove() }
         let context = submission()
         for _ in 1...8 {
-            #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted)
+            #expect(try await fixture.guardian.admitRecipient(context: context).value == .accepted)
             fixture.clock.advance(seconds: 3600)
         }
-        guard case .refused(let reply) = try await fixture.guardian.admitRecipient(context: context) else {
+        guard case .refused(let reply) = try await fixture.guardian.admitRecipient(context: context).value else {
             Issue.record("the ninth recipient within a day was accepted")
             return
         }
@@ -112,24 +112,24 @@ import Testing
         #expect(reply.enhanced == EnhancedStatusCode(4, 5, 3))
         #expect(reply.description.contains("8 recipients per day"))
         fixture.clock.advance(seconds: 16 * 3600 + 61)
-        #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted)
+        #expect(try await fixture.guardian.admitRecipient(context: context).value == .accepted)
         // An override raises it for this account only.
         try await fixture.store.setLimits(AccountLimits(recipientsPerDay: 100), for: "taro@alato.example")
-        for _ in 1...20 { #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted) }
+        for _ in 1...20 { #expect(try await fixture.guardian.admitRecipient(context: context).value == .accepted) }
     }
 
     @Test(arguments: AbuseStoreKind.allCases)
     func relayClientsAreCountedByAddressOnlyInsideAccessNetworks(store: AbuseStoreKind) async throws {
         let fixture = try await AbuseFixture(store: store)
         defer { fixture.remove() }
-        let inside = SessionContext(sessionID: "r", clientAddress: "198.51.100.20", service: .relay, authenticatedAccount: nil)
-        let outside = SessionContext(sessionID: "o", clientAddress: "192.0.2.99", service: .relay, authenticatedAccount: nil)
+        let inside = AbuseContext(clientAddress: "198.51.100.20", service: .relay, authenticatedAccount: nil)
+        let outside = AbuseContext(clientAddress: "192.0.2.99", service: .relay, authenticatedAccount: nil)
         for _ in 1...3 {
-            try await fixture.guardian.messageQueued(context: inside)
-            try await fixture.guardian.messageQueued(context: outside)
+            try await fixture.guardian.messageQueued(context: inside).value
+            try await fixture.guardian.messageQueued(context: outside).value
         }
-        #expect(try await fixture.guardian.checkSender(context: inside)?.code == 450)
-        #expect(try await fixture.guardian.checkSender(context: outside) == nil)
+        #expect(try await fixture.guardian.checkSender(context: inside).value?.code == 450)
+        #expect(try await fixture.guardian.checkSender(context: outside).value == nil)
     }
 
     @Test(arguments: AbuseStoreKind.allCases)
@@ -139,16 +139,16 @@ import Testing
         let fixture = try await AbuseFixture(settings, store: store)
         defer { fixture.remove() }
         let context = submission()
-        for _ in 1...6 { #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted) }
-        #expect(try await !fixture.guardian.mustHold(context: context))
+        for _ in 1...6 { #expect(try await fixture.guardian.admitRecipient(context: context).value == .accepted) }
+        #expect(try await !fixture.guardian.mustHold(context: context).value)
         // The seventh recipient in ten minutes passes the minimum of 6: still accepted…
-        #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted)
+        #expect(try await fixture.guardian.admitRecipient(context: context).value == .accepted)
         // …but the account is now suspended and its mail held.
-        #expect(try await fixture.guardian.mustHold(context: context))
-        #expect(try await fixture.guardian.checkSender(context: context) == Reply.accountSuspended)
+        #expect(try await fixture.guardian.mustHold(context: context).value)
+        #expect(try await fixture.guardian.checkSender(context: context).value == Reply.accountSuspended)
         #expect(try await fixture.directory.suspension(of: "taro@alato.example")?.isActive == true)
         // One notice to the postmaster, from the null sender.
-        #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted)
+        #expect(try await fixture.guardian.admitRecipient(context: context).value == .accepted)
         let queued = try fixture.queued()
         #expect(queued.count == 1)
         let notice = try #require(queued.first)
@@ -162,25 +162,25 @@ import Testing
         // Released: sending resumes and the burst before the release no longer counts.
         try await fixture.directory.release("taro@alato.example", at: fixture.clock.now)
         fixture.clock.advance(seconds: 60)
-        #expect(try await fixture.guardian.checkSender(context: context) == nil)
-        #expect(try await fixture.guardian.admitRecipient(context: context) == .accepted)
-        #expect(try await !fixture.guardian.mustHold(context: context))
+        #expect(try await fixture.guardian.checkSender(context: context).value == nil)
+        #expect(try await fixture.guardian.admitRecipient(context: context).value == .accepted)
+        #expect(try await !fixture.guardian.mustHold(context: context).value)
     }
 
     @Test(arguments: AbuseStoreKind.allCases)
     func connectionRateIsPerAddressAndSlides(store: AbuseStoreKind) async throws {
         let fixture = try await AbuseFixture(store: store)
         defer { fixture.remove() }
-        for _ in 1...5 { #expect(await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay) == nil) }
-        let refusal = await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay)
+        for _ in 1...5 { #expect(try await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay).value == nil) }
+        let refusal = try await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay).value
         #expect(refusal?.code == 421)
         #expect(refusal?.description.contains("5 connections per minute") == true)
-        #expect(await fixture.guardian.admitConnection(client: "203.0.113.6", service: .relay) == nil)
+        #expect(try await fixture.guardian.admitConnection(client: "203.0.113.6", service: .relay).value == nil)
         // IPv6 clients count by /64.
-        for index in 1...5 { #expect(await fixture.guardian.admitConnection(client: "2001:db8:7:7::\(index)", service: .relay) == nil) }
-        #expect(await fixture.guardian.admitConnection(client: "2001:db8:7:7::99", service: .relay)?.code == 421)
+        for index in 1...5 { #expect(try await fixture.guardian.admitConnection(client: "2001:db8:7:7::\(index)", service: .relay).value == nil) }
+        #expect(try await fixture.guardian.admitConnection(client: "2001:db8:7:7::99", service: .relay).value?.code == 421)
         fixture.clock.advance(seconds: 61)
-        #expect(await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay) == nil)
+        #expect(try await fixture.guardian.admitConnection(client: "203.0.113.5", service: .relay).value == nil)
     }
 
     // MARK: Synchronous decisions
@@ -189,35 +189,35 @@ import Testing
         let fixture = try await AbuseFixture(store: .buffered)
         defer { fixture.remove() }
         let guardian = fixture.guardian
-        let relay = SessionContext(sessionID: "r", clientAddress: "198.51.100.20", service: .relay, authenticatedAccount: nil)
+        let relay = AbuseContext(clientAddress: "198.51.100.20", service: .relay, authenticatedAccount: nil)
         // The first use of each counter reads the store; then the answer is at hand.
-        let connection = guardian.connectionDecision(client: relay.clientAddress, service: .relay)
+        let connection = guardian.admitConnection(client: relay.clientAddress, service: .relay)
         #expect(!connection.isImmediate)
         #expect(try await connection.value == nil)
-        #expect(guardian.connectionDecision(client: relay.clientAddress, service: .relay).isImmediate)
-        let sender = guardian.senderDecision(context: relay)
+        #expect(guardian.admitConnection(client: relay.clientAddress, service: .relay).isImmediate)
+        let sender = guardian.checkSender(context: relay)
         #expect(!sender.isImmediate)
         #expect(try await sender.value == nil)
-        #expect(guardian.senderDecision(context: relay).isImmediate)
-        let recipient = guardian.recipientDecision(context: relay)
+        #expect(guardian.checkSender(context: relay).isImmediate)
+        let recipient = guardian.admitRecipient(context: relay)
         #expect(!recipient.isImmediate)
         #expect(try await recipient.value == .accepted)
-        #expect(guardian.recipientDecision(context: relay).isImmediate)
-        #expect(guardian.holdDecision(context: relay).isImmediate)
-        #expect(guardian.messageQueuedDecision(context: relay).isImmediate)
+        #expect(guardian.admitRecipient(context: relay).isImmediate)
+        #expect(guardian.mustHold(context: relay).isImmediate)
+        #expect(guardian.messageQueued(context: relay).isImmediate)
         // Submission also needs the account's limits and suspension state.
         let account = submission()
-        let accountSender = guardian.senderDecision(context: account)
+        let accountSender = guardian.checkSender(context: account)
         #expect(!accountSender.isImmediate)
         #expect(try await accountSender.value == nil)
-        #expect(guardian.senderDecision(context: account).isImmediate)
-        #expect(try await guardian.recipientDecision(context: account).value == .accepted)
-        #expect(guardian.recipientDecision(context: account).isImmediate)
-        #expect(guardian.holdDecision(context: account).isImmediate)
+        #expect(guardian.checkSender(context: account).isImmediate)
+        #expect(try await guardian.admitRecipient(context: account).value == .accepted)
+        #expect(guardian.admitRecipient(context: account).isImmediate)
+        #expect(guardian.mustHold(context: account).isImmediate)
         // Without a buffer every decision goes to the store.
         let direct = try await AbuseFixture(store: .direct)
         defer { direct.remove() }
-        #expect(!direct.guardian.senderDecision(context: relay).isImmediate)
+        #expect(!direct.guardian.checkSender(context: relay).isImmediate)
     }
 
     @Test func decisionsFromMemoryKeepTheLimitsExact() async throws {
@@ -225,17 +225,17 @@ import Testing
         defer { fixture.remove() }
         let guardian = fixture.guardian
         for _ in 1...5 {
-            #expect(try await guardian.connectionDecision(client: "203.0.113.5", service: .relay).value == nil)
+            #expect(try await guardian.admitConnection(client: "203.0.113.5", service: .relay).value == nil)
         }
-        let refusal = guardian.connectionDecision(client: "203.0.113.5", service: .relay)
+        let refusal = guardian.admitConnection(client: "203.0.113.5", service: .relay)
         #expect(refusal.isImmediate)
         #expect(try await refusal.value?.code == 421)
-        let relay = SessionContext(sessionID: "r", clientAddress: "198.51.100.20", service: .relay, authenticatedAccount: nil)
+        let relay = AbuseContext(clientAddress: "198.51.100.20", service: .relay, authenticatedAccount: nil)
         for _ in 1...3 {
-            #expect(try await guardian.senderDecision(context: relay).value == nil)
-            try await guardian.messageQueuedDecision(context: relay).value
+            #expect(try await guardian.checkSender(context: relay).value == nil)
+            try await guardian.messageQueued(context: relay).value
         }
-        #expect(try await guardian.senderDecision(context: relay).value?.code == 450)
+        #expect(try await guardian.checkSender(context: relay).value?.code == 450)
         // Nothing was written yet; the flush writes exactly what was counted.
         let messages = AbuseCounter(.messages, .address("198.51.100.20"))
         #expect(try await fixture.directory.buckets(of: messages, startingAfter: 0).isEmpty)
@@ -250,15 +250,15 @@ import Testing
         defer { fixture.remove() }
         let guardian = fixture.guardian
         let context = submission()
-        for _ in 1...6 { #expect(try await guardian.recipientDecision(context: context).value == .accepted) }
-        #expect(try await !guardian.holdDecision(context: context).value)
+        for _ in 1...6 { #expect(try await guardian.admitRecipient(context: context).value == .accepted) }
+        #expect(try await !guardian.mustHold(context: context).value)
         // The seventh is counted in memory, and the suspension is written through.
-        let seventh = guardian.recipientDecision(context: context)
+        let seventh = guardian.admitRecipient(context: context)
         #expect(!seventh.isImmediate)
         #expect(try await seventh.value == .accepted)
         #expect(try await fixture.directory.suspension(of: "taro@alato.example")?.isActive == true)
-        #expect(try await guardian.holdDecision(context: context).value)
-        #expect(try await guardian.senderDecision(context: context).value == Reply.accountSuspended)
+        #expect(try await guardian.mustHold(context: context).value)
+        #expect(try await guardian.checkSender(context: context).value == Reply.accountSuspended)
         // Counted once, not again by a fallback.
         let buckets = try await fixture.store.buckets(of: AbuseCounter(.recipients, .account("taro@alato.example")), startingAfter: 0)
         #expect(buckets.reduce(0) { $0 + $1.amount } == 7)

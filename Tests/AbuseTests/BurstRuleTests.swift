@@ -1,5 +1,5 @@
 import Directory
-import SMTPServer
+import Abuse
 import Testing
 
 /// The compromised-account test as a pure function of recipient buckets.

@@ -1,10 +1,15 @@
-/// Escaping for text written into the XML documents this module produces
-/// (autoconfig, autodiscover). HTML pages are escaped by Mustache itself.
-enum XMLText {
-    /// Escapes the five XML special characters (XML 1.0 §2.4, §4.6) so the text
-    /// is safe both as element content and inside a double- or single-quoted
-    /// attribute. Characters XML 1.0 cannot carry at all (C0 controls other than
-    /// tab, CR and LF; U+FFFE/U+FFFF; §2.2 Char) are dropped.
+/// Escaping for text written into the markup this module produces: the HTML pages (through
+/// ``ScalarHTMLEscaping``) and the XML documents (autoconfig, autodiscover, property lists).
+///
+/// It works on Unicode scalars, which is what HTML and XML tokenizers read (HTML Living
+/// Standard §13.2.5, XML 1.0 §2.2): a quote followed by a combining mark is one Swift
+/// `Character` that does not equal `"`, yet a tokenizer sees the quote.
+enum MarkupText {
+    /// Escapes `& < > " '` so the text is safe as element content and inside a double- or
+    /// single-quoted attribute, in HTML and in XML (XML 1.0 §2.4, §4.6; `&#39;` rather than
+    /// `&apos;`, which HTML 4 lacks). Characters XML 1.0 cannot carry at all (C0 controls other
+    /// than tab, CR and LF, among them NUL, which HTML refuses too; U+FFFE/U+FFFF; §2.2 Char)
+    /// are dropped.
     static func escape(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
@@ -14,7 +19,7 @@ enum XMLText {
             case "<": result += "&lt;"
             case ">": result += "&gt;"
             case "\"": result += "&quot;"
-            case "'": result += "&apos;"
+            case "'": result += "&#39;"
             case "\t", "\n", "\r": result.unicodeScalars.append(scalar)
             default:
                 if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }

@@ -1,6 +1,5 @@
-import DKIM
 import Foundation
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// The DKIM keys of the hosted domains, loaded from the data directory and re-read when a
 /// domain's key folder changes, so `portcullis dkim generate` takes effect without a restart.
@@ -15,7 +14,7 @@ public final class DKIMKeyRing: Sendable {
         var modified: timespec?
         var signer: DKIMSigner?
     }
-    private let cache = NIOLockedValueBox<[String: Entry]>([:])
+    private let cache = Mutex<[String: Entry]>([:])
 
     public init(dataDirectory: String) {
         store = DKIMKeyStore(dataDirectory: URL(fileURLWithPath: dataDirectory))
@@ -30,7 +29,7 @@ public final class DKIMKeyRing: Sendable {
         // the folder's modification time.
         var info = stat()
         let modified: timespec? = stat(folder, &info) == 0 ? info.st_mtim : nil
-        if let entry = cache.withLockedValue({ $0[domain] }),
+        if let entry = cache.withLock({ $0[domain] }),
            entry.modified?.tv_sec == modified?.tv_sec, entry.modified?.tv_nsec == modified?.tv_nsec {
             return entry.signer
         }
@@ -39,7 +38,7 @@ public final class DKIMKeyRing: Sendable {
             let newest = Dictionary(grouping: keys, by: \.type).values.compactMap { $0.max { $0.selector < $1.selector } }
             if !newest.isEmpty { signer = DKIMSigner(keys: newest.sorted { $0.type < $1.type }) }
         }
-        cache.withLockedValue { $0[domain] = Entry(modified: modified, signer: signer) }
+        cache.withLock { $0[domain] = Entry(modified: modified, signer: signer) }
         return signer
     }
 }

@@ -1,4 +1,4 @@
-import SMTPServer
+import Abuse
 import Testing
 
 @Suite struct ClientKeyTests {

@@ -1,4 +1,3 @@
-import Config
 import Directory
 
 /// The compromised-account test: has the account's sending jumped far above
@@ -34,8 +33,8 @@ public struct BurstRule: Sendable, Hashable {
         public var isBurst: Bool { recent > threshold }
     }
 
-    /// The rule configured in `[abuse]`.
-    public init(_ settings: Configuration.Abuse) {
+    /// The rule of the abuse settings.
+    public init(_ settings: AbuseSettings) {
         self.init(windowSeconds: settings.burstWindowSeconds, baselineHours: settings.burstBaselineHours,
                   minimumRecipients: settings.burstMinimumRecipients, factor: settings.burstFactor)
     }

@@ -1,0 +1,19 @@
+import Config
+import Delivery
+import Foundation
+
+extension DeliverySettings {
+    /// The delivery engine's settings from `hostname`, the data directory and `[delivery]`.
+    init(configuration: Configuration) {
+        let delivery = configuration.delivery
+        self.init(hostname: configuration.hostname, dataDirectory: configuration.dataDirectory,
+                  nameservers: delivery.nameservers, smtpPort: delivery.smtpPort, routes: delivery.routes,
+                  retry: RetrySchedule(initialDelay: TimeInterval(delivery.retryInitialSeconds),
+                                       maximumDelay: TimeInterval(delivery.retryMaxSeconds)),
+                  maximumQueueLifetime: TimeInterval(delivery.maxQueueLifetimeSeconds),
+                  delayNoticeAfter: TimeInterval(delivery.delayNoticeAfterSeconds),
+                  maximumConnections: delivery.maxConnections,
+                  maximumConnectionsPerDestination: delivery.maxConnectionsPerDestination,
+                  tlsFallbackToCleartext: delivery.tlsFallbackToCleartext)
+    }
+}
