@@ -27,6 +27,7 @@ class SmtpSink:
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen | None = None
         self._messages = 0
+        self._arrivals: list[float] = []   # time.monotonic() at which each message was counted
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._reader: threading.Thread | None = None
@@ -71,7 +72,9 @@ class SmtpSink:
                 if match:
                     last = int(match.group(1))
             if last is not None:
+                now = time.monotonic()
                 with self._changed:
+                    self._arrivals.extend([now] * max(0, last - self._messages))
                     self._messages = max(self._messages, last)
                     self._changed.notify_all()
 
@@ -94,6 +97,18 @@ class SmtpSink:
                 if self._messages != last_value:
                     last_value, last_change = self._messages, time.monotonic()
             return True
+
+    def arrival_of(self, count: int, timeout: float) -> float | None:
+        """The `time.monotonic()` at which the sink counted its `count`-th message (waiting up
+        to `timeout` seconds for it), or None if it did not arrive."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._messages < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._changed.wait(timeout=left)
+            return self._arrivals[count - 1]
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

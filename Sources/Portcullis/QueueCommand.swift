@@ -8,11 +8,6 @@ struct QueueCommand: AsyncParsableCommand {
         commandName: "queue", abstract: "Messages in the spool.",
         subcommands: [List.self, Show.self, Delete.self, Retry.self, Flush.self, Hold.self, Release.self, Pause.self, Resume.self])
 
-    /// Requests to the running queue manager go through files in the data directory.
-    static func control(_ location: DataLocation) throws -> QueueControl {
-        QueueControl(dataDirectory: try location.load().dataDirectory)
-    }
-
     static func queueID(_ text: String) throws -> QueueID {
         guard let id = QueueID(text) else { throw CLIError("\(text) is not a queue ID (see `portcullis queue list`)") }
         return id
@@ -34,9 +29,15 @@ struct QueueCommand: AsyncParsableCommand {
         return id
     }
 
-    /// When the running server carries out a request left in the control area.
-    static func when(_ control: QueueControl) -> String {
-        control.isPaused ? "once delivery is resumed (`portcullis queue resume`)" : "within a second (or when it next starts)"
+    /// Leaves a request for the running server in the spool (``QueueRequest``); it persists
+    /// until carried out, so it also works while the server is down.
+    static func submit(_ request: QueueRequest, to spool: Spool, failure: String) throws {
+        do { try spool.submit(request) } catch { throw CLIError("\(failure): \(error)") }
+    }
+
+    /// When the running server carries out a request.
+    static func when(_ spool: Spool) -> String {
+        spool.isPaused ? "once delivery is resumed (`portcullis queue resume`)" : "within a second (or when it next starts)"
     }
 
     struct List: AsyncParsableCommand {
@@ -45,11 +46,9 @@ struct QueueCommand: AsyncParsableCommand {
         @OptionGroup var location: DataLocation
         func run() async throws {
             let spool = try QueueCommand.open(location)
-            let control = try QueueCommand.control(location)
             let messages: [SpooledMessageSummary]
             do { messages = try spool.list() } catch { throw CLIError("cannot list the queue: \(error)") }
-            // Held by the operator (queue hold) or by the compromised-account hold (spool marker).
-            print(QueueListing.render(messages, isHeld: control.isHeld), terminator: "")
+            print(QueueListing.render(messages), terminator: "")
             if messages.isEmpty { FileHandle.standardError.write(Data("the queue is empty\n".utf8)) }
         }
     }
@@ -98,9 +97,8 @@ struct QueueCommand: AsyncParsableCommand {
             }
             // The bounce goes through the queue manager: it writes the recipients' failures,
             // queues the DSN like every other one and removes the message, in that order.
-            let control = try QueueCommand.control(location)
-            do { try control.requestBounce(queueID) } catch { throw CLIError("cannot request a bounce for \(id): \(error)") }
-            print("bounce requested for \(id); the server bounces and removes it \(QueueCommand.when(control))")
+            try QueueCommand.submit(.bounce(queueID), to: spool, failure: "cannot request a bounce for \(id)")
+            print("bounce requested for \(id); the server bounces and removes it \(QueueCommand.when(spool))")
         }
     }
 
@@ -111,12 +109,11 @@ struct QueueCommand: AsyncParsableCommand {
         func run() async throws {
             let spool = try QueueCommand.open(location)
             let queueID = try QueueCommand.queuedID(id, in: spool)
-            let control = try QueueCommand.control(location)
-            do { try control.requestRetry(queueID) } catch { throw CLIError("cannot request a retry of \(id): \(error)") }
-            if spool.isHeld(queueID) || control.isHeld(queueID) {
+            try QueueCommand.submit(.retry(queueID), to: spool, failure: "cannot request a retry of \(id)")
+            if spool.isHeld(queueID) {
                 print("retry requested for \(id); it is held and is tried once released (`portcullis queue release \(id)`)")
             } else {
-                print("retry requested for \(id); the server tries it \(QueueCommand.when(control))")
+                print("retry requested for \(id); the server tries it \(QueueCommand.when(spool))")
             }
         }
     }
@@ -125,9 +122,9 @@ struct QueueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Retry every deferred message now.")
         @OptionGroup var location: DataLocation
         func run() async throws {
-            let control = try QueueCommand.control(location)
-            do { try control.requestFlush() } catch { throw CLIError("cannot request a flush: \(error)") }
-            print("flush requested; the server retries deferred mail \(QueueCommand.when(control))")
+            let spool = try QueueCommand.open(location)
+            try QueueCommand.submit(.flush, to: spool, failure: "cannot request a flush")
+            print("flush requested; the server retries deferred mail \(QueueCommand.when(spool))")
         }
     }
 
@@ -150,13 +147,7 @@ struct QueueCommand: AsyncParsableCommand {
         func run() async throws {
             let queueID = try QueueCommand.queueID(id)
             let spool = try QueueCommand.open(location)
-            do {
-                try spool.release(queueID)
-                // Holds requested through the delivery control area are lifted too.
-                try QueueCommand.control(location).release(queueID)
-            } catch {
-                throw CLIError("cannot release \(id): \(error)")
-            }
+            do { try spool.release(queueID) } catch { throw CLIError("cannot release \(id): \(error)") }
             print("released \(id)")
         }
     }
@@ -165,7 +156,7 @@ struct QueueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop all deliveries (mail is still accepted and queued).")
         @OptionGroup var location: DataLocation
         func run() async throws {
-            do { try QueueCommand.control(location).pause() } catch { throw CLIError("cannot pause delivery: \(error)") }
+            try QueueCommand.submit(.pause, to: try QueueCommand.open(location), failure: "cannot pause delivery")
             print("delivery paused; `portcullis queue resume` starts it again")
         }
     }
@@ -174,7 +165,8 @@ struct QueueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Start deliveries again after `queue pause`.")
         @OptionGroup var location: DataLocation
         func run() async throws {
-            try QueueCommand.control(location).resume()
+            // Withdrawing the standing pause request.
+            try QueueCommand.open(location).clear(.pause)
             print("delivery resumed")
         }
     }

@@ -13,7 +13,8 @@ import Foundation
 ///    (``ResidentMessages``: read from its journal record, no files of its own); a spilled one
 ///    has its data file renamed from `tmp/` into `queue/` and its envelope written beside it
 ///    (no fsync: the journal already holds both);
-/// 4. every waiting caller is resumed.
+/// 4. every waiting caller is resumed, and then the batch is announced to the listeners
+///    (``SpoolAnnouncer``): delivery starts on it at once instead of finding it at a scan.
 ///
 /// When a segment is big or old enough it is handed to the checkpoint queue, which copies the
 /// messages still resident in it out into `queue/`, flushes the file system (`syncfs`, or fsync
@@ -76,6 +77,7 @@ final class GroupCommitter: @unchecked Sendable {
     private let layout: SpoolLayout
     private let options: SpoolOptions
     private let resident: ResidentMessages
+    private let announcer: SpoolAnnouncer
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var pending: [Request] = []
@@ -88,6 +90,8 @@ final class GroupCommitter: @unchecked Sendable {
     /// Segments closed for appends, waiting for their checkpoint, oldest first.
     private var closed: [(Segment, Date)] = []
     private var lastRequestScan = Date.distantPast
+    /// The operator requests (other than deletions) already announced.
+    private var announcedRequests: Set<QueueRequest> = []
     private var nextSequence: UInt64
     private let checkpoints = DispatchQueue(label: "portcullis.spool.checkpoint")
     /// Closed segments handed to the checkpoint queue and not yet checkpointed, oldest first
@@ -95,10 +99,11 @@ final class GroupCommitter: @unchecked Sendable {
     /// the newer ones wait behind it.
     private var checkpointBacklog: [Segment] = []
 
-    init(layout: SpoolLayout, options: SpoolOptions, resident: ResidentMessages) {
+    init(layout: SpoolLayout, options: SpoolOptions, resident: ResidentMessages, announcer: SpoolAnnouncer) {
         self.layout = layout
         self.options = options
         self.resident = resident
+        self.announcer = announcer
         // Microseconds since the epoch: later segments sort after earlier ones across restarts.
         nextSequence = UInt64(Date().timeIntervalSince1970 * 1_000_000)
     }
@@ -180,7 +185,7 @@ final class GroupCommitter: @unchecked Sendable {
             while (pending.isEmpty || paused) && !stopping {
                 let woke = condition.wait(until: Date(timeIntervalSinceNow: 0.2))
                 if !woke && !stopping {
-                    // Idle: close an old segment, checkpoint, take deletion requests.
+                    // Idle: close an old segment, checkpoint, take operator requests.
                     condition.unlock()
                     rotateIfDue()
                     condition.lock()
@@ -251,6 +256,7 @@ final class GroupCommitter: @unchecked Sendable {
         self.segment?.length = length
 
         var tombstonesNeeded: [Request] = []
+        var committed: [QueueID] = []
         var messages = 0
         var deletions = 0
         for (request, dataOffset) in appended {
@@ -260,6 +266,7 @@ final class GroupCommitter: @unchecked Sendable {
                                           envelope: envelope, statuses: nil))
                 self.segment?.residentIDs.append(id)
                 messages += 1
+                committed.append(id)
                 completion(.success(()))
             case let .message(id, .file(dataFD), _, encoded, completion):
                 FileIO.closeFile(dataFD)
@@ -267,6 +274,7 @@ final class GroupCommitter: @unchecked Sendable {
                     try publish(id, envelope: encoded)
                     self.segment?.ids.append(id)
                     messages += 1
+                    committed.append(id)
                     completion(.success(()))
                 } catch {
                     // Journaled but not visible: refuse it (the client will retry) and journal a
@@ -277,8 +285,8 @@ final class GroupCommitter: @unchecked Sendable {
                 }
             case let .deletion(id, completion):
                 var result: Result<Void, SpoolError> = .success(())
-                // A resident message has no files of its own, but may have a state or hold file.
-                let paths = resident.remove(id) ? [layout.statePath(id), layout.holdPath(id)] : layout.files(of: id)
+                // A resident message has no files of its own, but may have a state file or markers.
+                let paths = resident.remove(id) ? layout.stateFiles(of: id) : layout.files(of: id)
                 for path in paths {
                     do { try FileIO.unlinkIfPresent(path) } catch { result = .failure(error as? SpoolError ?? .closed) }
                 }
@@ -293,6 +301,7 @@ final class GroupCommitter: @unchecked Sendable {
         statistics.deletions += deletions
         pending.insert(contentsOf: tombstonesNeeded, at: 0)
         condition.unlock()
+        if !committed.isEmpty { announcer.announce(.committed(committed)) }
         rotateIfDue()
     }
 
@@ -420,7 +429,7 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     private func rotateIfDue() {
-        takeDeletionRequests()
+        takeRequests()
         if let segment, segment.length >= options.maximumSegmentBytes || Date().timeIntervalSince(segment.opened) >= options.maximumSegmentAge {
             rotate()
         }
@@ -436,20 +445,32 @@ final class GroupCommitter: @unchecked Sendable {
         closed.append((closing, Date()))
     }
 
-    /// Deletions asked for by another process (``Spool/delete(_:)`` there), at most a few
-    /// times a second: each request file becomes a deletion, journaled like any other.
-    private func takeDeletionRequests() {
+    /// Operator requests from another process, at most a few times a second. Deletions
+    /// (``Spool/delete(_:)`` there) are the committer's own: each becomes a deletion, journaled
+    /// like any other. The others are announced once each, for the queue manager to carry out.
+    private func takeRequests() {
         let now = Date()
         guard now.timeIntervalSince(lastRequestScan) >= 0.1 else { return }
         lastRequestScan = now
-        guard let names = try? FileIO.entries(of: layout.requestsDirectory), !names.isEmpty else { return }
-        var requests: [Request] = []
+        guard let names = try? FileIO.entries(of: layout.requestsDirectory) else { return }
+        var deletions: [Request] = []
+        var others: Set<QueueRequest> = []
         for name in names {
-            try? FileIO.unlinkIfPresent(layout.deletionRequestPath(name))
-            if let id = QueueID(name) { requests.append(.deletion(id: id, completion: { _ in })) }
+            switch QueueRequest(fileName: name) {
+            case .delete(let id)?:
+                try? FileIO.unlinkIfPresent(layout.requestPath(name))
+                deletions.append(.deletion(id: id, completion: { _ in }))
+            case let request?:
+                others.insert(request)
+            case nil:
+                try? FileIO.unlinkIfPresent(layout.requestPath(name))  // not a request: nobody would take it
+            }
         }
+        if !others.subtracting(announcedRequests).isEmpty { announcer.announce(.requested) }
+        announcedRequests = others
+        guard !deletions.isEmpty else { return }
         condition.lock()
-        pending.append(contentsOf: requests)
+        pending.append(contentsOf: deletions)
         condition.unlock()
     }
 

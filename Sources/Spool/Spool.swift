@@ -31,6 +31,8 @@ public final class Spool: Sendable {
     let committer: GroupCommitter?
     /// Messages whose bytes are only in the journal (owner only).
     let resident = ResidentMessages()
+    /// Tells listeners about commits and operator requests (owner only).
+    let announcer = SpoolAnnouncer()
     private let lockFD: Int32
     private let identifiers = QueueIDGenerator()
     private let closed = Mutex(false)
@@ -57,7 +59,7 @@ public final class Spool: Sendable {
                 FileIO.closeFile(lockFD)
                 throw error
             }
-            let committer = GroupCommitter(layout: layout, options: options, resident: resident)
+            let committer = GroupCommitter(layout: layout, options: options, resident: resident, announcer: announcer)
             committer.start()
             self.committer = committer
         } else {
@@ -84,7 +86,15 @@ public final class Spool: Sendable {
         }
         guard !wasClosed else { return }
         committer?.stop()
+        announcer.finish()
         FileIO.closeFile(lockFD)
+    }
+
+    /// Every commit and every new operator request, from now until the spool closes or the
+    /// stream is dropped. Each call gives a stream of its own. A spool that does not own the
+    /// directory (the command line) never announces anything.
+    public func announcements() -> AsyncStream<SpoolAnnouncement> {
+        announcer.subscribe()
     }
 
     /// Test hook: stop as a `kill -9` would, leaving the journal for the next open to replay.
@@ -110,8 +120,19 @@ public final class Spool: Sendable {
 
     // MARK: Reading
 
-    /// Every committed message, oldest first.
+    /// Every committed message, oldest first (`portcullis queue list`).
     public func list() throws -> [SpooledMessageSummary] {
+        try queuedMessages().map { message in
+            SpooledMessageSummary(
+                id: message.id, arrival: message.envelope.arrival, sender: message.envelope.sender,
+                recipients: message.envelope.recipients, size: message.envelope.size, isHeld: message.isHeld)
+        }
+    }
+
+    /// Every committed message with its whole envelope (the latest delivery state of each
+    /// recipient) and its markers, oldest first: one directory read, and each envelope on
+    /// disk decoded once (those still in the journal are in memory already).
+    public func queuedMessages() throws -> [QueuedMessage] {
         // Journal first: a message moved out to queue/ meanwhile is then seen twice (once is
         // kept), never missed.
         var envelopes: [QueueID: SpoolEnvelope] = [:]
@@ -122,11 +143,11 @@ public final class Spool: Sendable {
                 envelopes[id] = try? located.envelope(layout: layout)
             }
         }
-        // One directory read gives the queued messages and the hold markers (no stat per message).
-        var held = Set<QueueID>()
+        // One directory read gives the queued messages and their markers (no stat per message).
+        var markers: [QueueID: Set<SpoolMarker>] = [:]
         for name in try FileIO.entries(of: layout.queueDirectory) {
-            if name.hasSuffix(SpoolLayout.holdSuffix) {
-                if let id = QueueID(String(name.dropLast(SpoolLayout.holdSuffix.count))) { held.insert(id) }
+            if let (id, marker) = SpoolMarker.parse(name) {
+                markers[id, default: []].insert(marker)
                 continue
             }
             guard name.hasSuffix(SpoolLayout.envelopeSuffix),
@@ -138,9 +159,7 @@ public final class Spool: Sendable {
             }
         }
         return envelopes.map { id, envelope in
-            SpooledMessageSummary(
-                id: id, arrival: envelope.arrival, sender: envelope.sender, recipients: envelope.recipients,
-                size: envelope.size, isHeld: held.contains(id))
+            QueuedMessage(id: id, envelope: envelope, markers: markers[id] ?? [])
         }.sorted { $0.id < $1.id }
     }
 
@@ -305,15 +324,13 @@ public final class Spool: Sendable {
     /// journal: it leaves a request the owner's committer picks up (within a fraction of a
     /// second), and waits until the message is gone.
     private func askOwnerToDelete(_ id: QueueID) throws {
-        let path = layout.deletionRequestPath(id.rawValue)
-        let fd = try FileIO.openFile(path, O_WRONLY | O_CREAT)
-        FileIO.closeFile(fd)
+        try submit(.delete(id))
         let deadline = Date().addingTimeInterval(10)
         // Gone from the journal view (its deletion record is there) and its files removed (the
         // owner removes them once that record is synced).
         while try JournalView(layout).messages()[id] != nil || layout.files(of: id).contains(where: FileIO.exists) {
             guard Date() < deadline else {
-                try? FileIO.unlinkIfPresent(path)
+                try? clear(.delete(id))
                 throw SpoolError.stillInJournal(id)
             }
             Thread.sleep(forTimeInterval: 0.05)

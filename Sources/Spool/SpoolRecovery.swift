@@ -66,12 +66,12 @@ enum SpoolRecovery {
             if removed { report.replayedDeletions.append(id) }
         }
 
-        // 3. Orphans: data, state or hold marker without an envelope is not a message.
+        // 3. Orphans: data, state or marker without an envelope is not a message.
         let names = try FileIO.entries(of: layout.queueDirectory)
         let envelopes = Set(names.filter { $0.hasSuffix(SpoolLayout.envelopeSuffix) }.map { String($0.dropLast(SpoolLayout.envelopeSuffix.count)) })
         for name in names where !name.hasSuffix(SpoolLayout.envelopeSuffix) {
             var base = name
-            for suffix in [SpoolLayout.stateSuffix, SpoolLayout.holdSuffix] where name.hasSuffix(suffix) {
+            for suffix in [SpoolLayout.stateSuffix] + SpoolMarker.allCases.map(\.suffix) where name.hasSuffix(suffix) {
                 base = String(name.dropLast(suffix.count))
             }
             if !envelopes.contains(base) {

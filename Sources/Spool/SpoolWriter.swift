@@ -83,7 +83,7 @@ public final class SpoolWriter: Sendable {
     public func commit(envelope: SpoolEnvelope, prefix: [UInt8] = [], held: Bool = false) async throws -> QueueID {
         if held {
             do {
-                try Spool.writeHoldMarker(id, layout: layout)
+                try Spool.writeMarker(.hold, of: id, layout: layout)
             } catch {
                 abort()
                 throw error
@@ -91,7 +91,7 @@ public final class SpoolWriter: Sendable {
             do {
                 return try await commitVisible(envelope: envelope, prefix: prefix)
             } catch {
-                try? FileIO.unlinkIfPresent(layout.holdPath(id))
+                try? FileIO.unlinkIfPresent(layout.markerPath(id, .hold))
                 throw error
             }
         }

@@ -29,7 +29,7 @@ struct QueueListingTests {
             recipient("nobody@example.org", state: .failed, attempts: 1,
                       reply: Reply(code: 550, enhanced: .init(5, 1, 1), "no such user"), from: "203.0.113.5"),
             recipient("new@example.org"),
-        ])], isHeld: { _ in false })
+        ])])
         #expect(listing == """
             0K8Q6Z4V3D2XJ7\t2026-12-06T16:20:12Z\t1873\t<taro@alato.example>\t4 recipient(s)\tpending
                 <friend@example.net>\tdeferred\t451 4.4.1 connection refused (from 198.51.100.20)
@@ -47,8 +47,7 @@ struct QueueListingTests {
             recipient("b@example.net", state: .delivered),
             recipient("c@example.net"),
         ]
-        for listing in [QueueListing.render([message(recipients, held: true)], isHeld: { _ in false }),
-                        QueueListing.render([message(recipients)], isHeld: { $0 == id })] {
+        for listing in [QueueListing.render([message(recipients, held: true)])] {
             let lines = listing.split(separator: "\n").map(String.init)
             #expect(lines[0].hasSuffix("\t3 recipient(s)\theld"))
             #expect(lines[1] == "    <a@example.net>\theld\t421 4.7.0 try later")
@@ -61,7 +60,7 @@ struct QueueListingTests {
     func nullSenderAndControlCharacters() {
         let listing = QueueListing.render([message([
             recipient("x@example.net", state: .deferred, reply: Reply(code: 451, enhanced: .init(4, 3, 0), "odd\treply\r\nX-Injected: 1")),
-        ], sender: "")], isHeld: { _ in false })
+        ], sender: "")])
         let lines = listing.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 3 && lines[2].isEmpty)
         #expect(lines[0].split(separator: "\t")[3] == "<>")
@@ -80,6 +79,6 @@ struct QueueListingTests {
 
     @Test("An empty queue lists nothing")
     func empty() {
-        #expect(QueueListing.render([], isHeld: { _ in false }).isEmpty)
+        #expect(QueueListing.render([]).isEmpty)
     }
 }

@@ -117,7 +117,7 @@ struct QueueManagerTests {
         #expect(try fixture.spool.envelope(of: id).recipients[0].attempts == 1)
 
         // An operator flush makes it due now.
-        try fixture.manager.control.requestFlush()
+        try fixture.spool.submit(.flush)
         await fixture.manager.processQueue()
         #expect(healthy.messages().count == 1)
         #expect(try fixture.spool.list().isEmpty)
@@ -196,10 +196,10 @@ struct QueueManagerTests {
         let sink = try await SmtpSink.start()
         let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(sink.port)"])
         let id = try await fixture.submit(from: "taro@alato.example", to: ["held@example.net"], body: sampleMessage())
-        try fixture.manager.control.hold(id)
+        try fixture.spool.hold(id)
         await fixture.manager.processQueue()
         #expect(sink.messages().isEmpty)
-        try fixture.manager.control.release(id)
+        try fixture.spool.release(id)
         await fixture.manager.processQueue()
         #expect(sink.messages().count == 1)
     }

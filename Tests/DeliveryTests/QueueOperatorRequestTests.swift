@@ -5,7 +5,7 @@ import Spool
 import Testing
 
 /// `portcullis queue retry ID` and `queue delete ID --bounce` as the queue manager carries
-/// them out (the requests are files under `<data>/delivery/`, see ``QueueControl``).
+/// them out (the requests are files in the spool's `requests/`, see ``QueueRequest``).
 @Suite("Operator requests for one message")
 struct QueueOperatorRequestTests {
     @Test("retry ID makes one deferred message due now; the others keep their schedule")
@@ -20,7 +20,7 @@ struct QueueOperatorRequestTests {
         failing.stop()
         let healthy = try await SmtpSink.start(port: port)
 
-        try fixture.manager.control.requestRetry(first)
+        try fixture.spool.submit(.retry(first))
         await fixture.manager.processQueue()
         let delivered = healthy.messages()
         #expect(delivered.count == 1)
@@ -43,7 +43,7 @@ struct QueueOperatorRequestTests {
         await fixture.manager.processQueue()   // hanako delivered, later@example.net deferred
         #expect(fixture.maildirMessages("hanako@alato.example").count == 1)
 
-        try fixture.manager.control.requestBounce(id)
+        try fixture.spool.submit(.bounce(id))
         await fixture.manager.processQueue()   // fails, queues the bounce, removes the message
         #expect(!fixture.spool.contains(id))
         await fixture.manager.processQueue()   // the bounce reaches taro's Maildir
@@ -68,8 +68,8 @@ struct QueueOperatorRequestTests {
         let sink = try await SmtpSink.start()
         let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(sink.port)"])
         let id = try await fixture.submit(from: "taro@alato.example", to: ["held@example.net"], body: sampleMessage())
-        try fixture.manager.control.hold(id)
-        try fixture.manager.control.requestBounce(id)
+        try fixture.spool.hold(id)
+        try fixture.spool.submit(.bounce(id))
         await fixture.manager.processQueue()
         await fixture.manager.processQueue()
         #expect(sink.messages().isEmpty)
@@ -84,7 +84,7 @@ struct QueueOperatorRequestTests {
         let id = try await fixture.submit(from: "", to: ["postmaster@example.net"], body: sampleMessage())
         await fixture.manager.processQueue()
         #expect(try fixture.spool.envelope(of: id).recipients[0].state == .deferred)
-        try fixture.manager.control.requestBounce(id)
+        try fixture.spool.submit(.bounce(id))
         await fixture.manager.processQueue()
         await fixture.manager.processQueue()
         #expect(try fixture.spool.list().isEmpty, "removed, and no bounce queued")
@@ -98,7 +98,7 @@ struct QueueOperatorRequestTests {
         let id = try await fixture.submit(from: "taro@alato.example", to: ["busy@example.net"], body: sampleMessage())
         let jobs = await fixture.manager.scan()   // the delivery starts: the message is busy
         #expect(jobs.count == 1)
-        try fixture.manager.control.requestBounce(id)
+        try fixture.spool.submit(.bounce(id))
         #expect(await fixture.manager.scan().isEmpty, "nothing to do while the message is busy")
         for job in jobs { await fixture.manager.execute(job) }   // deferred
         #expect(try fixture.spool.envelope(of: id).recipients[0].state == .deferred)

@@ -162,7 +162,7 @@ class PortcullisServer:
         self.smtp_port, self.submission_port, self.submissions_port, self.web_port, self.dead_port = sorted(ports)
         (self.data_dir / "portcullis.toml").write_text(self.config_text(access_prefixes), encoding="utf-8")
         # These suites read back what was spooled: keep delivery from moving local mail into
-        # Maildirs before they look. Suites that test delivery remove <data>/delivery/paused.
+        # Maildirs before they look. Suites that test delivery run `queue resume`.
         self.cli("queue", "pause")
 
     def config_text(self, access_prefixes: tuple[str, ...]) -> str:

@@ -8,7 +8,7 @@ import Foundation
 public struct DeliverySettings: Sendable {
     /// Our host name: EHLO, Reporting-MTA, bounce From.
     public var hostname: String
-    /// The data directory: mailboxes under `mailboxes/`, control files under `delivery/`.
+    /// The data directory: mailboxes under `mailboxes/`.
     public var dataDirectory: String
     /// Nameservers (`[delivery] nameservers`); empty means /etc/resolv.conf.
     public var nameservers: [String]
@@ -67,8 +67,6 @@ public struct DeliverySettings: Sendable {
 
     /// `<data>/mailboxes`.
     public var mailboxRoot: String { "\(dataDirectory)/mailboxes" }
-    /// `<data>/delivery`: flush requests, holds, notice markers.
-    public var controlDirectory: String { "\(dataDirectory)/delivery" }
 
     /// The resolver configuration for ``nameservers``.
     public func resolverConfiguration() throws(DNSError) -> DNSResolverConfiguration {

@@ -31,13 +31,11 @@ public enum QueueListing {
     }
 
     /// The whole listing, one line per message and per recipient, each ending in a newline.
-    ///
-    /// - Parameter isHeld: whether a message is held by the operator (`queue hold`); the
-    ///   spool's own hold (``SpooledMessageSummary/isHeld``) counts as well.
-    public static func render(_ messages: [SpooledMessageSummary], isHeld: (QueueID) -> Bool) -> String {
+    /// A held message (``SpooledMessageSummary/isHeld``) and its undelivered recipients are `held`.
+    public static func render(_ messages: [SpooledMessageSummary]) -> String {
         var out = ""
         for message in messages {
-            let held = message.isHeld || isHeld(message.id)
+            let held = message.isHeld
             out += messageLine(message, held: held) + "\n"
             for recipient in message.recipients {
                 out += recipientLine(recipient, messageHeld: held) + "\n"

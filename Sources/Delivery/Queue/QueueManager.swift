@@ -7,8 +7,15 @@ import SMTPCore
 import ServiceLifecycle
 import Spool
 
-/// The delivery service: scans the spool, routes each recipient, delivers, records the
-/// outcome per recipient, retries, expires, bounces (Postfix's qmgr + smtp + local + bounce).
+/// The delivery service: routes each recipient, delivers, records the outcome per
+/// recipient, retries, expires, bounces (Postfix's qmgr + smtp + local + bounce).
+///
+/// Told, not polling: the spool announces every commit once it is durable
+/// (``Spool/announcements()``), and delivery of those messages starts at once, without
+/// listing the spool. A scan of the whole spool runs every ``DeliverySettings/scanInterval``
+/// for what nobody announces: deferred recipients whose retry time came, expiry, delay
+/// notices, released holds, and whatever a restart finds queued; an operator request
+/// (``QueueRequest``, announced too) runs one at once.
 ///
 /// Crash safety: a recipient's state is written to the spool (fsync'd) right after its
 /// attempt, before anything else happens; a restart reads it back, so a delivered recipient
@@ -19,13 +26,11 @@ import Spool
 /// ```swift
 /// let manager = try QueueManager(settings: settings, spool: spool, directory: directory,
 ///                                group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-/// // add `manager` to the ServiceGroup; optionally call manager.wake() after each spool commit.
+/// // add `manager` to the ServiceGroup: it listens to the spool's announcements while it runs.
 /// ```
 public final class QueueManager: Service {
     /// The settings in force.
     public let settings: DeliverySettings
-    /// Operator requests (flush, hold, …).
-    public let control: QueueControl
     private let spool: Spool
     private let directory: any AccountDirectory
     private let routing: RoutingTable
@@ -57,7 +62,6 @@ public final class QueueManager: Service {
         self.local = LocalDeliveryAgent(directory: directory, mailboxRoot: settings.mailboxRoot, hostname: settings.hostname)
         self.limiter = ConnectionLimiter(global: settings.maximumConnections,
                                          perDestination: settings.maximumConnectionsPerDestination)
-        self.control = QueueControl(dataDirectory: settings.dataDirectory)
         self.stateWriter = StateWriter(spool: spool, settings: settings)
         self.logger = logger
         self.clock = clock
@@ -70,30 +74,42 @@ public final class QueueManager: Service {
         try self.init(spool: spool, directory: directory, settings: settings, resolver: resolver, group: group, logger: logger)
     }
 
-    /// Runs until graceful shutdown or cancellation: scan, deliver what is due, sleep.
+    /// Runs until graceful shutdown or cancellation: a scan at start (recovery), then the
+    /// announced commits as they come and a scan every ``DeliverySettings/scanInterval``.
     /// Deliveries in flight at shutdown are finished (bounded by the SMTP timeouts) or, on
     /// cancellation, their connections are closed and the recipients stay deferred.
     public func run() async throws {
         logger.info("queue manager started", metadata: ["spool": "\(spool.directory)"])
+        let announcements = spool.announcements()
         await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await announcement in announcements { await self.tracker.announce(announcement) }
+            }
+            var nextScan = ContinuousClock.now
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                for job in await scan() {
+                let work = await tracker.takeWork()
+                let jobs: [Job]
+                if work.scan || ContinuousClock.now >= nextScan {
+                    // The scan sees the announced messages too: they were visible before announced.
+                    jobs = await scan()
+                    nextScan = ContinuousClock.now + settings.scanInterval
+                } else {
+                    jobs = await plan(committed: work.committed)
+                }
+                for job in jobs {
                     group.addTask { await self.execute(job) }
                 }
+                let deadline = nextScan
                 await cancelWhenGracefulShutdown {
-                    await self.tracker.sleep(self.settings.scanInterval)
+                    await self.tracker.sleep(until: deadline)
                 }
             }
             // Stopping: close the connections in flight (their recipients stay deferred and
-            // are retried after the restart) rather than wait out the SMTP timeouts.
+            // are retried after the restart) rather than wait out the SMTP timeouts. This also
+            // ends the announcement listener.
             group.cancelAll()
         }
         logger.info("queue manager stopped")
-    }
-
-    /// Asks for a scan now (call after committing a message to the spool).
-    public func wake() {
-        Task { await tracker.wake() }
     }
 
     /// One pass: scan and deliver everything due, waiting until all of it is done (tests,
@@ -110,151 +126,186 @@ public final class QueueManager: Service {
         get async { await tracker.inFlightCount }
     }
 
-    // MARK: Scanning
+    // MARK: Planning
 
     enum Job: Sendable {
         case local(id: QueueID, envelope: SpoolEnvelope, source: MessageSource, indexes: [Int])
-        case remote(route: Route, messages: [(id: QueueID, message: OutboundMessage)])
+        /// A sender for one route: one connection at a time, each carrying what waits for the
+        /// route when it opens (``QueueTracker/nextBatch(for:maximum:)``).
+        case remote(route: Route)
         case finalize(id: QueueID)
     }
 
-    /// Reads the spool and returns the jobs that are due now, marking their messages busy.
+    /// The jobs for messages the spool just announced, marking their messages busy. Each
+    /// envelope is read as it stands now (a scan may have started on the message meanwhile).
+    func plan(committed ids: [QueueID]) async -> [Job] {
+        guard !ids.isEmpty, !spool.isPaused else { return [] }
+        var plan = Plan(now: clock())
+        for id in ids {
+            if await tracker.isInFlight(id) { continue }
+            guard let envelope = try? spool.envelope(of: id) else { continue }  // delivered and removed meanwhile
+            await self.plan(QueuedMessage(id: id, envelope: envelope, markers: spool.markers(of: id)), into: &plan)
+        }
+        return await jobs(of: plan)
+    }
+
+    /// Reads the whole spool and the operator requests, and returns the jobs that are due
+    /// now, marking their messages busy.
     func scan() async -> [Job] {
-        let now = clock()
-        if control.isPaused { return [] }
-        let flush = control.consumeFlush()
-        let retries = control.requests(.retry)
-        let bounces = control.requests(.bounce)
-        let held = control.heldIDs()
-        let summaries: [SpooledMessageSummary]
+        let requests = spool.pendingRequests()
+        if requests.contains(.pause) { return [] }
+        var plan = Plan(now: clock(), requests: requests)
+        if requests.contains(.flush) {
+            plan.flush = true
+            try? spool.clear(.flush)
+        }
+        let messages: [QueuedMessage]
         do {
-            summaries = try spool.list()
+            messages = try spool.queuedMessages()
         } catch {
             logger.error("cannot list the spool", metadata: ["error": "\(LoggedText(describing: error))"])
             return []
         }
         // Requests for messages that left the queue meanwhile have nothing left to act on.
-        let queued = Set(summaries.map(\.id.description))
-        for name in retries.subtracting(queued) { control.clear(.retry, name) }
-        for name in bounces.subtracting(queued) { control.clear(.bounce, name) }
+        let queued = Set(messages.map(\.id))
+        for request in requests {
+            if let id = request.queueID, !queued.contains(id) { try? spool.clear(request) }
+        }
+        for message in messages {
+            if await tracker.isInFlight(message.id) { continue }
+            await self.plan(message, into: &plan)
+        }
+        return await jobs(of: plan)
+    }
 
+    /// What one planning pass has found so far.
+    struct Plan {
+        let now: Date
+        var requests: Set<QueueRequest> = []
+        var flush = false
         var hostedCache: [String: Bool] = [:]
         var localJobs: [Job] = []
         var remoteByRoute: [Route: [(id: QueueID, message: OutboundMessage)]] = [:]
         var jobsPerMessage: [QueueID: Int] = [:]
+    }
 
-        for summary in summaries {
-            let id = summary.id
-            if await tracker.isInFlight(id) { continue }
-            // Held by the operator (QueueControl) or by the compromised-account hold (a spool
-            // marker): stays queued, untouched, until released or deleted with a bounce.
-            if (held.contains(id.description) || summary.isHeld) && !bounces.contains(id.description) { continue }
-            guard var envelope = try? spool.envelope(of: id), let source = try? spool.messageSource(of: id) else { continue }
+    /// Adds the jobs of one message that is not in flight to `plan`.
+    private func plan(_ message: QueuedMessage, into plan: inout Plan) async {
+        let id = message.id
+        let now = plan.now
+        let bounceRequested = plan.requests.contains(.bounce(id))
+        // Held (the compromised-account hold, `queue hold`): stays queued, untouched, until
+        // released or deleted with a bounce.
+        if message.isHeld && !bounceRequested { return }
+        guard let source = try? spool.messageSource(of: id) else { return }
+        var envelope = message.envelope
 
-            // Operator "delete with bounce", and recipients past the queue lifetime.
-            let bounceRequested = bounces.contains(id.description)
-            var immediate: [(Int, RecipientResult)] = []
-            for (index, recipient) in envelope.recipients.enumerated() where recipient.state == .pending || recipient.state == .deferred {
-                if bounceRequested {
-                    immediate.append((index, RecipientResult(kind: .failed, reply: .deletedByOperator)))
-                } else if recipient.state == .deferred, now.timeIntervalSince(envelope.arrival) >= settings.maximumQueueLifetime {
-                    let last = recipient.lastReply?.description ?? "no attempt succeeded"
-                    immediate.append((index, RecipientResult(kind: .failed, reply: .deliveryTimeExpired(lastError: last))))
-                }
+        // Operator "delete with bounce", and recipients past the queue lifetime.
+        var immediate: [(Int, RecipientResult)] = []
+        for (index, recipient) in envelope.recipients.enumerated() where recipient.state == .pending || recipient.state == .deferred {
+            if bounceRequested {
+                immediate.append((index, RecipientResult(kind: .failed, reply: .deletedByOperator)))
+            } else if recipient.state == .deferred, now.timeIntervalSince(envelope.arrival) >= settings.maximumQueueLifetime {
+                let last = recipient.lastReply?.description ?? "no attempt succeeded"
+                immediate.append((index, RecipientResult(kind: .failed, reply: .deliveryTimeExpired(lastError: last))))
             }
-            if !immediate.isEmpty {
-                do {
-                    envelope = try await stateWriter.apply(immediate, to: id, now: now, countAttempt: false)
-                } catch {
-                    logger.error("cannot record delivery state", metadata: ["queue_id": "\(id)", "error": "\(LoggedText(describing: error))"])
-                    // A bounce request stays until its failures are on disk; deliver nothing meanwhile.
-                    if bounceRequested { continue }
-                }
+        }
+        if !immediate.isEmpty {
+            do {
+                envelope = try await stateWriter.apply(immediate, to: id, now: now, countAttempt: false)
+            } catch {
+                logger.error("cannot record delivery state", metadata: ["queue_id": "\(id)", "error": "\(LoggedText(describing: error))"])
+                // A bounce request stays until its failures are on disk; deliver nothing meanwhile.
+                if bounceRequested { return }
             }
-            if bounceRequested { control.clear(.bounce, id.description) }
+        }
+        if bounceRequested { try? spool.clear(.bounce(id)) }
 
-            let retryRequested = retries.contains(id.description)
-            let due = envelope.recipients.indices.filter { index in
-                let recipient = envelope.recipients[index]
-                switch recipient.state {
-                case .pending: return true
-                case .deferred:
-                    return flush || retryRequested || (recipient.nextAttempt ?? .distantPast) <= now
-                case .delivered, .failed: return false
-                }
+        let retryRequested = plan.requests.contains(.retry(id))
+        let due = envelope.recipients.indices.filter { index in
+            let recipient = envelope.recipients[index]
+            switch recipient.state {
+            case .pending: return true
+            case .deferred:
+                return plan.flush || retryRequested || (recipient.nextAttempt ?? .distantPast) <= now
+            case .delivered, .failed: return false
             }
-            if retryRequested { control.clear(.retry, id.description) }
-            let open = envelope.recipients.contains { $0.state == .pending || $0.state == .deferred }
-            if !open {
-                jobsPerMessage[id] = 1
-                localJobs.append(.finalize(id: id))
+        }
+        if retryRequested { try? spool.clear(.retry(id)) }
+        let open = envelope.recipients.contains { $0.state == .pending || $0.state == .deferred }
+        if !open {
+            plan.jobsPerMessage[id] = 1
+            plan.localJobs.append(.finalize(id: id))
+            return
+        }
+        if !message.markers.contains(.delayNoticeSent) {
+            await maybeSendDelayNotice(id: id, envelope: envelope, source: source, now: now)
+        }
+        guard !due.isEmpty else { return }
+
+        // Split the due recipients by route.
+        var localIndexes: [Int] = []
+        var remoteIndexes: [Route: [Int]] = [:]
+        var routingFailures: [(Int, RecipientResult)] = []
+        for index in due {
+            let path = envelope.recipients[index].path
+            guard let domain = path.mailbox?.domain.text else {
+                routingFailures.append((index, RecipientResult(kind: .failed, reply: .recipientWithoutDomain(path.description))))
                 continue
             }
-            await maybeSendDelayNotice(id: id, envelope: envelope, source: source, now: now)
-            guard !due.isEmpty else { continue }
-
-            // Split the due recipients by route.
-            var localIndexes: [Int] = []
-            var remoteIndexes: [Route: [Int]] = [:]
-            var routingFailures: [(Int, RecipientResult)] = []
-            for index in due {
-                let path = envelope.recipients[index].path
-                guard let domain = path.mailbox?.domain.text else {
-                    routingFailures.append((index, RecipientResult(kind: .failed, reply: .recipientWithoutDomain(path.description))))
+            let hosted: Bool
+            if let cached = plan.hostedCache[domain] {
+                hosted = cached
+            } else {
+                do {
+                    hosted = try await directory.isHostedDomain(domain)
+                    plan.hostedCache[domain] = hosted
+                } catch {
+                    routingFailures.append((index, RecipientResult(kind: .deferred, reply: .directoryLookupFailed("\(error)"))))
                     continue
                 }
-                let hosted: Bool
-                if let cached = hostedCache[domain] {
-                    hosted = cached
-                } else {
-                    do {
-                        hosted = try await directory.isHostedDomain(domain)
-                        hostedCache[domain] = hosted
-                    } catch {
-                        routingFailures.append((index, RecipientResult(kind: .deferred, reply: .directoryLookupFailed("\(error)"))))
-                        continue
-                    }
-                }
-                let route = routing.route(for: domain, isHosted: hosted)
-                if route == .local {
-                    localIndexes.append(index)
-                } else {
-                    remoteIndexes[route, default: []].append(index)
-                }
             }
-            if !routingFailures.isEmpty {
-                envelope = (try? await stateWriter.apply(routingFailures, to: id, now: now, countAttempt: true)) ?? envelope
+            let route = routing.route(for: domain, isHosted: hosted)
+            if route == .local {
+                localIndexes.append(index)
+            } else {
+                remoteIndexes[route, default: []].append(index)
             }
-            var count = 0
-            if !localIndexes.isEmpty {
-                localJobs.append(.local(id: id, envelope: envelope, source: source, indexes: localIndexes))
-                count += 1
-            }
-            for (route, indexes) in remoteIndexes {
-                remoteByRoute[route, default: []].append((id, Self.outbound(envelope, indexes: indexes, source: source)))
-            }
-            if count == 0 && remoteIndexes.isEmpty {
-                // Everything due failed routing: finalize if that closed the message.
-                jobsPerMessage[id] = 1
-                localJobs.append(.finalize(id: id))
-                continue
-            }
-            jobsPerMessage[id, default: 0] += count
         }
+        if !routingFailures.isEmpty {
+            envelope = (try? await stateWriter.apply(routingFailures, to: id, now: now, countAttempt: true)) ?? envelope
+        }
+        var count = 0
+        if !localIndexes.isEmpty {
+            plan.localJobs.append(.local(id: id, envelope: envelope, source: source, indexes: localIndexes))
+            count += 1
+        }
+        for (route, indexes) in remoteIndexes {
+            plan.remoteByRoute[route, default: []].append((id, Self.outbound(envelope, indexes: indexes, source: source)))
+        }
+        if count == 0 && remoteIndexes.isEmpty {
+            // Everything due failed routing: finalize if that closed the message.
+            plan.jobsPerMessage[id] = 1
+            plan.localJobs.append(.finalize(id: id))
+            return
+        }
+        plan.jobsPerMessage[id, default: 0] += count
+    }
 
-        var jobs = localJobs
-        for (route, messages) in remoteByRoute {
-            let chunkSize = max(1, min(settings.maximumMessagesPerConnection,
-                                       (messages.count + settings.maximumConnectionsPerDestination - 1) / settings.maximumConnectionsPerDestination))
-            var start = 0
-            while start < messages.count {
-                let chunk = Array(messages[start..<min(start + chunkSize, messages.count)])
-                for item in chunk { jobsPerMessage[item.id, default: 0] += 1 }
-                jobs.append(.remote(route: route, messages: chunk))
-                start += chunkSize
-            }
+    /// The plan's jobs, their messages marked busy. Remote messages wait in their route's
+    /// queue; new senders are started only up to the per-destination limit, so what arrives
+    /// while they are busy goes out on their next connections, many messages on each.
+    private func jobs(of plan: Plan) async -> [Job] {
+        var jobsPerMessage = plan.jobsPerMessage
+        for (_, messages) in plan.remoteByRoute {
+            for item in messages { jobsPerMessage[item.id, default: 0] += 1 }
         }
         for (id, count) in jobsPerMessage { await tracker.begin(id, jobs: count) }
+        var jobs = plan.localJobs
+        for (route, messages) in plan.remoteByRoute {
+            let senders = await tracker.enqueue(messages, for: route, senders: settings.maximumConnectionsPerDestination)
+            jobs += Array(repeating: .remote(route: route), count: senders)
+        }
         return jobs
     }
 
@@ -287,26 +338,34 @@ public final class QueueManager: Service {
             }
             await record(results, for: id)
             await finishJob(of: id)
-        case .remote(let route, let messages):
-            let key = route.description
-            await limiter.acquire(key)
-            // Each message's outcome is recorded the moment it is known, before the next
-            // message goes out on the same connection: a crash then repeats at most the
-            // transaction in flight.
-            _ = await remote.deliver(messages.map(\.message), route: route) { position, results in
-                let item = messages[position]
-                let pairs = zip(item.message.recipients, results).map { ($0.index, $1) }
-                for (recipient, result) in zip(item.message.recipients, results) {
-                    self.logger.info("remote delivery", metadata: [
-                        "queue_id": "\(item.id)", "recipient": "\(LoggedText(recipient.address.string))", "route": "\(route)",
-                        "result": "\(LoggedText(describing: result))",
-                    ])
-                }
-                await self.record(pairs, for: item.id)
-                await self.finishJob(of: item.id)
+        case .remote(let route):
+            while !Task.isCancelled,
+                  let messages = await tracker.nextBatch(for: route, maximum: settings.maximumMessagesPerConnection) {
+                await send(messages, route: route)
             }
-            await limiter.release(key)
         }
+    }
+
+    /// One connection to `route` carrying `messages`.
+    private func send(_ messages: [(id: QueueID, message: OutboundMessage)], route: Route) async {
+        let key = route.description
+        await limiter.acquire(key)
+        // Each message's outcome is recorded the moment it is known, before the next
+        // message goes out on the same connection: a crash then repeats at most the
+        // transaction in flight.
+        _ = await remote.deliver(messages.map(\.message), route: route) { position, results in
+            let item = messages[position]
+            let pairs = zip(item.message.recipients, results).map { ($0.index, $1) }
+            for (recipient, result) in zip(item.message.recipients, results) {
+                self.logger.info("remote delivery", metadata: [
+                    "queue_id": "\(item.id)", "recipient": "\(LoggedText(recipient.address.string))", "route": "\(route)",
+                    "result": "\(LoggedText(describing: result))",
+                ])
+            }
+            await self.record(pairs, for: item.id)
+            await self.finishJob(of: item.id)
+        }
+        await limiter.release(key)
     }
 
     private func record(_ results: [(Int, RecipientResult)], for id: QueueID) async {
@@ -331,7 +390,6 @@ public final class QueueManager: Service {
             // Everything delivered, no DSN to send: just remove it.
             do {
                 try await spool.deleteAsync(id)
-                control.forget(id)
                 logger.info("message removed from the queue", metadata: ["queue_id": "\(id)"])
             } catch {
                 logger.error("cannot remove message", metadata: ["queue_id": "\(id)", "error": "\(LoggedText(describing: error))"])
@@ -358,25 +416,24 @@ public final class QueueManager: Service {
         }
         // The marker keeps a failed deletion (or a crash right after the DSN was committed)
         // from sending the same DSN again at the next scan.
-        if !reports.isEmpty && !control.hasSentFinalNotice(id) {
+        if !reports.isEmpty && !spool.hasMarker(.finalNoticeSent, on: id) {
             if await sendNotification(for: envelope, id: id, source: source, reports: reports, now: now) {
-                try? control.markFinalNoticeSent(id)
+                try? spool.setMarker(.finalNoticeSent, on: id)
             }
         }
         do {
             try await spool.deleteAsync(id)
-            control.forget(id)
             logger.info("message removed from the queue", metadata: ["queue_id": "\(id)"])
         } catch {
             logger.error("cannot remove message", metadata: ["queue_id": "\(id)", "error": "\(LoggedText(describing: error))"])
         }
     }
 
-    /// A delay notice, once, after ``DeliverySettings/delayNoticeAfter`` for recipients whose
-    /// NOTIFY allows it (RFC 3461 §4.1: absent NOTIFY may be taken as FAILURE,DELAY).
+    /// A delay notice, once (the ``SpoolMarker/delayNoticeSent`` marker, which the caller
+    /// checked), after ``DeliverySettings/delayNoticeAfter`` for recipients whose NOTIFY allows
+    /// it (RFC 3461 §4.1: absent NOTIFY may be taken as FAILURE,DELAY).
     private func maybeSendDelayNotice(id: QueueID, envelope: SpoolEnvelope, source: MessageSource, now: Date) async {
-        guard envelope.sender != .null, now.timeIntervalSince(envelope.arrival) >= settings.delayNoticeAfter,
-              !control.hasSentDelayNotice(id) else { return }
+        guard envelope.sender != .null, now.timeIntervalSince(envelope.arrival) >= settings.delayNoticeAfter else { return }
         let until = envelope.arrival.addingTimeInterval(settings.maximumQueueLifetime)
         let reports = envelope.recipients.compactMap { recipient -> DeliveryStatusNotification.RecipientReport? in
             guard recipient.state == .deferred else { return nil }
@@ -385,7 +442,7 @@ public final class QueueManager: Service {
         }
         guard !reports.isEmpty else { return }
         do {
-            try control.markDelayNoticeSent(id)
+            try spool.setMarker(.delayNoticeSent, on: id)
         } catch {
             return  // without the marker we would repeat the notice every scan
         }
@@ -414,7 +471,6 @@ public final class QueueManager: Service {
             logger.info("delivery status notification queued", metadata: [
                 "queue_id": "\(id)", "dsn-id": "\(bounceID)", "to": "\(sender)", "subject": "\(dsn.subject)",
             ])
-            await tracker.wake()
             return true
         } catch {
             logger.error("cannot queue DSN", metadata: ["queue_id": "\(id)", "error": "\(LoggedText(describing: error))"])
@@ -433,7 +489,6 @@ public final class QueueManager: Service {
         }
         try await spool.inject(.aliasForward, from: envelope.sender, to: recipients,
                                content: .copy(source, of: envelope), hostname: settings.hostname, arrival: clock())
-        await tracker.wake()
     }
 
     /// An alias target that is not a mailbox.

@@ -1,10 +1,18 @@
 import Spool
 
 /// What the queue manager keeps in memory: messages being worked on, jobs left per message,
-/// and the wake-up signal.
+/// the messages waiting for a connection to their route, and what the spool announced since
+/// the run loop last looked.
 actor QueueTracker {
     private var jobsLeft: [QueueID: Int] = [:]
-    private var wakeRequested = false
+    /// Remote messages waiting for a sender of their route, oldest first.
+    private var waiting: [Route: [(id: QueueID, message: OutboundMessage)]] = [:]
+    /// Senders running per route.
+    private var senders: [Route: Int] = [:]
+    /// Committed messages announced and not yet planned.
+    private var committed: [QueueID] = []
+    /// An operator request arrived: the next pass is a scan.
+    private var scanRequested = false
     private var sleeper: CheckedContinuation<Void, Never>?
 
     /// Whether `id` has jobs running.
@@ -28,36 +36,76 @@ actor QueueTracker {
         jobsLeft[id] = nil
     }
 
+    /// Queues `messages` for `route`; returns how many new senders to start so that, up to
+    /// `limit` at once, every waiting message has one.
+    func enqueue(_ messages: [(id: QueueID, message: OutboundMessage)], for route: Route, senders limit: Int) -> Int {
+        waiting[route, default: []].append(contentsOf: messages)
+        let running = senders[route, default: 0]
+        let wanted = max(0, min(max(1, limit), waiting[route, default: []].count) - running)
+        senders[route] = running + wanted
+        return wanted
+    }
+
+    /// The messages a sender of `route` takes for its next connection: an even share of
+    /// those waiting among the route's senders, at most `maximum`. `nil` when none wait: the
+    /// sender stops (and counts as stopped from this moment, so an enqueue starts another).
+    func nextBatch(for route: Route, maximum: Int) -> [(id: QueueID, message: OutboundMessage)]? {
+        guard var queue = waiting[route], !queue.isEmpty else {
+            waiting[route] = nil
+            senders[route, default: 1] -= 1
+            if senders[route] == 0 { senders[route] = nil }
+            return nil
+        }
+        let share = (queue.count + senders[route, default: 1] - 1) / max(1, senders[route, default: 1])
+        let batch = Array(queue.prefix(max(1, min(maximum, share))))
+        queue.removeFirst(batch.count)
+        waiting[route] = queue.isEmpty ? nil : queue
+        return batch
+    }
+
     /// Messages in flight (tests, shutdown).
     var inFlightCount: Int { jobsLeft.count }
 
-    /// Ends the current sleep (new mail, flush).
-    func wake() {
-        wakeRequested = true
+    /// Notes what the spool announced and ends the run loop's sleep.
+    func announce(_ announcement: SpoolAnnouncement) {
+        switch announcement {
+        case .committed(let ids): committed.append(contentsOf: ids)
+        case .requested: scanRequested = true
+        }
         sleeper?.resume()
         sleeper = nil
     }
 
-    /// Sleeps for `interval` or until ``wake()``.
-    func sleep(_ interval: Duration) async {
-        if wakeRequested {
-            wakeRequested = false
-            return
+    /// The announced work, taken: the messages to plan, and whether a scan was asked for.
+    func takeWork() -> (committed: [QueueID], scan: Bool) {
+        defer {
+            committed.removeAll()
+            scanRequested = false
         }
+        return (committed, scanRequested)
+    }
+
+    /// Sleeps until `deadline` (the next scan) or until something is announced.
+    func sleep(until deadline: ContinuousClock.Instant) async {
+        guard committed.isEmpty && !scanRequested else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [weak self] in
-                try? await Task.sleep(for: interval)
-                await self?.wake()
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                await self?.endSleep()
             }
             await withCheckedContinuation { continuation in
-                if wakeRequested {
-                    continuation.resume()
-                } else {
+                if committed.isEmpty && !scanRequested {
                     sleeper = continuation
+                } else {
+                    continuation.resume()
                 }
             }
             group.cancelAll()
         }
-        wakeRequested = false
+    }
+
+    private func endSleep() {
+        sleeper?.resume()
+        sleeper = nil
     }
 }

@@ -72,7 +72,7 @@ def server():
     try:
         instance.initialise()
         # The postmaster notice and released mail must reach Maildirs: delivery runs here.
-        (instance.data_dir / "delivery" / "paused").unlink(missing_ok=True)
+        instance.cli("queue", "resume")
         instance.provision()
         for account in ("owner@alato.example", "rate@alato.example", "burst@alato.example",
                         "burst2@alato.example", POSTMASTER):

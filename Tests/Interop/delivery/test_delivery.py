@@ -110,9 +110,9 @@ def world(tmp_path_factory):
         "badtls.example": broken.port, "downup.example": later_port})
     try:
         server.initialise()
-        # The shared harness may pause delivery so other suites can inspect the queue
-        # (<data>/delivery/paused); these scenarios need it running.
-        (server.data_dir / "delivery" / "paused").unlink(missing_ok=True)
+        # The shared harness pauses delivery so other suites can inspect the queue
+        # (`queue pause`); these scenarios need it running.
+        server.cli("queue", "resume")
         server.provision()
         server.start()
     except ServerError as error:

@@ -77,7 +77,7 @@ def world(tmp_path_factory):
     server = QueueServer({"down.example": down_port, "soft.example": soft.port})
     try:
         server.initialise()
-        (server.data_dir / "delivery" / "paused").unlink(missing_ok=True)
+        server.cli("queue", "resume")
         server.provision()
         server.start()
     except ServerError as error:

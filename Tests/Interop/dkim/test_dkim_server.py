@@ -66,7 +66,7 @@ def signing_server(tmp_path_factory, name: str, keys: list[list[str]]):
     server.sink_port = sink.port
     try:
         server.initialise()
-        (server.data_dir / "delivery" / "paused").unlink(missing_ok=True)
+        server.cli("queue", "resume")
         server.provision()
         printed = "".join(server.cli("dkim", "generate", *arguments).stdout for arguments in keys)
         server.start()

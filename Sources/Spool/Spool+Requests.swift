@@ -1,0 +1,32 @@
+import Foundation
+
+/// The one channel from the command line to the running server: ``QueueRequest`` files in
+/// `<spool>/requests/`. Any process may submit; the owner's committer takes the deletions
+/// itself and announces the others (``SpoolAnnouncement/requested``) to the queue manager,
+/// which clears each once carried out.
+extension Spool {
+    /// Leaves `request` for the server. Durable on return (file and directory entry);
+    /// submitting a pending request again does nothing.
+    public func submit(_ request: QueueRequest) throws {
+        let path = layout.requestPath(request.fileName)
+        let fd = try FileIO.openFile(path, O_WRONLY | O_CREAT)
+        FileIO.closeFile(fd)
+        try FileIO.syncDirectory(layout.requestsDirectory)
+    }
+
+    /// The requests waiting to be carried out (a standing ``QueueRequest/pause`` among them).
+    public func pendingRequests() -> Set<QueueRequest> {
+        let names = (try? FileIO.entries(of: layout.requestsDirectory)) ?? []
+        return Set(names.compactMap(QueueRequest.init(fileName:)))
+    }
+
+    /// Removes a request: carried out, or withdrawn (`queue resume` withdraws the pause).
+    public func clear(_ request: QueueRequest) throws {
+        try FileIO.unlinkIfPresent(layout.requestPath(request.fileName))
+    }
+
+    /// Whether deliveries are paused (``QueueRequest/pause`` stands).
+    public var isPaused: Bool {
+        FileIO.exists(layout.requestPath(QueueRequest.pause.fileName))
+    }
+}

@@ -1,0 +1,55 @@
+import Delivery
+import Foundation
+import Spool
+import Testing
+
+/// The running queue manager is told about each commit and each operator request by the
+/// spool: nothing waits for the periodic scan, which is set to an hour here.
+@Suite("Delivery starts when the spool announces a commit")
+struct QueueAnnouncementTests {
+    @Test("a committed message is delivered without a scan; so is the DSN it causes")
+    func commitStartsDelivery() async throws {
+        let sink = try await SmtpSink.start()
+        let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(sink.port)"]) { settings in
+            settings.scanInterval = .seconds(3600)
+        }
+        let running = Task { try await fixture.manager.run() }
+        defer { running.cancel() }
+        try await Task.sleep(for: .milliseconds(200))   // the start-up scan found an empty spool
+
+        try await fixture.submit(from: "taro@alato.example", to: ["a@example.net"], body: sampleMessage())
+        #expect(try await eventually { sink.messages().count == 1 })
+        #expect(try await eventually { (try? fixture.spool.list().isEmpty) == true })
+
+        // A local recipient that does not exist fails; its bounce is a commit too, delivered to taro.
+        try await fixture.submit(from: "taro@alato.example", to: ["nobody@alato.example"], body: sampleMessage())
+        #expect(try await eventually { fixture.maildirMessages("taro@alato.example").count == 1 })
+    }
+
+    @Test("an operator request is carried out without waiting for the scan")
+    func requestStartsAScan() async throws {
+        let port = SmtpSink.freePort()   // nothing listens: the message is deferred
+        let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(port)"]) { settings in
+            settings.scanInterval = .seconds(3600)
+        }
+        let running = Task { try await fixture.manager.run() }
+        defer { running.cancel() }
+        let id = try await fixture.submit(from: "taro@alato.example", to: ["later@example.net"], body: sampleMessage())
+        #expect(try await eventually { (try? fixture.spool.envelope(of: id).recipients[0].state) == .deferred })
+
+        let cli = try Spool(directory: fixture.spool.directory)
+        try cli.submit(.bounce(id))
+        cli.close()
+        #expect(try await eventually { !fixture.spool.contains(id) })
+        #expect(try await eventually { fixture.maildirMessages("taro@alato.example").count == 1 })
+    }
+
+    /// Polls `condition` (the test's own polling; the server under test does not poll) for up to 10 s.
+    private func eventually(_ condition: @escaping () -> Bool) async throws -> Bool {
+        for _ in 0..<1000 {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
+    }
+}

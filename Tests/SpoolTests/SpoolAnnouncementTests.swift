@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import Spool
+
+/// The spool tells its listeners about commits and operator requests, and keeps requests and
+/// markers as files that outlive the process that wrote them.
+@Suite struct SpoolAnnouncementTests {
+    @Test("a commit is announced once it is durable and visible, to every listener")
+    func commitIsAnnounced() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let spool = try Spool(directory: folder.path)
+        defer { spool.close() }
+        let first = spool.announcements()
+        let second = spool.announcements()
+        let id = try await spoolMessage(spool, sampleMessage(seed: 1))
+        for stream in [first, second] {
+            var iterator = stream.makeAsyncIterator()
+            let announcement = await iterator.next()
+            #expect(announcement == .committed([id]))
+        }
+        #expect(spool.contains(id))
+    }
+
+    @Test("closing the spool ends the streams; another process's spool announces nothing")
+    func closeEndsTheStreams() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let spool = try Spool(directory: folder.path)
+        let cli = try Spool(directory: folder.path)
+        #expect(!cli.isOwner)
+        let stream = spool.announcements()
+        spool.close()
+        var iterator = stream.makeAsyncIterator()
+        #expect(await iterator.next() == nil)
+        cli.close()
+    }
+
+    @Test("a request from another process is announced once, and stays until cleared")
+    func requestIsAnnounced() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let spool = try Spool(directory: folder.path)
+        defer { spool.close() }
+        let id = try await spoolMessage(spool, sampleMessage(seed: 2))
+        let stream = spool.announcements()
+        let cli = try Spool(directory: folder.path)
+        try cli.submit(.retry(id))
+        try cli.submit(.pause)
+        var iterator = stream.makeAsyncIterator()
+        #expect(await iterator.next() == .requested)
+        #expect(spool.pendingRequests() == [.retry(id), .pause])
+        #expect(spool.isPaused)
+        try spool.clear(.retry(id))
+        try cli.clear(.pause)
+        #expect(spool.pendingRequests().isEmpty && !spool.isPaused)
+        cli.close()
+    }
+
+    @Test("request file names", arguments: [
+        (QueueRequest.flush, "flush"), (.pause, "pause"),
+        (.retry(QueueID("0000000000ZZZZ")!), "retry.0000000000ZZZZ"),
+        (.bounce(QueueID("0000000000ZZZZ")!), "bounce.0000000000ZZZZ"),
+        (.delete(QueueID("0000000000ZZZZ")!), "delete.0000000000ZZZZ"),
+    ])
+    func requestNames(request: QueueRequest, name: String) {
+        #expect(request.fileName == name)
+        #expect(QueueRequest(fileName: name) == request)
+    }
+
+    @Test("a bare queue ID is a deletion request; other names are none")
+    func requestNamesRefused() {
+        #expect(QueueRequest(fileName: "0000000000ZZZZ") == .delete(QueueID("0000000000ZZZZ")!))
+        for name in ["", "retry", "retry.", "retry.../x", "hold.0000000000ZZZZ", "flush.0000000000ZZZZ"] {
+            #expect(QueueRequest(fileName: name) == nil, "\(name)")
+        }
+    }
+
+    @Test("notice markers are listed with the message and removed with it")
+    func markersGoWithTheMessage() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let spool = try Spool(directory: folder.path)
+        defer { spool.close() }
+        let id = try await spoolMessage(spool, sampleMessage(seed: 3))
+        try spool.setMarker(.delayNoticeSent, on: id)
+        try spool.setMarker(.finalNoticeSent, on: id)
+        #expect(spool.markers(of: id) == [.delayNoticeSent, .finalNoticeSent])
+        #expect(try spool.queuedMessages().map(\.markers) == [[.delayNoticeSent, .finalNoticeSent]])
+        #expect(try spool.list().map(\.isHeld) == [false])
+        try spool.delete(id)
+        #expect(folder.names(in: "queue").isEmpty)
+    }
+}
