@@ -37,17 +37,13 @@ public struct SuspensionNotifier: Sendable {
     /// Spools the notice; returns its queue ID.
     @discardableResult
     public func notify(_ event: Event) async throws -> QueueID {
-        let writer = try spool.beginMessage()
-        do {
-            try writer.write(Array(render(event, token: writer.id.description).utf8))
-        } catch {
-            writer.abort()
-            throw error
-        }
-        let envelope = SpoolEnvelope(
-            sender: "", recipients: [SpoolRecipient(address: postmaster, notify: ["NEVER"])],
-            arrival: event.date, clientAddress: "127.0.0.1", heloName: hostname, service: "abuse")
-        return try await writer.commit(envelope: envelope)
+        // The configured address is checked at load; one that is not a mailbox still reaches
+        // delivery, which reports it.
+        let recipient = Mailbox(parsing: postmaster).map { ForwardPath.mailbox($0) } ?? .postmaster
+        return try await spool.inject(
+            .accountHeldNotice, from: .null, to: [SpoolRecipient(path: recipient, notify: .never)],
+            content: .generated { [self] id in Array(render(event, token: id.description).utf8) },
+            hostname: hostname, arrival: event.date)
     }
 
     /// The notice as an RFC 5322 message with CRLF line ends.

@@ -69,8 +69,8 @@ struct QueueCommand: AsyncParsableCommand {
                 throw CLIError("no message \(id) in the queue (\(error))")
             }
             print("Queue-ID: \(id)")
-            print("Sender: <\(envelope.sender)>")
-            for recipient in envelope.recipients { print("Recipient: <\(recipient.address)>") }
+            print("Sender: \(envelope.sender)")
+            for recipient in envelope.recipients { print("Recipient: \(recipient.path)") }
             if let account = envelope.authenticatedAccount { print("Authenticated-As: \(account)") }
             print("Client: \(envelope.clientAddress) (\(envelope.heloName ?? "no HELO"))")
             print("")

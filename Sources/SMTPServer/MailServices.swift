@@ -338,20 +338,18 @@ final class SpoolSink: MessageSink {
 extension SpoolEnvelope {
     init(_ envelope: Envelope, context: SessionContext) {
         self.init(
-            sender: envelope.sender.mailbox?.string ?? "",
+            sender: envelope.sender,
             recipients: envelope.recipients.map { recipient in
-                SpoolRecipient(
-                    address: recipient.path.mailbox?.string ?? "postmaster",
-                    notify: recipient.parameters.notify?.keywords,
-                    orcpt: recipient.parameters.originalRecipient.map { "\($0.addressType);\($0.address)" })
+                SpoolRecipient(path: recipient.path, notify: recipient.parameters.notify,
+                               originalRecipient: recipient.parameters.originalRecipient)
             },
-            dsnRet: envelope.mailParameters.ret?.keyword,
-            envid: envelope.mailParameters.envelopeID,
-            body: envelope.mailParameters.body?.keyword,
+            ret: envelope.mailParameters.ret,
+            envelopeID: envelope.mailParameters.envelopeID,
+            body: envelope.mailParameters.body,
             smtputf8: envelope.mailParameters.smtpUTF8,
             clientAddress: context.clientAddress,
             heloName: envelope.heloName,
             authenticatedAccount: context.authenticatedAccount,
-            service: "\(context.service)")
+            origin: .received(context.service))
     }
 }

@@ -11,14 +11,14 @@ public struct RecipientDeliveryStatus: Sendable, Hashable, Codable {
     public var attempts: Int
     /// When to try again.
     public var nextAttempt: Date?
-    /// The last error text.
-    public var lastError: String?
+    /// The reply that ended the last attempt.
+    public var lastReply: DeliveryReply?
 
     /// Creates a status value.
-    public init(state: DeliveryState, attempts: Int = 0, nextAttempt: Date? = nil, lastError: String? = nil) {
+    public init(state: DeliveryState, attempts: Int = 0, nextAttempt: Date? = nil, lastReply: DeliveryReply? = nil) {
         self.state = state
         self.attempts = attempts
         self.nextAttempt = nextAttempt
-        self.lastError = lastError
+        self.lastReply = lastReply
     }
 }

@@ -243,7 +243,7 @@ public final class Spool: Sendable {
         guard statuses.count == envelope.recipients.count else {
             throw SpoolError.recipientCountMismatch(id, expected: envelope.recipients.count, got: statuses.count)
         }
-        let bytes = Array(try SpoolEnvelope.encoder.encode(statuses))
+        let bytes = try SpoolEnvelope.encodeStatuses(statuses)
         let temporary = layout.temporaryPath("\(id).state.\(UInt64.random(in: 0...UInt64.max))")
         try FileIO.replaceFile(layout.statePath(id), with: bytes, temporaryPath: temporary, durable: true, directory: layout.queueDirectory)
         _ = resident.setStatuses(statuses, of: id)
@@ -264,7 +264,7 @@ public final class Spool: Sendable {
             return nil
         }
         do {
-            return try SpoolEnvelope.makeDecoder().decode([RecipientDeliveryStatus].self, from: Data(bytes))
+            return try SpoolEnvelope.decodeStatuses(bytes)
         } catch {
             throw SpoolError.corrupt(path: path, reason: "\(error)")
         }

@@ -1,47 +1,53 @@
 import Foundation
+import SMTPCore
 
 /// One recipient of a spooled message, with its DSN parameters and its delivery state.
 ///
 /// The DSN fields are the RFC 3461 parameters as received (§4.1 NOTIFY, §4.2 ORCPT); the
 /// delivery fields start as `pending` and are updated with ``Spool/setDeliveryState(_:of:)``.
-public struct SpoolRecipient: Sendable, Hashable, Codable {
-    /// The forward-path mailbox, e.g. `taro@alato.example`.
-    public var address: String
-    /// NOTIFY keywords (`NEVER`, `SUCCESS`, `FAILURE`, `DELAY`), or nil when not given.
-    public var notify: [String]?
-    /// ORCPT as `addr-type;xtext-address`, or nil.
-    public var orcpt: String?
+public struct SpoolRecipient: Sendable, Hashable {
+    /// The forward-path as given in RCPT TO.
+    public var path: ForwardPath
+    /// RFC 3461 §4.1 NOTIFY, or nil when not given.
+    public var notify: DSNNotify?
+    /// RFC 3461 §4.2 ORCPT (decoded), or nil.
+    public var originalRecipient: OriginalRecipient?
     /// Delivery state.
     public var state: DeliveryState
     /// Delivery attempts made so far.
     public var attempts: Int
     /// When to try again (for `deferred`).
     public var nextAttempt: Date?
-    /// The last error, e.g. the remote server's reply, for `deferred` and `failed`.
-    public var lastError: String?
+    /// The reply that ended the last attempt.
+    public var lastReply: DeliveryReply?
 
     /// Creates a recipient; delivery fields default to a fresh, pending recipient.
     public init(
-        address: String, notify: [String]? = nil, orcpt: String? = nil,
-        state: DeliveryState = .pending, attempts: Int = 0, nextAttempt: Date? = nil, lastError: String? = nil
+        path: ForwardPath, notify: DSNNotify? = nil, originalRecipient: OriginalRecipient? = nil,
+        state: DeliveryState = .pending, attempts: Int = 0, nextAttempt: Date? = nil, lastReply: DeliveryReply? = nil
     ) {
-        self.address = address
+        self.path = path
         self.notify = notify
-        self.orcpt = orcpt
+        self.originalRecipient = originalRecipient
         self.state = state
         self.attempts = attempts
         self.nextAttempt = nextAttempt
-        self.lastError = lastError
+        self.lastReply = lastReply
+    }
+
+    /// Creates a pending recipient for a mailbox.
+    public init(_ mailbox: Mailbox, notify: DSNNotify? = nil, originalRecipient: OriginalRecipient? = nil) {
+        self.init(path: .mailbox(mailbox), notify: notify, originalRecipient: originalRecipient)
     }
 
     /// The delivery fields only, as stored in the state file.
     public var deliveryStatus: RecipientDeliveryStatus {
-        get { RecipientDeliveryStatus(state: state, attempts: attempts, nextAttempt: nextAttempt, lastError: lastError) }
+        get { RecipientDeliveryStatus(state: state, attempts: attempts, nextAttempt: nextAttempt, lastReply: lastReply) }
         set {
             state = newValue.state
             attempts = newValue.attempts
             nextAttempt = newValue.nextAttempt
-            lastError = newValue.lastError
+            lastReply = newValue.lastReply
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SMTPCore
 
 /// One message of `portcullis queue list`: its envelope summary and where each recipient stands.
 public struct SpooledMessageSummary: Sendable, Hashable {
@@ -6,8 +7,8 @@ public struct SpooledMessageSummary: Sendable, Hashable {
     public var id: QueueID
     /// When the message arrived.
     public var arrival: Date
-    /// The envelope sender ("" for `<>`).
-    public var sender: String
+    /// The envelope sender.
+    public var sender: ReversePath
     /// The recipients in envelope order, each with its delivery state, attempts and last error.
     public var recipients: [SpoolRecipient]
     /// The message size in octets.
@@ -16,7 +17,7 @@ public struct SpooledMessageSummary: Sendable, Hashable {
     public var isHeld: Bool
 
     /// Creates a summary.
-    public init(id: QueueID, arrival: Date, sender: String, recipients: [SpoolRecipient], size: Int, isHeld: Bool = false) {
+    public init(id: QueueID, arrival: Date, sender: ReversePath, recipients: [SpoolRecipient], size: Int, isHeld: Bool = false) {
         self.id = id
         self.arrival = arrival
         self.sender = sender

@@ -7,8 +7,12 @@ import Testing
 struct DeliveryStatusNotificationTests {
     let original = Array("Subject: Original\r\nFrom: taro@alato.example\r\n\r\nBody line\r\n".utf8)
 
+    private func path(_ address: String) -> ForwardPath {
+        .mailbox(mailbox(address))
+    }
+
     private func render(_ ret: DSNReturn, reports: [DeliveryStatusNotification.RecipientReport]) throws -> (String, DSNReport) {
-        let dsn = DeliveryStatusNotification(reportingMTA: "mail.alato.example", recipient: "taro@alato.example",
+        let dsn = DeliveryStatusNotification(reportingMTA: "mail.alato.example", recipient: Mailbox(localPart: "taro", domain: .name("alato.example")),
                                              envelopeID: "ENV\r\nInjected: x", arrivalDate: Date(timeIntervalSince1970: 1_700_000_000),
                                              reports: reports, returnContent: ret)
         let text = String(decoding: dsn.render(original: original, now: Date(timeIntervalSince1970: 1_700_000_100), uniqueToken: "T1"),
@@ -19,9 +23,9 @@ struct DeliveryStatusNotificationTests {
     @Test("Failed recipients: fields parse back, RET=FULL returns the whole message")
     func failed() throws {
         let (text, report) = try render(.full, reports: [
-            .init(finalRecipient: "a@example.net", originalRecipient: "rfc822;A@example.net", action: .failed,
+            .init(finalRecipient: path("a@example.net"), originalRecipient: OriginalRecipient(addressType: "rfc822", address: "A@example.net"), action: .failed,
                   reply: Reply(code: 550, enhanced: .init(5, 1, 1), "no such user"), remoteMTA: "mx.example.net"),
-            .init(finalRecipient: "b@example.net", action: .failed, reply: Reply(code: 552, "too big")),
+            .init(finalRecipient: path("b@example.net"), action: .failed, reply: Reply(code: 552, "too big")),
         ])
         #expect(report.contentType.hasPrefix("multipart/report; report-type=delivery-status"))
         #expect(report.messageFields["Reporting-MTA"] == "dns; mail.alato.example")
@@ -46,7 +50,7 @@ struct DeliveryStatusNotificationTests {
     @Test("RET=HDRS returns only the header; delay notices say when we give up")
     func headersAndDelay() throws {
         let (text, report) = try render(.headers, reports: [
-            .init(finalRecipient: "slow@example.net", action: .delayed, reply: Reply(code: 451, enhanced: .init(4, 4, 1), "timeout"),
+            .init(finalRecipient: path("slow@example.net"), action: .delayed, reply: Reply(code: 451, enhanced: .init(4, 4, 1), "timeout"),
                   willRetryUntil: Date(timeIntervalSince1970: 1_700_400_000)),
         ])
         #expect(text.contains("Content-Type: text/rfc822-headers"))

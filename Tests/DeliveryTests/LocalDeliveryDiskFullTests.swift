@@ -25,13 +25,13 @@ struct LocalDeliveryDiskFullTests {
         let agent = LocalDeliveryAgent(directory: directory, mailboxRoot: disk.path + "/mailboxes", hostname: "mail.alato.example")
 
         let filler = try disk.fill(leaving: 32 * 1024)
-        let full = await agent.deliver(.file(message), sender: "a@example.net", recipient: "taro@alato.example")
+        let full = await agent.deliver(.file(message), sender: .mailbox(mailbox("a@example.net")), recipient: mailbox("taro@alato.example"))
         #expect(full.result.kind == .deferred)
         #expect(full.result.reply.code == 451)
         #expect(full.result.reply.enhanced == EnhancedStatusCode(4, 3, 1))
 
         unlink(filler)
-        let freed = await agent.deliver(.file(message), sender: "a@example.net", recipient: "taro@alato.example")
+        let freed = await agent.deliver(.file(message), sender: .mailbox(mailbox("a@example.net")), recipient: mailbox("taro@alato.example"))
         #expect(freed.result.kind == .delivered)
         let maildir = try #require(Maildir.path(root: disk.path + "/mailboxes", account: "taro@alato.example"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: maildir + "/new").count == 1)

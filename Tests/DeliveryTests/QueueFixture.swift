@@ -4,6 +4,7 @@ import Directory
 import Foundation
 import Logging
 import NIOPosix
+import SMTPCore
 import Spool
 
 /// A data directory with a spool, a SQLite directory (alato.example hosted, taro and
@@ -55,9 +56,21 @@ final class QueueFixture: @unchecked Sendable {
                 body: String, dsnRet: String? = nil, envid: String? = nil) async throws -> QueueID {
         let writer = try spool.beginMessage()
         try writer.write(Array(body.utf8))
+        // The test arguments are written as on the wire: NOTIFY keywords, ORCPT `type;xtext`.
+        let notify = notify.map { keywords -> DSNNotify in
+            keywords == ["NEVER"] ? .never : .on(Set(keywords.compactMap(DSNNotify.Condition.init(rawValue:))))
+        }
+        let original = orcpt.flatMap { text -> OriginalRecipient? in
+            guard let semicolon = text.firstIndex(of: ";") else { return nil }
+            let xtext = Array(text[text.index(after: semicolon)...].utf8)
+            return OriginalRecipient(addressType: String(text[..<semicolon]),
+                                     address: String(decoding: XText.decode(xtext) ?? xtext, as: UTF8.self))
+        }
         let envelope = SpoolEnvelope(
-            sender: sender, recipients: recipients.map { SpoolRecipient(address: $0, notify: notify, orcpt: orcpt) },
-            dsnRet: dsnRet, envid: envid, arrival: clock.read(), clientAddress: "192.0.2.1", service: "submission")
+            sender: sender.isEmpty ? .null : .mailbox(mailbox(sender)),
+            recipients: recipients.map { SpoolRecipient(mailbox($0), notify: notify, originalRecipient: original) },
+            ret: dsnRet.flatMap(DSNReturn.init(rawValue:)), envelopeID: envid, arrival: clock.read(),
+            clientAddress: "192.0.2.1", origin: .received(.submission))
         return try await writer.commit(envelope: envelope)
     }
 
@@ -98,4 +111,10 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
     func count(_ message: String) -> Int {
         lock.withLock { messages.filter { $0 == message }.count }
     }
+}
+
+/// A mailbox from test text.
+func mailbox(_ text: String) -> Mailbox {
+    guard let mailbox = Mailbox(parsing: text) else { fatalError("not a mailbox: \(text)") }
+    return mailbox
 }

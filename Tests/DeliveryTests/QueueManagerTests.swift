@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import SMTPCore
 import Spool
 import Testing
 
@@ -104,7 +105,7 @@ struct QueueManagerTests {
         let deferred = try fixture.spool.envelope(of: id).recipients[0]
         #expect(deferred.state == .deferred)
         #expect(deferred.attempts == 1)
-        #expect(deferred.lastError?.hasPrefix("4") == true)
+        #expect(deferred.lastReply?.reply.isTransientFailure == true)
         let next = try #require(deferred.nextAttempt)
         #expect(abs(next.timeIntervalSince(fixture.clock.read()) - 300) < 1, "first retry after 5 minutes")
 
@@ -210,7 +211,7 @@ struct QueueManagerTests {
         let id = try await fixture.submit(from: "taro@alato.example", to: ["done@example.net", "todo@example.net"], body: sampleMessage())
         // As if a previous run delivered the first recipient and crashed before the second.
         var statuses = try fixture.spool.envelope(of: id).recipients.map(\.deliveryStatus)
-        statuses[0] = RecipientDeliveryStatus(state: .delivered, attempts: 1, lastError: "250 2.0.0 Ok (from 127.0.0.1)")
+        statuses[0] = RecipientDeliveryStatus(state: .delivered, attempts: 1, lastReply: DeliveryReply(.ok, remoteHost: "127.0.0.1"))
         try fixture.spool.setDeliveryState(statuses, of: id)
         await fixture.manager.processQueue()
         let dumps = sink.messages()

@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Transaction prechecks and commands")
 struct TransactionPrecheckTests {
-    let message = OutboundMessage(sender: "taro@alato.example",
-                                  recipients: [.init(address: "hanako@example.net", notify: .on([.failure, .delay]),
+    let message = OutboundMessage(sender: .mailbox(mailbox("taro@alato.example")),
+                                  recipients: [.init(address: mailbox("hanako@example.net"), notify: .on([.failure, .delay]),
                                                      originalRecipient: OriginalRecipient(addressType: "rfc822", address: "h+x@example.net"),
                                                      index: 0)],
                                   source: .file("/dev/null"), size: 5000, body: .eightBitMIME, ret: .headers, envelopeID: "id 1")
@@ -43,17 +43,5 @@ struct TransactionPrecheckTests {
         #expect(SMTPTransaction.mailCommand(message, capabilities: .none) == "MAIL FROM:<taro@alato.example>")
         #expect(SMTPTransaction.recipientCommand(message.recipients[0], capabilities: ServerCapabilities())
             == "RCPT TO:<hanako@example.net>")
-    }
-
-    @Test("A last error reads back into code, enhanced code, text and remote host")
-    func lastErrorRoundTrip() {
-        let original = RecipientResult(kind: .failed, reply: Reply(code: 550, enhanced: .init(5, 1, 1), lines: ["no such", "user (really)"]),
-                                       remoteMTA: "mx.example.net")
-        let back = RecipientResult(lastError: original.description, kind: .failed)
-        #expect(back == original)
-        let local = RecipientResult.deferred("connect failed")
-        #expect(RecipientResult(lastError: local.description, kind: .deferred) == local)
-        let free = RecipientResult(lastError: "something odd", kind: .failed)
-        #expect(free.reply.code == 554 && free.reply.lines == ["something odd"])
     }
 }

@@ -173,9 +173,9 @@ import Testing
         await client.close()
 
         let messages = try server.queued()
-        let normal = try #require(messages.first { $0.envelope.recipients.count == 1 && $0.envelope.sender == "taro@alato.example" })
+        let normal = try #require(messages.first { $0.envelope.recipients.count == 1 && $0.envelope.sender.mailbox?.string == "taro@alato.example" })
         let burst = try #require(messages.first { $0.envelope.recipients.count == 10 })
-        let notice = try #require(messages.first { $0.envelope.recipients.map(\.address) == ["postmaster@alato.example"] })
+        let notice = try #require(messages.first { $0.envelope.recipients.map(\.path.description) == ["<postmaster@alato.example>"] })
         #expect(!normal.held)
         #expect(burst.held)
         #expect(!notice.held)

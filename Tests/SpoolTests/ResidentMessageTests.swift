@@ -1,4 +1,5 @@
 import Foundation
+import SMTPCore
 import Testing
 @testable import Spool
 
@@ -19,7 +20,7 @@ struct ResidentMessageTests {
         #expect(try spool.envelope(of: id).size == 4096)
 
         // Delivery state is kept on disk (it must survive a crash) and seen through the envelope.
-        let statuses = [RecipientDeliveryStatus(state: .deferred, attempts: 1, lastError: "451 try later")]
+        let statuses = [RecipientDeliveryStatus(state: .deferred, attempts: 1, lastReply: DeliveryReply(Reply(code: 451, "try later")))]
         try spool.setDeliveryState(statuses, of: id)
         #expect(try spool.envelope(of: id).recipients.map(\.state) == [.deferred])
 
@@ -39,7 +40,7 @@ struct ResidentMessageTests {
         defer { folder.remove() }
         let spool = try Spool(directory: folder.path, options: SpoolOptions(maximumSegmentAge: 0.5, maximumResidentAge: 0.5))
         let id = try await spoolMessage(spool, sampleMessage(seed: 2, count: 10_000))
-        let statuses = [RecipientDeliveryStatus(state: .deferred, attempts: 1, lastError: "451 try later")]
+        let statuses = [RecipientDeliveryStatus(state: .deferred, attempts: 1, lastReply: DeliveryReply(Reply(code: 451, "try later")))]
         try spool.setDeliveryState(statuses, of: id)
         let early = try spool.openMessage(id)
         #expect(try early.read(upToCount: 100) == Array(sampleMessage(seed: 2, count: 10_000)[0..<100]))

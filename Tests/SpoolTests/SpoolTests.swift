@@ -1,4 +1,5 @@
 import Foundation
+import SMTPCore
 import Testing
 @testable import Spool
 
@@ -26,7 +27,7 @@ struct SpoolTests {
         let listed = try spool.list()
         #expect(listed.count == 1)
         #expect(listed.first?.id == id)
-        #expect(listed.first?.sender == "hanako@virtual.example")
+        #expect(listed.first?.sender == .mailbox(mailbox("hanako@virtual.example")))
         #expect(listed.first?.recipientCount == 2)
         #expect(listed.first?.size == bytes.count)
         #expect(listed.first?.state == .pending)
@@ -48,8 +49,8 @@ struct SpoolTests {
         #expect(try spool.envelope(of: id.rawValue) == expected)
 
         var nullSender = sampleEnvelope(sender: "")
-        nullSender.dsnRet = nil
-        nullSender.envid = nil
+        nullSender.ret = nil
+        nullSender.envelopeID = nil
         nullSender.heloName = nil
         nullSender.authenticatedAccount = nil
         let bounce = try await spoolMessage(spool, sampleMessage(seed: 3, count: 10), envelope: nullSender)
@@ -126,13 +127,14 @@ struct SpoolTests {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let retry = Date(timeIntervalSince1970: 1_800_000_600)
+        let tryLater = DeliveryReply(Reply(code: 451, enhanced: .init(4, 7, 1), "try later"), remoteHost: "mx.example.net")
         let id: QueueID
         do {
             let spool = try Spool(directory: folder.path)
             id = try await spoolMessage(spool, sampleMessage(seed: 7), envelope: sampleEnvelope(recipients: ["a@alato.example", "b@example.net"]))
             try await spool.setDeliveryStateAsync([
                 RecipientDeliveryStatus(state: .delivered, attempts: 1),
-                RecipientDeliveryStatus(state: .deferred, attempts: 1, nextAttempt: retry, lastError: "451 4.7.1 try later"),
+                RecipientDeliveryStatus(state: .deferred, attempts: 1, nextAttempt: retry, lastReply: tryLater),
             ], of: id)
             #expect(try spool.list().first?.state == .deferred)
             #expect(throws: SpoolError.recipientCountMismatch(id, expected: 2, got: 1)) {
@@ -144,9 +146,9 @@ struct SpoolTests {
         let envelope = try reopened.envelope(of: id)
         #expect(envelope.recipients.map(\.state) == [.delivered, .deferred])
         #expect(envelope.recipients[1].nextAttempt == retry)
-        #expect(envelope.recipients[1].lastError == "451 4.7.1 try later")
+        #expect(envelope.recipients[1].lastReply == tryLater)
         #expect(envelope.recipients[1].attempts == 1)
-        #expect(envelope.recipients[0].notify == ["FAILURE", "DELAY"], "the DSN fields are untouched")
+        #expect(envelope.recipients[0].notify == .on([.failure, .delay]), "the DSN fields are untouched")
         try reopened.setDeliveryState([RecipientDeliveryStatus(state: .delivered, attempts: 1), RecipientDeliveryStatus(state: .failed, attempts: 2)], of: id)
         #expect(try reopened.list().first?.state == .failed)
         #expect(reopened.recovery?.isClean == true)

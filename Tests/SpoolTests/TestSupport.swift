@@ -1,4 +1,5 @@
 import Foundation
+import SMTPCore
 @testable import Spool
 
 /// A fresh folder under the system temporary directory.
@@ -20,16 +21,23 @@ struct TemporaryFolder {
     }
 }
 
-/// An envelope with every field set, for round trips.
+/// A mailbox from test text.
+func mailbox(_ text: String) -> Mailbox {
+    guard let mailbox = Mailbox(parsing: text) else { fatalError("not a mailbox: \(text)") }
+    return mailbox
+}
+
+/// An envelope with every field set, for round trips; `sender` "" is `<>`.
 func sampleEnvelope(recipients: [String] = ["taro@alato.example"], sender: String = "hanako@virtual.example") -> SpoolEnvelope {
     SpoolEnvelope(
-        sender: sender,
+        sender: sender.isEmpty ? .null : .mailbox(mailbox(sender)),
         recipients: recipients.enumerated().map { index, address in
-            SpoolRecipient(address: address, notify: index == 0 ? ["FAILURE", "DELAY"] : nil, orcpt: index == 0 ? "rfc822;\(address)" : nil)
+            SpoolRecipient(mailbox(address), notify: index == 0 ? .on([.failure, .delay]) : nil,
+                           originalRecipient: index == 0 ? OriginalRecipient(addressType: "rfc822", address: address) : nil)
         },
-        dsnRet: "HDRS", envid: "QQ314159", body: "8BITMIME", smtputf8: true,
+        ret: .headers, envelopeID: "QQ314159", body: .eightBitMIME, smtputf8: true,
         arrival: Date(timeIntervalSince1970: 1_800_000_000.25), clientAddress: "203.0.113.9",
-        heloName: "client.example.net", authenticatedAccount: "hanako@virtual.example", service: "submission")
+        heloName: "client.example.net", authenticatedAccount: "hanako@virtual.example", origin: .received(.submission))
 }
 
 /// A message of `count` octets whose content depends on `seed`, so mix-ups are detected.

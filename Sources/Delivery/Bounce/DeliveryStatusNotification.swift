@@ -25,10 +25,10 @@ public struct DeliveryStatusNotification: Sendable {
 
     /// One recipient's block (RFC 3464 §2.3).
     public struct RecipientReport: Sendable, Hashable {
-        /// The address the message was sent to (`Final-Recipient: rfc822; …`).
-        public var finalRecipient: String
-        /// ORCPT as given at submission, `addr-type;address` (decoded), for `Original-Recipient`.
-        public var originalRecipient: String?
+        /// The path the message was sent to (`Final-Recipient: rfc822; …`).
+        public var finalRecipient: ForwardPath
+        /// ORCPT as given at submission, for `Original-Recipient` (RFC 3464 §2.3.1).
+        public var originalRecipient: OriginalRecipient?
         /// What happened.
         public var action: Action
         /// The reply that explains it; its enhanced code is the `Status`.
@@ -41,7 +41,7 @@ public struct DeliveryStatusNotification: Sendable {
         public var willRetryUntil: Date?
 
         /// Creates a report.
-        public init(finalRecipient: String, originalRecipient: String? = nil, action: Action, reply: Reply,
+        public init(finalRecipient: ForwardPath, originalRecipient: OriginalRecipient? = nil, action: Action, reply: Reply,
                     remoteMTA: String? = nil, lastAttempt: Date? = nil, willRetryUntil: Date? = nil) {
             self.finalRecipient = finalRecipient
             self.originalRecipient = originalRecipient
@@ -52,13 +52,16 @@ public struct DeliveryStatusNotification: Sendable {
             self.willRetryUntil = willRetryUntil
         }
 
+        /// The final recipient as written in the report; `postmaster` for `<Postmaster>`.
+        public var finalAddress: String { finalRecipient.mailbox?.string ?? "postmaster" }
+
         /// RFC 3464 §2.3.4 `Status`: the reply's enhanced code, or one derived from its class.
         public var status: EnhancedStatusCode {
             if let enhanced = reply.enhanced { return enhanced }
             switch action {
-            case .delivered, .relayed: return .init(2, 0, 0)
-            case .delayed: return .init(4, 0, 0)
-            case .failed: return reply.isTransientFailure ? .init(4, 0, 0) : .init(5, 0, 0)
+            case .delivered, .relayed: return .success
+            case .delayed: return .otherTransient
+            case .failed: return reply.isTransientFailure ? .otherTransient : .otherPermanent
             }
         }
     }
@@ -66,7 +69,7 @@ public struct DeliveryStatusNotification: Sendable {
     /// Our host name (`Reporting-MTA: dns; …`, the From address).
     public var reportingMTA: String
     /// Where the DSN goes: the original envelope sender.
-    public var recipient: String
+    public var recipient: Mailbox
     /// RFC 3461 §4.4 ENVID of the original message.
     public var envelopeID: String?
     /// When the original arrived.
@@ -79,7 +82,7 @@ public struct DeliveryStatusNotification: Sendable {
     public var maximumReturnedSize: Int
 
     /// Creates a DSN.
-    public init(reportingMTA: String, recipient: String, envelopeID: String?, arrivalDate: Date,
+    public init(reportingMTA: String, recipient: Mailbox, envelopeID: String?, arrivalDate: Date,
                 reports: [RecipientReport], returnContent: DSNReturn = .full, maximumReturnedSize: Int = 10 * 1024 * 1024) {
         self.reportingMTA = reportingMTA
         self.recipient = recipient
@@ -116,7 +119,7 @@ public struct DeliveryStatusNotification: Sendable {
         var out = ""
         func line(_ text: String = "") { out += text + "\r\n" }
         line("From: Mail Delivery System <MAILER-DAEMON@\(reportingMTA)>")
-        line("To: <\(recipient)>")
+        line("To: <\(recipient.string)>")
         line("Subject: \(subject)")
         line("Date: \(Self.date(now))")
         line("Message-ID: \(MessageID.make(uniqueToken: uniqueToken, hostname: reportingMTA))")
@@ -145,12 +148,9 @@ public struct DeliveryStatusNotification: Sendable {
             // Per-recipient fields (RFC 3464 §2.3), each block after a blank line.
             line()
             if let original = report.originalRecipient {
-                let parts = original.split(separator: ";", maxSplits: 1)
-                if parts.count == 2 {
-                    line("Original-Recipient: \(parts[0].trimmingCharacters(in: .whitespaces)); \(FieldText.singleLine(String(parts[1])))")
-                }
+                line("Original-Recipient: \(FieldText.singleLine(original.addressType)); \(FieldText.singleLine(original.address))")
             }
-            line("Final-Recipient: rfc822; \(FieldText.singleLine(report.finalRecipient))")
+            line("Final-Recipient: rfc822; \(FieldText.singleLine(report.finalAddress))")
             line("Action: \(report.action.rawValue)")
             line("Status: \(report.status)")
             if let remote = report.remoteMTA { line("Remote-MTA: dns; \(FieldText.singleLine(remote))") }
@@ -182,7 +182,7 @@ public struct DeliveryStatusNotification: Sendable {
             text += ["I'm sorry to have to inform you that your message could not",
                      "be delivered to one or more recipients. It's attached below.", ""]
             for report in failed {
-                text.append("<\(report.finalRecipient)>: \(report.remoteMTA.map { "host \($0) said: " } ?? "")\(Self.diagnostic(report.reply))")
+                text.append("<\(report.finalAddress)>: \(report.remoteMTA.map { "host \($0) said: " } ?? "")\(Self.diagnostic(report.reply))")
             }
             text.append("")
         }
@@ -191,13 +191,13 @@ public struct DeliveryStatusNotification: Sendable {
                      "Delivery will be retried; you do not need to resend it.", ""]
             for report in delayed {
                 let until = report.willRetryUntil.map { " (will retry until \(Self.date($0)))" } ?? ""
-                text.append("<\(report.finalRecipient)>: \(Self.diagnostic(report.reply))\(until)")
+                text.append("<\(report.finalAddress)>: \(Self.diagnostic(report.reply))\(until)")
             }
             text.append("")
         }
         if !delivered.isEmpty {
             text += ["Your message was delivered to:", ""]
-            for report in delivered { text.append("<\(report.finalRecipient)>") }
+            for report in delivered { text.append("<\(report.finalAddress)>") }
             text.append("")
         }
         return text

@@ -30,48 +30,43 @@ public struct LocalDeliveryAgent: Sendable {
     }
 
     /// Delivers the message to `recipient`, with `sender` as Return-Path.
-    public func deliver(_ source: MessageSource, sender: String, recipient: String) async -> Outcome {
+    public func deliver(_ source: MessageSource, sender: ReversePath, recipient: Mailbox) async -> Outcome {
         let resolution: RecipientResolution
         do {
-            resolution = try await directory.resolveRecipient(recipient)
+            resolution = try await directory.resolveRecipient(recipient.string)
         } catch {
             // A failing directory means 4xx, never 5xx.
-            return Outcome(result: .deferred("directory lookup failed: \(error)", enhanced: .init(4, 3, 0)), forwards: [])
+            return Outcome(result: RecipientResult(kind: .deferred, reply: .directoryLookupFailed("\(error)")), forwards: [])
         }
         switch resolution {
         case .notHosted, .unknownUser:
             // RFC 3463 §3.2 X.1.1: bad destination mailbox address.
-            return Outcome(result: RecipientResult(kind: .failed, reply: Reply(
-                code: 550, enhanced: .init(5, 1, 1), "no such user here: \(recipient)")), forwards: [])
+            return Outcome(result: RecipientResult(kind: .failed, reply: .noSuchLocalUser(recipient.string)), forwards: [])
         case .local(let mailboxes, let forwards):
             let findings = LoopDetector.scan(source)
             for mailbox in mailboxes {
                 if LoopDetector.isLooping(findings, mailbox: mailbox) {
-                    return Outcome(result: RecipientResult(kind: .failed, reply: Reply(
-                        code: 554, enhanced: .init(5, 4, 6), "mail loop detected for \(mailbox)")), forwards: [])
+                    return Outcome(result: RecipientResult(kind: .failed, reply: .mailLoop(mailbox: mailbox)), forwards: [])
                 }
             }
             if findings.receivedCount > LoopDetector.maximumReceivedHeaders {
-                return Outcome(result: RecipientResult(kind: .failed, reply: Reply(
-                    code: 554, enhanced: .init(5, 4, 6), "mail loop detected: too many Received headers")), forwards: [])
+                return Outcome(result: RecipientResult(kind: .failed, reply: .tooManyReceivedHeaders), forwards: [])
             }
             for mailbox in mailboxes {
                 guard let path = Maildir.path(root: mailboxRoot, account: mailbox) else { continue }
                 let maildir = Maildir(path: path, hostname: hostname)
-                let headers = ["Return-Path: <\(sender)>", "Delivered-To: \(mailbox)"]
+                let headers = ["Return-Path: \(sender)", "Delivered-To: \(mailbox)"]
                 do {
                     try await Self.offload { try maildir.deliver(from: source, headerLines: headers) }
                 } catch {
-                    // Never a bounce: the operator can fix a disk. RFC 3463 §3.4: X.3.1 mail
-                    // system full, X.3.0 any other mail system status.
+                    // Never a bounce: the operator can fix a disk.
                     let full = (error as? MaildirError)?.isStorageFull == true
-                    return Outcome(result: .deferred("local delivery to \(mailbox) failed: \(error)",
-                                                     enhanced: full ? .init(4, 3, 1) : .init(4, 3, 0)),
-                                   forwards: [])
+                    return Outcome(result: RecipientResult(kind: .deferred, reply: .localDeliveryFailed(
+                        mailbox: mailbox, detail: "\(error)", storageFull: full)), forwards: [])
                 }
             }
-            return Outcome(result: RecipientResult(kind: .delivered, reply: Reply(
-                code: 250, enhanced: .init(2, 0, 0), "delivered to \(mailboxes.isEmpty ? "forward" : "maildir")")),
+            return Outcome(result: RecipientResult(kind: .delivered, reply: .deliveredLocally(
+                to: mailboxes.isEmpty ? "forward" : "maildir")),
                            forwards: forwards)
         }
     }

@@ -6,8 +6,8 @@ import Spool
 public struct OutboundMessage: Sendable {
     /// A recipient with its RFC 3461 parameters and its position in the spooled envelope.
     public struct Recipient: Sendable, Hashable {
-        /// The address as it goes into `RCPT TO:<…>`.
-        public var address: String
+        /// The mailbox that goes into `RCPT TO:<…>`.
+        public var address: Mailbox
         /// RFC 3461 §4.1 NOTIFY, passed on when the server offers DSN.
         public var notify: DSNNotify?
         /// RFC 3461 §4.2 ORCPT, passed on when the server offers DSN.
@@ -16,7 +16,7 @@ public struct OutboundMessage: Sendable {
         public var index: Int
 
         /// Creates a recipient.
-        public init(address: String, notify: DSNNotify? = nil, originalRecipient: OriginalRecipient? = nil, index: Int) {
+        public init(address: Mailbox, notify: DSNNotify? = nil, originalRecipient: OriginalRecipient? = nil, index: Int) {
             self.address = address
             self.notify = notify
             self.originalRecipient = originalRecipient
@@ -24,8 +24,8 @@ public struct OutboundMessage: Sendable {
         }
     }
 
-    /// The reverse-path mailbox; "" for the null sender.
-    public var sender: String
+    /// The reverse-path, `<>` for bounces and notices.
+    public var sender: ReversePath
     /// The recipients for this destination.
     public var recipients: [Recipient]
     /// Where the message bytes are read from (the spool), opened when they are sent.
@@ -43,7 +43,7 @@ public struct OutboundMessage: Sendable {
     public var envelopeID: String?
 
     /// Creates a message.
-    public init(sender: String, recipients: [Recipient], source: MessageSource, size: Int, body: BodyType? = nil,
+    public init(sender: ReversePath, recipients: [Recipient], source: MessageSource, size: Int, body: BodyType? = nil,
                 requiresSMTPUTF8: Bool = false, ret: DSNReturn? = nil, envelopeID: String? = nil) {
         self.sender = sender
         self.recipients = recipients

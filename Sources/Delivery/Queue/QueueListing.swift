@@ -48,16 +48,16 @@ public enum QueueListing {
     static func messageLine(_ message: SpooledMessageSummary, held: Bool) -> String {
         let state = held ? "held" : message.state.rawValue
         return [message.id.description, message.arrival.formatted(.iso8601), "\(message.size)",
-                "<\(FieldText.singleLine(message.sender))>", "\(message.recipientCount) recipient(s)", state].joined(separator: "\t")
+                FieldText.singleLine(message.sender.description), "\(message.recipientCount) recipient(s)", state].joined(separator: "\t")
     }
 
     /// `    <address><TAB>state[<TAB>last error]`. The last error is shown while the recipient
     /// is not delivered: for a delivered one it is the accepting server's reply, not an error.
     static func recipientLine(_ recipient: SpoolRecipient, messageHeld: Bool) -> String {
         let state = RecipientState(recipient.state, messageHeld: messageHeld)
-        var fields = ["    <\(FieldText.singleLine(recipient.address))>", state.rawValue]
-        if recipient.state != .delivered, let error = recipient.lastError, !error.isEmpty {
-            fields.append(FieldText.singleLine(error))
+        var fields = ["    \(FieldText.singleLine(recipient.path.description))", state.rawValue]
+        if recipient.state != .delivered, let reply = recipient.lastReply {
+            fields.append(FieldText.singleLine(reply.description))
         }
         return fields.joined(separator: "\t")
     }

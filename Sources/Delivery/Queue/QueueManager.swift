@@ -206,9 +206,8 @@ public final class QueueManager: Service {
             if bounceRequested {
                 immediate.append((index, RecipientResult(kind: .failed, reply: .deletedByOperator)))
             } else if recipient.state == .deferred, now.timeIntervalSince(envelope.arrival) >= settings.maximumQueueLifetime {
-                let last = recipient.lastError ?? "no attempt succeeded"
-                immediate.append((index, RecipientResult(kind: .failed, reply: Reply(
-                    code: 451, enhanced: .init(4, 4, 7), "delivery time expired; last error: \(last)"))))
+                let last = recipient.lastReply?.description ?? "no attempt succeeded"
+                immediate.append((index, RecipientResult(kind: .failed, reply: .deliveryTimeExpired(lastError: last))))
             }
         }
         if !immediate.isEmpty {
@@ -249,10 +248,9 @@ public final class QueueManager: Service {
         var remoteIndexes: [Route: [Int]] = [:]
         var routingFailures: [(Int, RecipientResult)] = []
         for index in due {
-            let address = envelope.recipients[index].address
-            guard let domain = Self.domain(of: address) else {
-                routingFailures.append((index, RecipientResult(kind: .failed, reply: Reply(
-                    code: 553, enhanced: .init(5, 1, 3), "bad recipient address syntax: \(address)"))))
+            let path = envelope.recipients[index].path
+            guard let domain = path.mailbox?.domain.text else {
+                routingFailures.append((index, RecipientResult(kind: .failed, reply: .recipientWithoutDomain(path.description))))
                 continue
             }
             let hosted: Bool
@@ -263,7 +261,7 @@ public final class QueueManager: Service {
                     hosted = try await directory.isHostedDomain(domain)
                     plan.hostedCache[domain] = hosted
                 } catch {
-                    routingFailures.append((index, .deferred("directory lookup failed: \(error)", enhanced: .init(4, 3, 0))))
+                    routingFailures.append((index, RecipientResult(kind: .deferred, reply: .directoryLookupFailed("\(error)"))))
                     continue
                 }
             }
@@ -321,17 +319,20 @@ public final class QueueManager: Service {
             var results: [(Int, RecipientResult)] = []
             for index in indexes {
                 let recipient = envelope.recipients[index]
-                let outcome = await local.deliver(source, sender: envelope.sender, recipient: recipient.address)
+                // Routing sent only recipients with a domain here.
+                guard let mailbox = recipient.path.mailbox else { continue }
+                let outcome = await local.deliver(source, sender: envelope.sender, recipient: mailbox)
                 var result = outcome.result
                 if result.kind == .delivered && !outcome.forwards.isEmpty {
                     do {
-                        try await forward(envelope: envelope, recipient: recipient, to: outcome.forwards, source: source)
+                        try await forward(envelope: envelope, recipient: recipient, mailbox: mailbox,
+                                          to: outcome.forwards, source: source)
                     } catch {
-                        result = .deferred("forwarding to \(outcome.forwards.joined(separator: ", ")) failed: \(error)",
-                                           enhanced: .init(4, 3, 0))
+                        result = RecipientResult(kind: .deferred, reply: .forwardingFailed(
+                            targets: outcome.forwards.joined(separator: ", "), detail: "\(error)"))
                     }
                 }
-                logger.info("local delivery", metadata: ["queue_id": "\(id)", "recipient": "\(LoggedText(recipient.address))",
+                logger.info("local delivery", metadata: ["queue_id": "\(id)", "recipient": "\(LoggedText(mailbox.string))",
                                                          "result": "\(LoggedText(describing: result))"])
                 results.append((index, result))
             }
@@ -357,7 +358,7 @@ public final class QueueManager: Service {
             let pairs = zip(item.message.recipients, results).map { ($0.index, $1) }
             for (recipient, result) in zip(item.message.recipients, results) {
                 self.logger.info("remote delivery", metadata: [
-                    "queue_id": "\(item.id)", "recipient": "\(LoggedText(recipient.address))", "route": "\(route)",
+                    "queue_id": "\(item.id)", "recipient": "\(LoggedText(recipient.address.string))", "route": "\(route)",
                     "result": "\(LoggedText(describing: result))",
                 ])
             }
@@ -401,19 +402,14 @@ public final class QueueManager: Service {
         let now = clock()
         var reports: [DeliveryStatusNotification.RecipientReport] = []
         for recipient in envelope.recipients {
-            let notify = Self.notify(recipient.notify)
             switch recipient.state {
-            case .failed where notify?.includes(.failure) ?? true && notify != .never:
-                let result = RecipientResult(lastError: recipient.lastError ?? "", kind: .failed)
-                reports.append(.init(finalRecipient: recipient.address, originalRecipient: Self.decodedORCPT(recipient.orcpt),
-                                     action: .failed, reply: result.reply, remoteMTA: result.remoteMTA, lastAttempt: now))
-            case .delivered where notify?.includes(.success) ?? false:
-                let result = RecipientResult(lastError: recipient.lastError ?? "", kind: .delivered)
+            case .failed where recipient.notify?.includes(.failure) ?? true && recipient.notify != .never:
+                reports.append(Self.report(recipient, action: .failed, now: now))
+            case .delivered where recipient.notify?.includes(.success) ?? false:
                 // Remote deliveries passed NOTIFY on (or went to a server without DSN, where
                 // RFC 3461 §5.2.3 asks for "relayed", not generated here): only local ones.
-                guard result.remoteMTA == nil else { break }
-                reports.append(.init(finalRecipient: recipient.address, originalRecipient: Self.decodedORCPT(recipient.orcpt),
-                                     action: .delivered, reply: result.reply, remoteMTA: result.remoteMTA, lastAttempt: now))
+                guard recipient.lastReply?.remoteHost == nil else { break }
+                reports.append(Self.report(recipient, action: .delivered, now: now))
             default:
                 break
             }
@@ -437,16 +433,12 @@ public final class QueueManager: Service {
     /// checked), after ``DeliverySettings/delayNoticeAfter`` for recipients whose NOTIFY allows
     /// it (RFC 3461 §4.1: absent NOTIFY may be taken as FAILURE,DELAY).
     private func maybeSendDelayNotice(id: QueueID, envelope: SpoolEnvelope, source: MessageSource, now: Date) async {
-        guard !envelope.sender.isEmpty, now.timeIntervalSince(envelope.arrival) >= settings.delayNoticeAfter else { return }
+        guard envelope.sender != .null, now.timeIntervalSince(envelope.arrival) >= settings.delayNoticeAfter else { return }
         let until = envelope.arrival.addingTimeInterval(settings.maximumQueueLifetime)
         let reports = envelope.recipients.compactMap { recipient -> DeliveryStatusNotification.RecipientReport? in
             guard recipient.state == .deferred else { return nil }
-            let notify = Self.notify(recipient.notify)
-            guard notify == nil || notify?.includes(.delay) == true else { return nil }
-            let result = RecipientResult(lastError: recipient.lastError ?? "", kind: .deferred)
-            return .init(finalRecipient: recipient.address, originalRecipient: Self.decodedORCPT(recipient.orcpt),
-                         action: .delayed, reply: result.reply, remoteMTA: result.remoteMTA, lastAttempt: now,
-                         willRetryUntil: until)
+            guard recipient.notify == nil || recipient.notify?.includes(.delay) == true else { return nil }
+            return Self.report(recipient, action: .delayed, now: now, willRetryUntil: until)
         }
         guard !reports.isEmpty else { return }
         do {
@@ -454,34 +446,30 @@ public final class QueueManager: Service {
         } catch {
             return  // without the marker we would repeat the notice every scan
         }
-        _ = await sendNotification(for: envelope, id: id, source: source, reports: reports, now: now, returnContent: .headers)
+        _ = await sendNotification(for: envelope, id: id, source: source, reports: reports, now: now, delay: true)
     }
 
     /// Queues a DSN to the envelope sender, from the null sender. Never for a null-sender
-    /// message: a bounce is never bounced (RFC 5321 §4.5.5, RFC 3464 §2).
+    /// message: a bounce is never bounced (RFC 5321 §4.5.5, RFC 3464 §2). A delay notice
+    /// returns the header only.
     /// Returns true when a DSN was committed.
     @discardableResult
     private func sendNotification(for envelope: SpoolEnvelope, id: QueueID, source: MessageSource?,
                                   reports: [DeliveryStatusNotification.RecipientReport], now: Date,
-                                  returnContent: DSNReturn? = nil) async -> Bool {
-        guard !envelope.sender.isEmpty else { return false }
+                                  delay: Bool = false) async -> Bool {
+        guard let sender = envelope.sender.mailbox else { return false }
         let dsn = DeliveryStatusNotification(
-            reportingMTA: settings.hostname, recipient: envelope.sender, envelopeID: envelope.envid,
+            reportingMTA: settings.hostname, recipient: sender, envelopeID: envelope.envelopeID,
             arrivalDate: envelope.arrival, reports: reports,
-            returnContent: returnContent ?? (envelope.dsnRet == DSNReturn.headers.rawValue ? .headers : .full),
+            returnContent: delay ? .headers : (envelope.ret ?? .full),
             maximumReturnedSize: settings.maximumReturnedMessageSize)
         do {
-            let writer = try spool.beginMessage()
-            let bytes = dsn.render(original: source, now: now, uniqueToken: "\(writer.id).dsn")
-            try writer.write(bytes)
-            let bounceEnvelope = SpoolEnvelope(
-                sender: "", recipients: [SpoolRecipient(address: envelope.sender, notify: ["NEVER"])],
-                body: bytes.contains { $0 >= 0x80 } ? BodyType.eightBitMIME.rawValue : nil,
-                smtputf8: envelope.sender.utf8.contains { $0 >= 0x80 }, arrival: now, clientAddress: "127.0.0.1",
-                heloName: settings.hostname, service: "bounce")
-            let bounceID = try await writer.commit(envelope: bounceEnvelope)
+            let bounceID = try await spool.inject(
+                delay ? .delayReport : .deliveryReport, from: .null, to: [SpoolRecipient(sender, notify: .never)],
+                content: .generated { dsnID in dsn.render(original: source, now: now, uniqueToken: "\(dsnID).dsn") },
+                hostname: settings.hostname, arrival: now)
             logger.info("delivery status notification queued", metadata: [
-                "queue_id": "\(id)", "dsn-id": "\(bounceID)", "to": "\(envelope.sender)", "subject": "\(dsn.subject)",
+                "queue_id": "\(id)", "dsn-id": "\(bounceID)", "to": "\(sender)", "subject": "\(dsn.subject)",
             ])
             return true
         } catch {
@@ -490,66 +478,51 @@ public final class QueueManager: Service {
         }
     }
 
-    /// Queues a copy of the message to the outside targets of an alias, keeping the sender.
-    private func forward(envelope: SpoolEnvelope, recipient: SpoolRecipient, to targets: [String], source: MessageSource) async throws {
-        let writer = try spool.beginMessage()
-        do {
-            let input = try source.open()
-            while case let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
-                try writer.write(chunk)
-            }
-        } catch {
-            writer.abort()
-            throw error
+    /// Queues a copy of the message to the outside targets of an alias, keeping the sender
+    /// and the DSN parameters; the alias becomes the original recipient unless one was given.
+    private func forward(envelope: SpoolEnvelope, recipient: SpoolRecipient, mailbox: Mailbox,
+                         to targets: [String], source: MessageSource) async throws {
+        let original = recipient.originalRecipient ?? OriginalRecipient(addressType: "rfc822", address: mailbox.string)
+        let recipients = try targets.map { target in
+            guard let target = Mailbox(parsing: target) else { throw ForwardError.invalidTarget(target) }
+            return SpoolRecipient(target, notify: recipient.notify, originalRecipient: original)
         }
-        let orcpt = recipient.orcpt ?? "rfc822;\(XText.encode(Array(recipient.address.utf8)))"
-        let forwarded = SpoolEnvelope(
-            sender: envelope.sender,
-            recipients: targets.map { SpoolRecipient(address: $0, notify: recipient.notify, orcpt: orcpt) },
-            dsnRet: envelope.dsnRet, envid: envelope.envid, body: envelope.body, smtputf8: envelope.smtputf8,
-            arrival: clock(), clientAddress: "127.0.0.1", heloName: settings.hostname, service: "forward")
-        _ = try await writer.commit(envelope: forwarded)
+        try await spool.inject(.aliasForward, from: envelope.sender, to: recipients,
+                               content: .copy(source, of: envelope), hostname: settings.hostname, arrival: clock())
+    }
+
+    /// An alias target that is not a mailbox.
+    enum ForwardError: Error, CustomStringConvertible {
+        case invalidTarget(String)
+
+        var description: String {
+            switch self {
+            case .invalidTarget(let target): return "alias target \(target) is not a mail address"
+            }
+        }
     }
 
     // MARK: Helpers
 
-    static func domain(of address: String) -> String? {
-        guard let at = address.lastIndex(of: "@") else { return nil }
-        let domain = address[address.index(after: at)...]
-        return domain.isEmpty ? nil : String(domain)
-    }
-
-    static func notify(_ keywords: [String]?) -> DSNNotify? {
-        guard let keywords, !keywords.isEmpty else { return nil }
-        if keywords.contains(where: { $0.uppercased() == "NEVER" }) { return .never }
-        return .on(Set(keywords.compactMap { DSNNotify.Condition(rawValue: $0.uppercased()) }))
-    }
-
-    /// `rfc822;user+2Bx@example.net` → `rfc822;user+x@example.net` (xtext decoded, RFC 3461 §4.2).
-    static func decodedORCPT(_ orcpt: String?) -> String? {
-        guard let orcpt, let semicolon = orcpt.firstIndex(of: ";") else { return nil }
-        let type = orcpt[..<semicolon]
-        let value = orcpt[orcpt.index(after: semicolon)...]
-        let decoded = XText.decode(Array(value.utf8)).map { String(decoding: $0, as: UTF8.self) } ?? String(value)
-        return "\(type);\(decoded)"
+    /// A recipient's DSN block from what the spool recorded: its paths and its last reply.
+    static func report(_ recipient: SpoolRecipient, action: DeliveryStatusNotification.Action, now: Date,
+                       willRetryUntil: Date? = nil) -> DeliveryStatusNotification.RecipientReport {
+        let last = recipient.lastReply ?? DeliveryReply(
+            action == .failed ? .undescribedPermanentFailure("") : .undescribedTransientFailure(""))
+        return .init(finalRecipient: recipient.path, originalRecipient: recipient.originalRecipient, action: action,
+                     reply: last.reply, remoteMTA: last.remoteHost, lastAttempt: now, willRetryUntil: willRetryUntil)
     }
 
     static func outbound(_ envelope: SpoolEnvelope, indexes: [Int], source: MessageSource) -> OutboundMessage {
-        let recipients = indexes.map { index -> OutboundMessage.Recipient in
+        let recipients = indexes.compactMap { index -> OutboundMessage.Recipient? in
             let recipient = envelope.recipients[index]
-            var original: OriginalRecipient?
-            if let orcpt = decodedORCPT(recipient.orcpt), let semicolon = orcpt.firstIndex(of: ";") {
-                original = OriginalRecipient(addressType: String(orcpt[..<semicolon]),
-                                             address: String(orcpt[orcpt.index(after: semicolon)...]))
-            }
-            return OutboundMessage.Recipient(address: recipient.address, notify: notify(recipient.notify),
-                                             originalRecipient: original, index: index)
+            guard let mailbox = recipient.path.mailbox else { return nil }
+            return OutboundMessage.Recipient(address: mailbox, notify: recipient.notify,
+                                             originalRecipient: recipient.originalRecipient, index: index)
         }
-        let utf8 = envelope.smtputf8 || envelope.sender.utf8.contains { $0 >= 0x80 }
-            || recipients.contains { $0.address.utf8.contains { $0 >= 0x80 } }
+        let utf8 = envelope.smtputf8 || envelope.sender.needsSMTPUTF8 || recipients.contains { $0.address.needsSMTPUTF8 }
         return OutboundMessage(
             sender: envelope.sender, recipients: recipients, source: source, size: envelope.size,
-            body: envelope.body.flatMap { BodyType(rawValue: $0.uppercased()) }, requiresSMTPUTF8: utf8,
-            ret: envelope.dsnRet.flatMap { DSNReturn(rawValue: $0.uppercased()) }, envelopeID: envelope.envid)
+            body: envelope.body, requiresSMTPUTF8: utf8, ret: envelope.ret, envelopeID: envelope.envelopeID)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SMTPCore
 import Spool
 
 /// Applies delivery results to the spool's per-recipient state, one message at a time.
@@ -23,7 +24,7 @@ actor StateWriter {
             // A recipient already final stays final: never send it again.
             guard recipient.state == .pending || recipient.state == .deferred else { continue }
             if countAttempt { recipient.attempts += 1 }
-            recipient.lastError = result.description
+            recipient.lastReply = result.deliveryReply
             switch result.kind {
             case .delivered:
                 recipient.state = .delivered
@@ -37,9 +38,9 @@ actor StateWriter {
                    now.timeIntervalSince(envelope.arrival) >= settings.maximumQueueLifetime {
                     recipient.state = .failed
                     recipient.nextAttempt = nil
-                    recipient.lastError = RecipientResult(kind: .failed, reply: result.reply.with(
+                    recipient.lastReply = DeliveryReply(result.reply.with(
                         lines: ["delivery time expired; last error: " + result.reply.lines.joined(separator: " ")]),
-                        remoteMTA: result.remoteMTA).description
+                        remoteHost: result.remoteMTA)
                 } else {
                     recipient.state = .deferred
                     recipient.nextAttempt = next
@@ -70,7 +71,7 @@ actor StateWriter {
     static func isDoneWithoutNotice(_ envelope: SpoolEnvelope) -> Bool {
         envelope.recipients.allSatisfy { recipient in
             recipient.state == .delivered
-                && !(recipient.notify ?? []).contains { $0.uppercased() == "SUCCESS" }
+                && recipient.notify?.includes(.success) != true
         }
     }
 }

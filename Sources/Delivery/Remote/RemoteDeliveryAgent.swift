@@ -47,7 +47,7 @@ public struct RemoteDeliveryAgent: Sendable {
         }
 
         var results = [[RecipientResult]?](repeating: nil, count: messages.count)
-        var lastFailure = RecipientResult.deferred("no mail exchanger could be tried", enhanced: .init(4, 4, 4))
+        var lastFailure = RecipientResult(kind: .deferred, reply: .noMailExchangerTried)
         var permanentAddressFailures = 0
         hostLoop: for host in hosts {
             let addresses: [String]
@@ -58,7 +58,8 @@ public struct RemoteDeliveryAgent: Sendable {
                     addresses = try await resolver.addresses(host.name).map(\.text)
                 } catch {
                     if !error.isTransient { permanentAddressFailures += 1 }
-                    lastFailure = RecipientResult.deferred("cannot resolve \(host.name): \(error)", enhanced: .init(4, 4, 4))
+                    lastFailure = RecipientResult(kind: .deferred, reply: .mailExchangerUnresolved(
+                        host: host.name, detail: "\(error)"))
                     continue
                 }
             }
@@ -83,8 +84,8 @@ public struct RemoteDeliveryAgent: Sendable {
         if permanentAddressFailures == hosts.count && !hosts.isEmpty {
             // Every host name was NXDOMAIN or had no address: nothing will change by waiting
             // (RFC 3463 §3.5 X.4.4 unable to route).
-            lastFailure = RecipientResult(kind: .failed, reply: Reply(
-                code: 550, enhanced: .init(5, 4, 4), "no address for any mail exchanger: \(lastFailure.reply.lines.joined(separator: " "))"))
+            lastFailure = RecipientResult(kind: .failed, reply: .noMailExchangerAddress(
+                lastFailure.reply.lines.joined(separator: " ")))
         }
         var final: [[RecipientResult]] = []
         for index in messages.indices {
@@ -115,7 +116,7 @@ public struct RemoteDeliveryAgent: Sendable {
             connection = try await SMTPClientConnection.connect(address: address, port: host.port, hostName: name,
                                                                 group: group, timeouts: timeouts)
         } catch {
-            outcome.failure = RecipientResult.deferred("\(name)[\(address)]:\(host.port): \(error)", enhanced: .init(4, 4, 1))
+            outcome.failure = RecipientResult(kind: .deferred, reply: .noAnswer("\(name)[\(address)]:\(host.port): \(error)"))
             logger.info("connect failed", metadata: ["host": "\(LoggedText(name))", "address": "\(address)", "error": "\(LoggedText(describing: error))"])
             return outcome
         }
@@ -140,8 +141,8 @@ public struct RemoteDeliveryAgent: Sendable {
                         hello = try await connection.hello(clientName: clientName)
                     } catch SMTPClientError.tlsFailed(let reason) {
                         outcome.tlsFailed = true
-                        outcome.failure = RecipientResult.deferred("\(name)[\(address)]: TLS handshake failed: \(reason)",
-                                                                   enhanced: .init(4, 7, 0))
+                        outcome.failure = RecipientResult(kind: .deferred, reply: .tlsFailed(
+                            "\(name)[\(address)]: TLS handshake failed: \(reason)"))
                         connection.close()
                         return outcome
                     }
@@ -167,13 +168,13 @@ public struct RemoteDeliveryAgent: Sendable {
             }
             await connection.quit()
         } catch {
-            var enhanced = EnhancedStatusCode(4, 4, 2)
+            let text = "\(name)[\(address)]:\(host.port): \(error)"
+            var reply = Reply.connectionBroken(text)
             if case SMTPClientError.tlsFailed = error {
-                // RFC 3463 §3.8 X.7.0: security failure.
                 outcome.tlsFailed = true
-                enhanced = EnhancedStatusCode(4, 7, 0)
+                reply = .tlsFailed(text)
             }
-            outcome.failure = RecipientResult.deferred("\(name)[\(address)]:\(host.port): \(error)", enhanced: enhanced)
+            outcome.failure = RecipientResult(kind: .deferred, reply: reply)
             logger.info("session failed", metadata: ["host": "\(LoggedText(name))", "address": "\(address)", "error": "\(LoggedText(describing: error))"])
             connection.close()
         }

@@ -27,27 +27,24 @@ public enum SMTPTransaction {
     /// without 8BITMIME fails with 554 5.6.3 (conversion required but not supported).
     public static func precheck(_ message: OutboundMessage, capabilities: ServerCapabilities, host: String) -> Reply? {
         if let limit = capabilities.size, limit > 0, message.size > limit {
-            return Reply(code: 552, enhanced: .init(5, 3, 4),
-                         "message of \(message.size) octets exceeds the \(limit) octet limit of \(host)")
+            return .messageTooBigForNextHop(size: message.size, limit: limit, host: host)
         }
         if message.requiresSMTPUTF8 && !capabilities.smtpUTF8 {
-            return Reply(code: 553, enhanced: .init(5, 6, 7),
-                         "message needs SMTPUTF8 but \(host) does not offer it")
+            return .nextHopLacksSMTPUTF8(host)
         }
         if message.body == .eightBitMIME && !capabilities.eightBitMIME {
-            return Reply(code: 554, enhanced: .init(5, 6, 3),
-                         "8-bit message but \(host) does not offer 8BITMIME; conversion is not supported")
+            return .nextHopLacks8BitMIME(host)
         }
         if message.body == .binaryMIME {
             // BINARYMIME needs BDAT (RFC 3030 §3), which this client does not send.
-            return Reply(code: 554, enhanced: .init(5, 6, 3), "BINARYMIME content cannot be relayed")
+            return .binaryMIMENotRelayed
         }
         return nil
     }
 
     /// The MAIL FROM command with the parameters the server offers.
     public static func mailCommand(_ message: OutboundMessage, capabilities: ServerCapabilities) -> String {
-        var line = "MAIL FROM:<\(message.sender)>"
+        var line = "MAIL FROM:\(message.sender)"
         guard capabilities.isExtended else { return line }
         if capabilities.size != nil { line += " SIZE=\(message.size)" }
         if capabilities.eightBitMIME, let body = message.body, body != .binaryMIME { line += " BODY=\(body.rawValue)" }
@@ -61,7 +58,7 @@ public enum SMTPTransaction {
 
     /// The RCPT TO command with the DSN parameters when the server offers DSN (RFC 3461 §4).
     public static func recipientCommand(_ recipient: OutboundMessage.Recipient, capabilities: ServerCapabilities) -> String {
-        var line = "RCPT TO:<\(recipient.address)>"
+        var line = "RCPT TO:<\(recipient.address.string)>"
         if capabilities.isExtended && capabilities.dsn {
             if let notify = recipient.notify { line += " NOTIFY=\(notify.parameterValue)" }
             if let orcpt = recipient.originalRecipient {

@@ -67,16 +67,13 @@ public struct MailExchangerPlanner: Sendable {
                     // RFC 5321 §5.1: no MX means the domain is its own (implicit) MX.
                     return .hosts([Host(name: domain, port: port, isAddress: false)])
                 case .nameNotFound, .invalidName:
-                    return .unroutable(RecipientResult(kind: .failed, reply: Reply(
-                        code: 550, enhanced: .init(5, 1, 2), "domain \(domain) does not exist (\(error))")))
+                    return .unroutable(RecipientResult(kind: .failed, reply: .domainDoesNotExist(domain, detail: "\(error)")))
                 case .temporaryFailure, .invalidConfiguration:
-                    return .unroutable(RecipientResult(kind: .deferred, reply: Reply(
-                        code: 451, enhanced: .init(4, 4, 3), "MX lookup for \(domain) failed: \(error)")))
+                    return .unroutable(RecipientResult(kind: .deferred, reply: .mailExchangerLookupFailed(domain: domain, detail: "\(error)")))
                 }
             }
             if records.contains(where: \.isNullMX) {
-                return .unroutable(RecipientResult(kind: .failed, reply: Reply(
-                    code: 556, enhanced: .init(5, 1, 10), "domain \(domain) accepts no mail (null MX, RFC 7505)")))
+                return .unroutable(RecipientResult(kind: .failed, reply: .nullMX(domain)))
             }
             return .hosts(Self.order(records, using: &generator).map { Host(name: $0.exchange, port: port, isAddress: false) })
         }

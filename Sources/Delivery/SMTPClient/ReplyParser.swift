@@ -66,38 +66,9 @@ public struct ReplyParser: Sendable {
         lines.append(String(decoding: text, as: UTF8.self))
         guard lines.count <= Self.maximumLines else { throw .tooManyLines }
         guard isLast else { return .incomplete }
-        let reply = Self.makeReply(code: lineCode, lines: lines)
+        let reply = Reply(code: lineCode, enhancedPrefixedLines: lines)
         code = nil
         lines = []
         return .complete(reply)
-    }
-
-    /// Splits off an enhanced status code when every line starts with the same one.
-    static func makeReply(code: Int, lines: [String]) -> Reply {
-        guard let first = lines.first, let (enhanced, _) = splitEnhanced(first),
-              enhanced.statusClass == code / 100 else {
-            return Reply(code: code, lines: lines)
-        }
-        var stripped: [String] = []
-        for line in lines {
-            guard let (lineCode, rest) = splitEnhanced(line), lineCode == enhanced else {
-                return Reply(code: code, lines: lines)
-            }
-            stripped.append(rest)
-        }
-        return Reply(code: code, enhanced: enhanced, lines: stripped)
-    }
-
-    /// `2.1.0 Sender ok` → (2.1.0, "Sender ok"). RFC 3463 §2: class 1 digit, subject and
-    /// detail 1–3 digits each.
-    static func splitEnhanced(_ text: String) -> (EnhancedStatusCode, String)? {
-        let token = text.prefix { $0 != " " }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3,
-              parts[0].count == 1, (1...3).contains(parts[1].count), (1...3).contains(parts[2].count),
-              let statusClass = Int(parts[0]), [2, 4, 5].contains(statusClass),
-              let subject = Int(parts[1]), let detail = Int(parts[2]) else { return nil }
-        let rest = text.dropFirst(token.count).drop { $0 == " " }
-        return (EnhancedStatusCode(statusClass, subject, detail), String(rest))
     }
 }

@@ -143,6 +143,11 @@ def relay(server: PortcullisServer, sender: str, recipients: list[str], subject:
         assert not refused, refused
 
 
+
+def state_recipients(path):
+    """The recipients' delivery state from a spool state file (`{"version": 2, "recipients": [...]}`)."""
+    return json.loads(path.read_text(encoding="utf-8"))["recipients"]
+
 def test_01_submission_to_outside_arrives_at_the_mx_found_through_dns(world):
     server, sink = world["server"], world["sink"]
     marker = f"mx-{uuid.uuid4().hex}"
@@ -244,14 +249,15 @@ def test_09b_failed_tls_handshake_defers_instead_of_sending_in_clear(world):
             path = server.data_dir / "spool" / "queue" / f"{queue_id}.state"
             if not path.is_file():
                 continue
-            for recipient in json.loads(path.read_text(encoding="utf-8")):
-                if recipient.get("state") == "deferred" and "TLS" in (recipient.get("lastError") or ""):
+            for recipient in state_recipients(path):
+                reply = recipient.get("lastReply") or {}
+                if recipient.get("state") == "deferred" and "TLS" in " ".join(reply.get("lines", [])):
                     return queue_id, recipient
         return None
 
     queue_id, recipient = wait_until(deferred_state, what="a deferred recipient with a TLS error")
     try:
-        assert "4.7.0" in recipient["lastError"], recipient
+        assert recipient["lastReply"].get("enhanced") == [4, 7, 0], recipient
         assert not broken.messages, "nothing may go in clear text when TLS fails and fallback is off"
     finally:
         server.cli("queue", "delete", queue_id)
@@ -285,7 +291,7 @@ def test_12_remote_down_then_up_is_delivered_after_it_comes_back(world):
     def deferred():
         for queue_id in server.queue_ids():
             path = server.data_dir / "spool" / "queue" / f"{queue_id}.state"
-            if path.is_file() and any(r.get("state") == "deferred" for r in json.loads(path.read_text(encoding="utf-8"))):
+            if path.is_file() and any(r.get("state") == "deferred" for r in state_recipients(path)):
                 return queue_id
         return None
 
