@@ -148,7 +148,7 @@ struct QueueCommand: AsyncParsableCommand {
             let queueID = try QueueCommand.queueID(id)
             let spool = try QueueCommand.open(location)
             do { try spool.release(queueID) } catch { throw CLIError("cannot release \(id): \(error)") }
-            print("released \(id)")
+            print("released \(id); the server delivers it \(QueueCommand.when(spool))")
         }
     }
 
@@ -165,8 +165,8 @@ struct QueueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Start deliveries again after `queue pause`.")
         @OptionGroup var location: DataLocation
         func run() async throws {
-            // Withdrawing the standing pause request.
-            try QueueCommand.open(location).clear(.pause)
+            // Withdraws the standing pause request and tells the server.
+            do { try QueueCommand.open(location).resume() } catch { throw CLIError("cannot resume delivery: \(error)") }
             print("delivery resumed")
         }
     }

@@ -56,6 +56,12 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("cannot open the spool in \(configuration.dataDirectory)/spool: \(error)")
         }
+        do {
+            // An older install's pause, requests and notice markers, before delivery starts.
+            try DeliveryControlMigration.run(dataDirectory: configuration.dataDirectory, spool: spool)
+        } catch {
+            throw CLIError("cannot move \(configuration.dataDirectory)/delivery into the spool: \(error)")
+        }
         let tls: NIOSSLContext
         do {
             tls = try TLSContext.server(
@@ -91,18 +97,21 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError("cannot listen: \(error)")
         }
 
-        let queueManager: QueueManager
-        do {
-            queueManager = try QueueManager(settings: DeliverySettings(configuration: configuration), spool: spool, directory: directory,
-                                            group: group, logger: logger)
-        } catch {
-            throw CLIError("\(location.file): [delivery]: \(error)")
-        }
+        // One resolver (one DNS pool) for delivery and the web's SRV lookups.
+        let deliverySettings = DeliverySettings(configuration: configuration)
         let resolver: DNSResolver
         do {
-            resolver = DNSResolver(configuration: try DNSResolverConfiguration(nameservers: configuration.delivery.nameservers))
+            resolver = DNSResolver(configuration: try deliverySettings.resolverConfiguration())
         } catch {
             throw CLIError("\(location.file): delivery.nameservers: \(error)")
+        }
+        // Delivery routes through the graph's directory: its hosted-domain answers are cached.
+        let queueManager: QueueManager
+        do {
+            queueManager = try QueueManager(spool: spool, directory: graph.directory, settings: deliverySettings,
+                                            resolver: resolver, group: group, logger: logger)
+        } catch {
+            throw CLIError("\(location.file): [delivery]: \(error)")
         }
         var webApplications: [any Service] = []
         for address in configuration.web.listen {
@@ -129,8 +138,8 @@ struct ServeCommand: AsyncParsableCommand {
         lines.append("ready")
 
         if let serviceUser {
-            // Everything root opened or created at start (spool recovery, the SQLite journal
-            // files, the delivery control files) is the user's from here on.
+            // Everything root opened or created at start (spool recovery and migration, the
+            // SQLite journal files) is the user's from here on.
             try serviceUser.takeOwnership(of: configuration.dataDirectory)
             try serviceUser.becomeForGood()
             logger.notice("running as an unprivileged user", metadata: [

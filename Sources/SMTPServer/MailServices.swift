@@ -204,84 +204,58 @@ public final class MailServices: SessionServices {
 
     public func commitMessage(_ sink: any MessageSink, envelope: Envelope, headers: HeaderSummary, prefix: [UInt8],
                               context: SessionContext, on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
-        let abuse = self.abuse
-        let logger = self.logger
         let spoolEnvelope = SpoolEnvelope(envelope, context: context)
-        // The checks are composed here, on the event loop, so that cached answers cost no I/O
-        // inside the task (which the spool's commit needs anyway).
-        var authorChecks: [(String, Decision<Bool>)] = []
+        // A suspended account's mail is accepted but held: it is not dropped, and the client
+        // is not taught which messages got through.
+        var admission: Decision<Result<Bool, Reply>> = (abuse?.mustHold(context: context.abuse) ?? .immediate(false)).map { .success($0) }
         if context.followsSubmissionRules, let account = context.authenticatedAccount {
             // RFC 6409 §8: the submission server checks the message's author. This check is
             // also what entitles the message to its DKIM signature (dkimSigner).
             guard !headers.fromAddresses.isEmpty else { return eventLoop.makeSucceededFuture(.failure(Reply.missingFrom)) }
-            authorChecks = headers.fromAddresses.map { ($0, mayAccount(account, sendAs: $0)) }
-        }
-        let hold = abuse?.mustHold(context: context.abuse) ?? .immediate(false)
-        if case .immediate(false) = hold, authorChecks.allSatisfy({ $0.1.isImmediate }) {
-            for case (let address, .immediate(false)) in authorChecks {
-                let account = context.authenticatedAccount ?? ""
-                return eventLoop.makeSucceededFuture(
-                    .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>")))
+            // Each From: address in order, then the hold; the first address not owned refuses.
+            for address in headers.fromAddresses.reversed() {
+                let next = admission
+                admission = mayAccount(account, sendAs: address).flatMap { owned in
+                    owned ? next : .immediate(.failure(
+                        Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>")))
+                }
             }
-            return commitWithoutTask(sink, envelope: spoolEnvelope, prefix: prefix, context: context, on: eventLoop)
         }
-        return guarded(context: context, on: eventLoop) { [authorChecks] in
-            for (address, owned) in authorChecks where try await !owned.value {
-                let account = context.authenticatedAccount ?? ""
-                return .failure(Reply.senderNotOwned(allowed: account).with(text: "From: <\(address)> is not yours; use <\(account)>"))
+        // Answered from memory, the checks cost no task: the future is already succeeded.
+        return future(admission, context: context, on: eventLoop).flatMap { [self] admitted in
+            switch admitted {
+            case .failure(let reply): return eventLoop.makeSucceededFuture(.failure(reply))
+            case .success(let held): return commit(sink, envelope: spoolEnvelope, prefix: prefix, held: held, context: context, on: eventLoop)
             }
-            // A suspended account's mail is accepted but held: it is not dropped, and
-            // the client is not taught which messages got through.
-            let held = try await hold.value
-            let id = try await sink.commit(envelope: spoolEnvelope, prefix: prefix, held: held)
+        }
+    }
+
+    /// Commits the message and counts it. An unheld commit completes through the spool's
+    /// completion handler, so the 250 needs no task; a held one writes its marker first (async).
+    private func commit(_ sink: any MessageSink, envelope: SpoolEnvelope, prefix: [UInt8], held: Bool, context: SessionContext,
+                        on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
+        let committed = eventLoop.makePromise(of: QueueID.self)
+        if held {
+            committed.completeWithTask { try await sink.commit(envelope: envelope, prefix: prefix, held: true) }
+        } else {
+            sink.commit(envelope: envelope, prefix: prefix) { committed.completeWith($0) }
+        }
+        let logger = self.logger
+        return committed.futureResult.flatMap { [self] id -> EventLoopFuture<Result<String, Reply>> in
             if held {
                 logger.warning("message held: account suspended", metadata: [
                     "queue_id": .string(id.description), "account": .string(context.authenticatedAccount ?? ""),
                 ])
             }
-            do {
-                try await abuse?.messageQueued(context: context.abuse).value
-            } catch {
+            // Counted only once the message is durable.
+            let counted = abuse?.messageQueued(context: context.abuse).recover { error in
                 // The message is safe on disk: a counter failure must not turn its 250 into a 4xx.
                 logger.error("cannot count the queued message", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
-            }
-            return .success(id.description)
+            } ?? .immediate(())
+            return future(counted.map { .success(id.description) }, context: context, on: eventLoop)
+        }.recover { error in
+            .failure(Self.reply(for: error, context: context, logger: logger))
         }
-    }
-
-    /// The commit when every check was answered from memory and nothing is held: the spool's
-    /// completion handler completes the promise, so the 250 needs no task. Only a
-    /// message counter that is not in memory takes one.
-    private func commitWithoutTask(_ sink: any MessageSink, envelope: SpoolEnvelope, prefix: [UInt8], context: SessionContext,
-                                   on eventLoop: EventLoop) -> EventLoopFuture<Result<String, Reply>> {
-        let promise = eventLoop.makePromise(of: Result<String, Reply>.self)
-        let abuse = self.abuse
-        let logger = self.logger
-        sink.commit(envelope: envelope, prefix: prefix) { result in
-            let id: QueueID
-            switch result {
-            case .success(let committed):
-                id = committed
-            case .failure(let error):
-                promise.succeed(.failure(Self.reply(for: error, context: context, logger: logger)))
-                return
-            }
-            switch abuse?.messageQueued(context: context.abuse) ?? .immediate(()) {
-            case .immediate:
-                promise.succeed(.success(id.description))
-            case .deferred(let count):
-                Task {
-                    do {
-                        try await count()
-                    } catch {
-                        // The message is safe on disk: a counter failure must not turn its 250 into a 4xx.
-                        logger.error("cannot count the queued message", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
-                    }
-                    promise.succeed(.success(id.description))
-                }
-            }
-        }
-        return promise.futureResult
     }
 
     /// A decision as a future: already succeeded when it is immediate, else a task (through

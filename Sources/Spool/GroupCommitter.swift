@@ -85,6 +85,8 @@ final class GroupCommitter: @unchecked Sendable {
     private var stopped = false
     private var paused = false
     private var statistics = Statistics()
+    /// Requests cleared since the committer last looked: no longer announced.
+    private var cleared: Set<QueueRequest> = []
     // Committer thread only:
     private var segment: Segment?
     /// Segments closed for appends, waiting for their checkpoint, oldest first.
@@ -445,6 +447,14 @@ final class GroupCommitter: @unchecked Sendable {
         closed.append((closing, Date()))
     }
 
+    /// `request` was carried out or withdrawn: if it is submitted again before the next look
+    /// at `requests/`, it is a new request and is announced again.
+    func forget(_ request: QueueRequest) {
+        condition.lock()
+        cleared.insert(request)
+        condition.unlock()
+    }
+
     /// Operator requests from another process, at most a few times a second. Deletions
     /// (``Spool/delete(_:)`` there) are the committer's own: each becomes a deletion, journaled
     /// like any other. The others are announced once each, for the queue manager to carry out.
@@ -452,6 +462,11 @@ final class GroupCommitter: @unchecked Sendable {
         let now = Date()
         guard now.timeIntervalSince(lastRequestScan) >= 0.1 else { return }
         lastRequestScan = now
+        // Before listing: a request cleared after this is forgotten at the next look.
+        condition.lock()
+        announcedRequests.subtract(cleared)
+        cleared.removeAll()
+        condition.unlock()
         guard let names = try? FileIO.entries(of: layout.requestsDirectory) else { return }
         var deletions: [Request] = []
         var others: Set<QueueRequest> = []

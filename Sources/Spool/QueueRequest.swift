@@ -10,8 +10,12 @@ public enum QueueRequest: Sendable, Hashable {
     case flush
     /// Deliver nothing while this stands (`queue pause`); withdrawn by `queue resume`.
     case pause
+    /// The pause was withdrawn (`queue resume`): deliver what is due now.
+    case resume
     /// Retry the deferred recipients of one message now (`queue retry ID`).
     case retry(QueueID)
+    /// The message's hold was removed (`queue release ID`): deliver what of it is due now.
+    case release(QueueID)
     /// Fail the undelivered recipients with a bounce, then remove the message (`queue delete ID --bounce`).
     case bounce(QueueID)
     /// Remove a message that is still in the owner's journal (`queue delete ID`), which only
@@ -23,6 +27,8 @@ public enum QueueRequest: Sendable, Hashable {
         switch self {
         case .flush: return "flush"
         case .pause: return "pause"
+        case .resume: return "resume"
+        case .release(let id): return "release.\(id)"
         case .retry(let id): return "retry.\(id)"
         case .bounce(let id): return "bounce.\(id)"
         case .delete(let id): return "delete.\(id)"
@@ -34,6 +40,7 @@ public enum QueueRequest: Sendable, Hashable {
         switch name {
         case "flush": self = .flush
         case "pause": self = .pause
+        case "resume": self = .resume
         default:
             guard let dot = name.firstIndex(of: ".") else {
                 // A bare queue ID: a deletion request from a spool that named them so.
@@ -44,6 +51,7 @@ public enum QueueRequest: Sendable, Hashable {
             guard let id = QueueID(String(name[name.index(after: dot)...])) else { return nil }
             switch name[..<dot] {
             case "retry": self = .retry(id)
+            case "release": self = .release(id)
             case "bounce": self = .bounce(id)
             case "delete": self = .delete(id)
             default: return nil
@@ -54,8 +62,8 @@ public enum QueueRequest: Sendable, Hashable {
     /// The message the request is about, if it is about one.
     public var queueID: QueueID? {
         switch self {
-        case .flush, .pause: return nil
-        case .retry(let id), .bounce(let id), .delete(let id): return id
+        case .flush, .pause, .resume: return nil
+        case .retry(let id), .release(let id), .bounce(let id), .delete(let id): return id
         }
     }
 }

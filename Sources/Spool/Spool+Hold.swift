@@ -17,10 +17,14 @@ extension Spool {
         try setMarker(.hold, on: id)
     }
 
-    /// Releases a held message so delivery takes it up at its next scan. Releasing a message
-    /// that is not held does nothing.
+    /// Releases a held message and tells the running server (``QueueRequest/release(_:)``),
+    /// which delivers what of it is due at once. Releasing a message that is not held does
+    /// nothing.
     public func release(_ id: QueueID) throws {
+        guard contains(id) else { throw SpoolError.notFound(id) }
+        guard isHeld(id) else { return }
         try removeMarker(.hold, from: id)
+        try submit(.release(id))
     }
 
     /// Whether `id` is held.

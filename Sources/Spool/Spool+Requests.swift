@@ -17,9 +17,20 @@ extension Spool {
         return Set(names.compactMap(QueueRequest.init(fileName:)))
     }
 
-    /// Removes a request: carried out, or withdrawn (`queue resume` withdraws the pause).
+    /// Removes a request: carried out, or withdrawn (``resume()`` withdraws the pause). The
+    /// committer forgets it was announced, so the same request submitted again is announced again.
     public func clear(_ request: QueueRequest) throws {
         try FileIO.unlinkIfPresent(layout.requestPath(request.fileName))
+        committer?.forget(request)
+    }
+
+    /// Withdraws the standing pause and tells the running server (``QueueRequest/resume``),
+    /// which delivers what is due at once. Resuming when not paused does nothing.
+    public func resume() throws {
+        guard isPaused else { return }
+        try clear(.pause)
+        try FileIO.syncDirectory(layout.requestsDirectory)
+        try submit(.resume)
     }
 
     /// Whether deliveries are paused (``QueueRequest/pause`` stands).

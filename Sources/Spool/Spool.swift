@@ -249,12 +249,6 @@ public final class Spool: Sendable {
         _ = resident.setStatuses(statuses, of: id)
     }
 
-    /// The async form of ``setDeliveryState(_:of:)``: the fsyncs run off the caller's thread.
-    /// (A separate name, so a call from async code without `await` still means the blocking form.)
-    public func setDeliveryStateAsync(_ statuses: [RecipientDeliveryStatus], of id: QueueID) async throws {
-        try await Self.offload { try self.setDeliveryState(statuses, of: id) }
-    }
-
     static func deliveryStatuses(of id: QueueID, layout: SpoolLayout) throws -> [RecipientDeliveryStatus]? {
         let path = layout.statePath(id)
         let bytes: [UInt8]

@@ -44,6 +44,56 @@ struct QueueAnnouncementTests {
         #expect(try await eventually { fixture.maildirMessages("taro@alato.example").count == 1 })
     }
 
+    @Test("resume and release act at once, without a scan")
+    func resumeAndReleaseAct() async throws {
+        let sink = try await SmtpSink.start()
+        let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(sink.port)"]) { settings in
+            settings.scanInterval = .seconds(3600)
+        }
+        let cli = try Spool(directory: fixture.spool.directory)
+        defer { cli.close() }
+        try cli.submit(.pause)
+        let running = Task { try await fixture.manager.run() }
+        defer { running.cancel() }
+        let held = try await fixture.submit(from: "taro@alato.example", to: ["held@example.net"], body: sampleMessage())
+        try fixture.spool.hold(held)
+        try await fixture.submit(from: "taro@alato.example", to: ["paused@example.net"], body: sampleMessage())
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(sink.messages().isEmpty)
+
+        try cli.resume()
+        #expect(try await eventually { sink.messages().count == 1 })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(sink.messages().count == 1 && fixture.spool.contains(held))
+
+        try cli.release(held)
+        #expect(try await eventually { sink.messages().count == 2 })
+        #expect(try await eventually { fixture.spool.pendingRequests().isEmpty })
+    }
+
+    @Test("a deferred recipient is tried again when its next attempt comes, without a scan")
+    func retryAtItsTime() async throws {
+        let port = SmtpSink.freePort()   // nothing listens: every attempt is deferred
+        let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(port)"]) { settings in
+            settings.scanInterval = .seconds(3600)
+            settings.retry = RetrySchedule(initialDelay: 0.3, multiplier: 1, maximumDelay: 0.3)
+        }
+        // The manager's clock is the test's: it moves with the real one here.
+        let started = Date()
+        let base = fixture.clock.read()
+        let ticking = Task {
+            while !Task.isCancelled {
+                fixture.clock.advance(Date().timeIntervalSince(started) - fixture.clock.read().timeIntervalSince(base))
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        defer { ticking.cancel() }
+        let running = Task { try await fixture.manager.run() }
+        defer { running.cancel() }
+        let id = try await fixture.submit(from: "taro@alato.example", to: ["later@example.net"], body: sampleMessage())
+        #expect(try await eventually { ((try? fixture.spool.envelope(of: id).recipients[0].attempts) ?? 0) >= 3 })
+    }
+
     /// Polls `condition` (the test's own polling; the server under test does not poll) for up to 10 s.
     private func eventually(_ condition: @escaping () -> Bool) async throws -> Bool {
         for _ in 0..<1000 {

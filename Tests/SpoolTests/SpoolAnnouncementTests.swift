@@ -57,8 +57,54 @@ import Testing
         cli.close()
     }
 
+    @Test("a request submitted again right after it was cleared is announced again")
+    func resubmittedRequestIsAnnounced() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let spool = try Spool(directory: folder.path)
+        defer { spool.close() }
+        let announced = Announced(spool.announcements())
+        let cli = try Spool(directory: folder.path)
+        defer { cli.close() }
+        try cli.submit(.flush)
+        #expect(try await announced.next() == .requested)
+        // Cleared and submitted again before the committer looks at requests/ again.
+        try spool.clear(.flush)
+        try cli.submit(.flush)
+        #expect(try await announced.next() == .requested)
+    }
+
+    @Test("release and resume are requests: the server hears of them at once")
+    func releaseAndResumeAreAnnounced() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let spool = try Spool(directory: folder.path)
+        defer { spool.close() }
+        let id = try await spoolMessage(spool, sampleMessage(seed: 3))
+        try spool.hold(id)
+        let announced = Announced(spool.announcements())
+        let cli = try Spool(directory: folder.path)
+        defer { cli.close() }
+        try cli.release(id)
+        #expect(try await announced.next() == .requested)
+        #expect(!spool.isHeld(id) && spool.pendingRequests() == [.release(id)])
+        try spool.clear(.release(id))
+
+        try cli.submit(.pause)
+        #expect(try await announced.next() == .requested)
+        try cli.resume()
+        #expect(try await announced.next() == .requested)
+        #expect(!spool.isPaused && spool.pendingRequests() == [.resume])
+        // Neither does anything a second time.
+        try spool.clear(.resume)
+        try cli.resume()
+        try cli.release(id)
+        #expect(spool.pendingRequests().isEmpty)
+    }
+
     @Test("request file names", arguments: [
-        (QueueRequest.flush, "flush"), (.pause, "pause"),
+        (QueueRequest.flush, "flush"), (.pause, "pause"), (.resume, "resume"),
+        (.release(QueueID("0000000000ZZZZ")!), "release.0000000000ZZZZ"),
         (.retry(QueueID("0000000000ZZZZ")!), "retry.0000000000ZZZZ"),
         (.bounce(QueueID("0000000000ZZZZ")!), "bounce.0000000000ZZZZ"),
         (.delete(QueueID("0000000000ZZZZ")!), "delete.0000000000ZZZZ"),
@@ -91,4 +137,23 @@ import Testing
         try spool.delete(id)
         #expect(folder.names(in: "queue").isEmpty)
     }
+}
+
+/// The announcements of one spool, each awaited for at most two seconds.
+private final class Announced: @unchecked Sendable {
+    private var iterator: AsyncStream<SpoolAnnouncement>.Iterator
+
+    init(_ stream: AsyncStream<SpoolAnnouncement>) { iterator = stream.makeAsyncIterator() }
+
+    struct Silence: Error {}
+
+    func next() async throws -> SpoolAnnouncement {
+        let waiting = Task { [self] in await self.take() }
+        let timeout = Task { try await Task.sleep(for: .seconds(2)); waiting.cancel() }
+        defer { timeout.cancel() }
+        guard let announcement = await waiting.value else { throw Silence() }
+        return announcement
+    }
+
+    private func take() async -> SpoolAnnouncement? { await iterator.next() }
 }

@@ -132,7 +132,7 @@ struct SpoolTests {
         do {
             let spool = try Spool(directory: folder.path)
             id = try await spoolMessage(spool, sampleMessage(seed: 7), envelope: sampleEnvelope(recipients: ["a@alato.example", "b@example.net"]))
-            try await spool.setDeliveryStateAsync([
+            try spool.setDeliveryState([
                 RecipientDeliveryStatus(state: .delivered, attempts: 1),
                 RecipientDeliveryStatus(state: .deferred, attempts: 1, nextAttempt: retry, lastReply: tryLater),
             ], of: id)

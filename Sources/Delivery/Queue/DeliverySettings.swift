@@ -34,7 +34,8 @@ public struct DeliverySettings: Sendable {
     public var tlsFallbackToCleartext: Bool
     /// SMTP client timeouts (RFC 5321 §4.5.3.2 by default).
     public var timeouts: SMTPClientTimeouts
-    /// How often the queue is scanned when nothing wakes it.
+    /// How often the whole queue is scanned when nothing wakes it: a safety net. Commits and
+    /// operator requests are announced and due times are known, so none of them waits for it.
     public var scanInterval: Duration
     /// Largest original message returned whole in a bounce; above it only the header is.
     public var maximumReturnedMessageSize: Int
@@ -46,7 +47,7 @@ public struct DeliverySettings: Sendable {
                 maximumConnections: Int = 20, maximumConnectionsPerDestination: Int = 4,
                 maximumMessagesPerConnection: Int = 100, useSTARTTLS: Bool = true,
                 tlsFallbackToCleartext: Bool = false, timeouts: SMTPClientTimeouts = .rfc5321,
-                scanInterval: Duration = .seconds(1), maximumReturnedMessageSize: Int = 10 * 1024 * 1024) {
+                scanInterval: Duration = .seconds(60), maximumReturnedMessageSize: Int = 10 * 1024 * 1024) {
         self.hostname = hostname
         self.dataDirectory = dataDirectory
         self.nameservers = nameservers

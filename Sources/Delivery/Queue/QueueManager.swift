@@ -12,10 +12,12 @@ import Spool
 ///
 /// Told, not polling: the spool announces every commit once it is durable
 /// (``Spool/announcements()``), and delivery of those messages starts at once, without
-/// listing the spool. A scan of the whole spool runs every ``DeliverySettings/scanInterval``
-/// for what nobody announces: deferred recipients whose retry time came, expiry, delay
-/// notices, released holds, and whatever a restart finds queued; an operator request
-/// (``QueueRequest``, announced too) runs one at once.
+/// listing the spool. An operator request (``QueueRequest``: flush, retry, bounce, release,
+/// resume), announced too, runs a scan of the whole spool at once. What falls due with time
+/// (a deferred recipient's next attempt, a delay notice, the end of the queue lifetime) is
+/// known from the envelopes: the manager sleeps until the earliest such time and scans then.
+/// A scan at start finds what a restart left queued; one every
+/// ``DeliverySettings/scanInterval`` (a minute) is the safety net for anything else.
 ///
 /// Crash safety: a recipient's state is written to the spool (fsync'd) right after its
 /// attempt, before anything else happens; a restart reads it back, so a delivered recipient
@@ -24,8 +26,8 @@ import Spool
 ///
 /// Wiring (in `portcullis serve`):
 /// ```swift
-/// let manager = try QueueManager(settings: settings, spool: spool, directory: directory,
-///                                group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+/// let manager = try QueueManager(spool: spool, directory: graph.directory, settings: settings,
+///                                resolver: resolver, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
 /// // add `manager` to the ServiceGroup: it listens to the spool's announcements while it runs.
 /// ```
 public final class QueueManager: Service {
@@ -67,15 +69,9 @@ public final class QueueManager: Service {
         self.clock = clock
     }
 
-    /// Creates the manager with a libresolv ``DNSResolver`` on the settings' nameservers.
-    public convenience init(settings: DeliverySettings, spool: Spool, directory: any AccountDirectory,
-                            group: any EventLoopGroup, logger: Logger) throws {
-        let resolver = DNSResolver(configuration: try settings.resolverConfiguration())
-        try self.init(spool: spool, directory: directory, settings: settings, resolver: resolver, group: group, logger: logger)
-    }
-
     /// Runs until graceful shutdown or cancellation: a scan at start (recovery), then the
-    /// announced commits as they come and a scan every ``DeliverySettings/scanInterval``.
+    /// announced commits as they come, a scan for each announced request and at the earliest
+    /// due time, and one every ``DeliverySettings/scanInterval``.
     /// Deliveries in flight at shutdown are finished (bounded by the SMTP timeouts) or, on
     /// cancellation, their connections are closed and the recipients stay deferred.
     public func run() async throws {
@@ -89,7 +85,8 @@ public final class QueueManager: Service {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let work = await tracker.takeWork()
                 let jobs: [Job]
-                if work.scan || ContinuousClock.now >= nextScan {
+                let due = await tracker.isDue(now: clock())
+                if work.scan || due || ContinuousClock.now >= nextScan {
                     // The scan sees the announced messages too: they were visible before announced.
                     jobs = await scan()
                     nextScan = ContinuousClock.now + settings.scanInterval
@@ -101,7 +98,7 @@ public final class QueueManager: Service {
                 }
                 let deadline = nextScan
                 await cancelWhenGracefulShutdown {
-                    await self.tracker.sleep(until: deadline)
+                    await self.tracker.sleep(until: deadline, now: self.clock())
                 }
             }
             // Stopping: close the connections in flight (their recipients stay deferred and
@@ -112,8 +109,7 @@ public final class QueueManager: Service {
         logger.info("queue manager stopped")
     }
 
-    /// One pass: scan and deliver everything due, waiting until all of it is done (tests,
-    /// and `portcullis queue flush` when the server is not running).
+    /// One pass: scan and deliver everything due, waiting until all of it is done (tests).
     public func processQueue() async {
         let jobs = await scan()
         await withDiscardingTaskGroup { group in
@@ -152,12 +148,21 @@ public final class QueueManager: Service {
     /// Reads the whole spool and the operator requests, and returns the jobs that are due
     /// now, marking their messages busy.
     func scan() async -> [Job] {
+        await tracker.startScan()
         let requests = spool.pendingRequests()
         if requests.contains(.pause) { return [] }
         var plan = Plan(now: clock(), requests: requests)
         if requests.contains(.flush) {
             plan.flush = true
             try? spool.clear(.flush)
+        }
+        // Resume and release only wake the manager: the pause and the hold are gone already,
+        // and this scan delivers what they kept back.
+        for request in requests {
+            switch request {
+            case .resume, .release: try? spool.clear(request)
+            default: break
+            }
         }
         let messages: [QueuedMessage]
         do {
@@ -240,7 +245,10 @@ public final class QueueManager: Service {
         if !message.markers.contains(.delayNoticeSent) {
             await maybeSendDelayNotice(id: id, envelope: envelope, source: source, now: now)
         }
-        guard !due.isEmpty else { return }
+        guard !due.isEmpty else {
+            if let next = dueTime(of: envelope, id: id, now: now) { await tracker.noteDue(next) }
+            return
+        }
 
         // Split the due recipients by route.
         var localIndexes: [Int] = []
@@ -368,8 +376,10 @@ public final class QueueManager: Service {
     }
 
     private func record(_ results: [(Int, RecipientResult)], for id: QueueID) async {
+        let now = clock()
         do {
-            _ = try await stateWriter.apply(results, to: id, now: clock(), countAttempt: true)
+            let envelope = try await stateWriter.apply(results, to: id, now: now, countAttempt: true)
+            if let next = dueTime(of: envelope, id: id, now: now) { await tracker.noteDue(next, for: id) }
         } catch {
             logger.error("cannot record delivery state", metadata: ["queue_id": "\(id)", "error": "\(LoggedText(describing: error))"])
         }
@@ -502,6 +512,22 @@ public final class QueueManager: Service {
     }
 
     // MARK: Helpers
+
+    /// When something next falls due for a message with deferred recipients: the earliest next
+    /// attempt, its delay notice (if not sent yet) and the end of its queue lifetime. The
+    /// last two only while ahead: once past they were acted on when the message was planned.
+    /// Pending recipients are not counted: they are being delivered by the message's jobs.
+    func dueTime(of envelope: SpoolEnvelope, id: QueueID, now: Date) -> Date? {
+        let times = envelope.recipients.filter { $0.state == .deferred }.map { $0.nextAttempt ?? now }
+        guard var earliest = times.min() else { return nil }
+        let expiry = envelope.arrival.addingTimeInterval(settings.maximumQueueLifetime)
+        if expiry > now { earliest = min(earliest, expiry) }
+        let delayNotice = envelope.arrival.addingTimeInterval(settings.delayNoticeAfter)
+        if delayNotice > now, envelope.sender != .null, !spool.hasMarker(.delayNoticeSent, on: id) {
+            earliest = min(earliest, delayNotice)
+        }
+        return earliest
+    }
 
     /// A recipient's DSN block from what the spool recorded: its paths and its last reply.
     static func report(_ recipient: SpoolRecipient, action: DeliveryStatusNotification.Action, now: Date,

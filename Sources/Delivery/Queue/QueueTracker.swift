@@ -1,8 +1,9 @@
+import Foundation
 import Spool
 
 /// What the queue manager keeps in memory: messages being worked on, jobs left per message,
-/// the messages waiting for a connection to their route, and what the spool announced since
-/// the run loop last looked.
+/// the messages waiting for a connection to their route, what the spool announced since
+/// the run loop last looked, and when the next scan is due.
 actor QueueTracker {
     private var jobsLeft: [QueueID: Int] = [:]
     /// Remote messages waiting for a sender of their route, oldest first.
@@ -13,6 +14,12 @@ actor QueueTracker {
     private var committed: [QueueID] = []
     /// An operator request arrived: the next pass is a scan.
     private var scanRequested = false
+    /// The earliest time something known falls due (a retry, a delay notice, an expiry):
+    /// the run loop scans then. Reset when a scan starts; the scan and the jobs that end
+    /// after it set it again.
+    private var nextDue: Date?
+    /// The due time of messages in flight, taken into ``nextDue`` when their jobs end.
+    private var dueInFlight: [QueueID: Date] = [:]
     private var sleeper: CheckedContinuation<Void, Never>?
 
     /// Whether `id` has jobs running.
@@ -31,9 +38,29 @@ actor QueueTracker {
         return left <= 1
     }
 
-    /// `id` is no longer being worked on.
+    /// `id` is no longer being worked on. Its due time counts from now on: in the same step,
+    /// so that a scan either sees the message idle or starts before its due time is noted.
     func end(_ id: QueueID) {
         jobsLeft[id] = nil
+        if let due = dueInFlight.removeValue(forKey: id) { noteDue(due) }
+    }
+
+    /// What a job of `id` recorded falls due at `due` (its earliest, over the message's jobs).
+    func noteDue(_ due: Date, for id: QueueID) {
+        dueInFlight[id] = min(due, dueInFlight[id] ?? due)
+    }
+
+    /// Something falls due at `due`; the run loop wakes if that is earlier than it knew.
+    func noteDue(_ due: Date) {
+        guard nextDue.map({ due < $0 }) ?? true else { return }
+        nextDue = due
+        sleeper?.resume()
+        sleeper = nil
+    }
+
+    /// A scan starts: it finds every due time of the messages not in flight again.
+    func startScan() {
+        nextDue = nil
     }
 
     /// Queues `messages` for `route`; returns how many new senders to start so that, up to
@@ -85,9 +112,15 @@ actor QueueTracker {
         return (committed, scanRequested)
     }
 
-    /// Sleeps until `deadline` (the next scan) or until something is announced.
-    func sleep(until deadline: ContinuousClock.Instant) async {
+    /// Sleeps until `scan` (the safety scan) or ``nextDue``, whichever is first, until
+    /// something is announced, or until an earlier due time is noted. `now` is the time
+    /// ``nextDue`` is measured against.
+    func sleep(until scan: ContinuousClock.Instant, now: Date) async {
         guard committed.isEmpty && !scanRequested else { return }
+        let deadline = nextDue.map { due in
+            let wait = Duration.milliseconds(Int64(min(max(0, due.timeIntervalSince(now)), 86_400) * 1000))
+            return min(scan, ContinuousClock.now + wait)
+        } ?? scan
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [weak self] in
                 try? await Task.sleep(until: deadline, clock: .continuous)
@@ -102,6 +135,11 @@ actor QueueTracker {
             }
             group.cancelAll()
         }
+    }
+
+    /// Whether ``nextDue`` has come.
+    func isDue(now: Date) -> Bool {
+        nextDue.map { $0 <= now } ?? false
     }
 
     private func endSleep() {
