@@ -142,12 +142,14 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Abuse limits and store kinds shared by the guard's and the server's tests.
+        .target(name: "AbuseTestSupport", dependencies: ["Abuse"], path: "Tests/AbuseTestSupport"),
         .testTarget(name: "AbuseTests", dependencies: [
-            "Abuse", "Directory", "Policy", "SMTPCore", "Spool", "TestSupport",
+            "Abuse", "AbuseTestSupport", "Directory", "Policy", "SMTPCore", "Spool", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
-            "SMTPServer", "Abuse", "Assembly", "SMTPCore", "Directory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
+            "SMTPServer", "Abuse", "AbuseTestSupport", "Assembly", "SMTPCore", "Directory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

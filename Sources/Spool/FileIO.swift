@@ -190,4 +190,18 @@ enum FileIO {
         try renameFile(temporaryPath, path)
         if durable { try syncDirectory(directory) }
     }
+
+    /// Creates the empty file `path` (a marker, a request) if it is missing and makes it and
+    /// its entry in `directory` durable: fsyncs the file, then the directory.
+    static func createEmptyDurably(_ path: String, directory: String) throws {
+        let fd = try openFile(path, O_WRONLY | O_CREAT)
+        do {
+            try sync(fd, path: path)
+            closeFile(fd)
+        } catch {
+            closeFile(fd)
+            throw error
+        }
+        try syncDirectory(directory)
+    }
 }

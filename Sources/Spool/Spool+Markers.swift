@@ -32,15 +32,6 @@ extension Spool {
 
     /// Creates the marker file and makes it durable (file and directory entry).
     static func writeMarker(_ marker: SpoolMarker, of id: QueueID, layout: SpoolLayout) throws {
-        let path = layout.markerPath(id, marker)
-        let fd = try FileIO.openFile(path, O_WRONLY | O_CREAT)
-        do {
-            try FileIO.sync(fd, path: path)
-            FileIO.closeFile(fd)
-        } catch {
-            FileIO.closeFile(fd)
-            throw error
-        }
-        try FileIO.syncDirectory(layout.queueDirectory)
+        try FileIO.createEmptyDurably(layout.markerPath(id, marker), directory: layout.queueDirectory)
     }
 }

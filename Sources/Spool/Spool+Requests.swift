@@ -8,10 +8,7 @@ extension Spool {
     /// Leaves `request` for the server. Durable on return (file and directory entry);
     /// submitting a pending request again does nothing.
     public func submit(_ request: QueueRequest) throws {
-        let path = layout.requestPath(request.fileName)
-        let fd = try FileIO.openFile(path, O_WRONLY | O_CREAT)
-        FileIO.closeFile(fd)
-        try FileIO.syncDirectory(layout.requestsDirectory)
+        try FileIO.createEmptyDurably(layout.requestPath(request.fileName), directory: layout.requestsDirectory)
     }
 
     /// The requests waiting to be carried out (a standing ``QueueRequest/pause`` among them).

@@ -158,7 +158,7 @@ struct StoredNotify: Codable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        guard let value = Self.notify(keywords: try container.decode([String].self)) else {
+        guard let value = DSNNotify(keywords: try container.decode([String].self)) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a NOTIFY value")
         }
         self.value = value
@@ -167,15 +167,6 @@ struct StoredNotify: Codable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(value.keywords)
-    }
-
-    /// The value for stored keywords; nil for an empty or unknown list.
-    static func notify(keywords: [String]) -> DSNNotify? {
-        let upper = keywords.map { $0.uppercased() }
-        if upper == ["NEVER"] { return .never }
-        let conditions = upper.compactMap(DSNNotify.Condition.init(rawValue:))
-        guard !conditions.isEmpty, conditions.count == upper.count else { return nil }
-        return .on(Set(conditions))
     }
 }
 

@@ -40,8 +40,8 @@ struct LegacyEnvelope: Decodable {
         let recipients = try recipients.map { recipient in
             guard let address = recipient.address else { throw Self.corrupt("a recipient without an address") }
             var converted = SpoolRecipient(path: try Self.forwardPath(address))
-            converted.notify = recipient.notify.flatMap(StoredNotify.notify(keywords:))
-            converted.originalRecipient = recipient.orcpt.flatMap(Self.originalRecipient)
+            converted.notify = recipient.notify.flatMap(DSNNotify.init(keywords:))
+            converted.originalRecipient = recipient.orcpt.flatMap { Self.originalRecipient($0, service: service) }
             converted.deliveryStatus = recipient.status
             return converted
         }
@@ -77,12 +77,15 @@ struct LegacyEnvelope: Decodable {
         return mailbox
     }
 
-    /// `rfc822;user+2Bx@example.net`: type, then the xtext-encoded address (RFC 3461 §4.2).
-    static func originalRecipient(_ orcpt: String) -> OriginalRecipient? {
+    /// Version 1 stored the ORCPT a client sent as `type;address`, the address already
+    /// xtext-decoded (`rfc822;+41 22 555@example.net` stays as is). An alias forward given no
+    /// ORCPT wrote one from the alias's address in xtext form (`rfc822;user+2Bx@example.net`,
+    /// RFC 3461 §4.2), so a forward's value is decoded when it is valid xtext.
+    static func originalRecipient(_ orcpt: String, service: String) -> OriginalRecipient? {
+        if service == "forward", let original = OriginalRecipient(xtext: orcpt) { return original }
         guard let semicolon = orcpt.firstIndex(of: ";") else { return nil }
-        let value = orcpt[orcpt.index(after: semicolon)...]
-        let decoded = XText.decode(Array(value.utf8)).map { String(decoding: $0, as: UTF8.self) } ?? String(value)
-        return OriginalRecipient(addressType: String(orcpt[..<semicolon]), address: decoded)
+        return OriginalRecipient(addressType: String(orcpt[..<semicolon]),
+                                 address: String(orcpt[orcpt.index(after: semicolon)...]))
     }
 
     private static let remoteMarker = " (from "

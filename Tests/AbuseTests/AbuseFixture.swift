@@ -1,4 +1,5 @@
 import Abuse
+import AbuseTestSupport
 import Directory
 import Foundation
 import Logging
@@ -8,29 +9,6 @@ import TestSupport
 
 extension TestClock {
     var clock: AbuseClock { AbuseClock { self.now } }
-}
-
-/// Small limits, so each scenario needs little traffic.
-func smallAbuseSettings() -> AbuseSettings {
-    var settings = AbuseSettings()
-    settings.messagesPerHour = 3
-    settings.recipientsPerDay = 8
-    settings.connectionsPerMinute = 5
-    settings.authFailureLimit = 4
-    settings.authFailureWindowSeconds = 600
-    settings.authLockoutSeconds = 900
-    settings.burstWindowSeconds = 600
-    settings.burstMinimumRecipients = 6
-    settings.burstFactor = 10
-    settings.burstBaselineHours = 24
-    return settings
-}
-
-/// How the guard reaches the store: directly (every decision is a database call) or through
-/// the server's write-behind buffer and caches. Behaviour must be the same.
-enum AbuseStoreKind: String, CaseIterable, Sendable {
-    case direct
-    case buffered
 }
 
 /// A directory with taro@alato.example, a spool, and an AbuseGuard on a test clock.

@@ -1,3 +1,4 @@
+import AbuseTestSupport
 import Directory
 import Foundation
 import SMTPCore

@@ -1,4 +1,5 @@
 import Abuse
+import AbuseTestSupport
 import Directory
 import Foundation
 import SMTPCore

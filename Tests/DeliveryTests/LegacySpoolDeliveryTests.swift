@@ -9,7 +9,7 @@ import Testing
 @Suite("A spool in the version 1 encoding")
 struct LegacySpoolDeliveryTests {
     /// Writes a version 1 message straight into `queue/`: bytes, envelope, then state (the
-    /// envelope makes it visible, as the spool does).
+    /// envelope makes it visible, as the spool does). A client's ORCPT was stored decoded.
     func writeVersion1(_ fixture: QueueFixture, id: QueueID, body: String) throws {
         let queue = "\(fixture.dataDirectory)/spool/queue"
         // Whole seconds, a minute ago: a decimal read back from JSON may land a hair after
@@ -21,7 +21,7 @@ struct LegacySpoolDeliveryTests {
             "clientAddress":"192.0.2.1","dsnRet":"HDRS","envid":"OLD 1","heloName":"client.example",\
             "recipients":[\
             {"address":"a@example.net","attempts":1,"lastError":"451 4.4.1 connection refused (from mx.example.net)",\
-            "nextAttempt":\(arrival),"notify":["FAILURE","DELAY"],"orcpt":"rfc822;a+2Bx@example.net","state":"deferred"},\
+            "nextAttempt":\(arrival),"notify":["FAILURE","DELAY"],"orcpt":"rfc822;a+x@example.net","state":"deferred"},\
             {"address":"b@example.net","attempts":1,"lastError":"550-5.1.1 no such | 550 5.1.1 user here (from mx.example.net)",\
             "notify":["FAILURE"],"state":"failed"}],\
             "sender":"taro@alato.example","service":"submission","size":\(body.utf8.count),"smtputf8":false}

@@ -57,15 +57,8 @@ final class QueueFixture: @unchecked Sendable {
         let writer = try spool.beginMessage()
         try writer.write(Array(body.utf8))
         // The test arguments are written as on the wire: NOTIFY keywords, ORCPT `type;xtext`.
-        let notify = notify.map { keywords -> DSNNotify in
-            keywords == ["NEVER"] ? .never : .on(Set(keywords.compactMap(DSNNotify.Condition.init(rawValue:))))
-        }
-        let original = orcpt.flatMap { text -> OriginalRecipient? in
-            guard let semicolon = text.firstIndex(of: ";") else { return nil }
-            let xtext = Array(text[text.index(after: semicolon)...].utf8)
-            return OriginalRecipient(addressType: String(text[..<semicolon]),
-                                     address: String(decoding: XText.decode(xtext) ?? xtext, as: UTF8.self))
-        }
+        let notify = notify.flatMap(DSNNotify.init(keywords:))
+        let original = orcpt.flatMap(OriginalRecipient.init(xtext:))
         let envelope = SpoolEnvelope(
             sender: sender.isEmpty ? .null : .mailbox(mailbox(sender)),
             recipients: recipients.map { SpoolRecipient(mailbox($0), notify: notify, originalRecipient: original) },

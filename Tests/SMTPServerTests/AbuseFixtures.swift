@@ -1,33 +1,11 @@
 import Abuse
+import AbuseTestSupport
 import Foundation
 import NIOCore
 import SMTPCore
 @testable import SMTPServer
 import Spool
 import TestSupport
-
-/// Small limits, so each scenario needs little traffic.
-func smallAbuseSettings() -> AbuseSettings {
-    var settings = AbuseSettings()
-    settings.messagesPerHour = 3
-    settings.recipientsPerDay = 8
-    settings.connectionsPerMinute = 5
-    settings.authFailureLimit = 4
-    settings.authFailureWindowSeconds = 600
-    settings.authLockoutSeconds = 900
-    settings.burstWindowSeconds = 600
-    settings.burstMinimumRecipients = 6
-    settings.burstFactor = 10
-    settings.burstBaselineHours = 24
-    return settings
-}
-
-/// How the guard reaches the store: directly (every decision is a database call) or through
-/// the server's write-behind buffer and caches. Behaviour must be the same.
-enum AbuseStoreKind: String, CaseIterable, Sendable {
-    case direct
-    case buffered
-}
 
 /// An abuse scenario: its limits, how the guard reaches the store, and a test clock.
 struct AbuseFixture: Sendable {

@@ -55,4 +55,13 @@ struct SpoolEnvelopeCodingTests {
         }
         #expect(throws: DecodingError.self) { try LegacyEnvelope.origin("carrier-pigeon") }
     }
+
+    @Test("a version 1 ORCPT reads as stored: decoded from a client, xtext from an alias forward")
+    func legacyOriginalRecipient() {
+        #expect(LegacyEnvelope.originalRecipient("rfc822;+41 22 555@example.net", service: "submission")
+            == OriginalRecipient(addressType: "rfc822", address: "+41 22 555@example.net"))
+        #expect(LegacyEnvelope.originalRecipient("rfc822;a+2Bb@example.net", service: "forward")
+            == OriginalRecipient(addressType: "rfc822", address: "a+b@example.net"))
+        #expect(LegacyEnvelope.originalRecipient("no separator", service: "relay") == nil)
+    }
 }

@@ -35,6 +35,13 @@ public struct RecipientResult: Sendable, Hashable, CustomStringConvertible {
         return RecipientResult(kind: kind, reply: reply, remoteMTA: remoteMTA)
     }
 
+    /// The failure recorded when the queue lifetime runs out (RFC 3463 §3.5 X.4.7), whether the
+    /// planner finds a deferred recipient too old or a retry would land past the lifetime:
+    /// the last reply's code and text go into the text, its host stays the `Remote-MTA`.
+    public static func deliveryTimeExpired(after last: DeliveryReply?) -> RecipientResult {
+        RecipientResult(kind: .failed, reply: .deliveryTimeExpired(lastReply: last?.reply), remoteMTA: last?.remoteHost)
+    }
+
     /// The reply as the spool keeps it for the recipient.
     public var deliveryReply: DeliveryReply {
         DeliveryReply(reply, remoteHost: remoteMTA)

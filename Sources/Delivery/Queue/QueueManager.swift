@@ -211,8 +211,7 @@ public final class QueueManager: Service {
             if bounceRequested {
                 immediate.append((index, RecipientResult(kind: .failed, reply: .deletedByOperator)))
             } else if recipient.state == .deferred, now.timeIntervalSince(envelope.arrival) >= settings.maximumQueueLifetime {
-                let last = recipient.lastReply?.description ?? "no attempt succeeded"
-                immediate.append((index, RecipientResult(kind: .failed, reply: .deliveryTimeExpired(lastError: last))))
+                immediate.append((index, .deliveryTimeExpired(after: recipient.lastReply)))
             }
         }
         if !immediate.isEmpty {
@@ -479,7 +478,7 @@ public final class QueueManager: Service {
                 content: .generated { dsnID in dsn.render(original: source, now: now, uniqueToken: "\(dsnID).dsn") },
                 hostname: settings.hostname, arrival: now)
             logger.info("delivery status notification queued", metadata: [
-                "queue_id": "\(id)", "dsn-id": "\(bounceID)", "to": "\(sender)", "subject": "\(dsn.subject)",
+                "queue_id": "\(id)", "dsn_queue_id": "\(bounceID)", "to": "\(sender)", "subject": "\(dsn.subject)",
             ])
             return true
         } catch {

@@ -38,9 +38,7 @@ actor StateWriter {
                    now.timeIntervalSince(envelope.arrival) >= settings.maximumQueueLifetime {
                     recipient.state = .failed
                     recipient.nextAttempt = nil
-                    recipient.lastReply = DeliveryReply(result.reply.with(
-                        lines: ["delivery time expired; last error: " + result.reply.lines.joined(separator: " ")]),
-                        remoteHost: result.remoteMTA)
+                    recipient.lastReply = RecipientResult.deliveryTimeExpired(after: result.deliveryReply).deliveryReply
                 } else {
                     recipient.state = .deferred
                     recipient.nextAttempt = next

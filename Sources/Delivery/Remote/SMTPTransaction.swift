@@ -62,7 +62,7 @@ public enum SMTPTransaction {
         if capabilities.isExtended && capabilities.dsn {
             if let notify = recipient.notify { line += " NOTIFY=\(notify.parameterValue)" }
             if let orcpt = recipient.originalRecipient {
-                line += " ORCPT=\(orcpt.addressType);\(XText.encode(Array(orcpt.address.utf8)))"
+                line += " ORCPT=\(orcpt.xtext)"
             }
         }
         return line

@@ -21,6 +21,20 @@ public enum DSNNotify: Sendable, Hashable {
     /// One or more conditions; never empty.
     case on(Set<Condition>)
 
+    /// The value for `keywords` as written on the wire or stored (`["NEVER"]`,
+    /// `["SUCCESS", "DELAY"]`), ASCII case-insensitive; nil for an empty list, an unknown
+    /// keyword, or NEVER with anything else (RFC 3461 §4.1).
+    public init?(keywords: some Sequence<String>) {
+        let upper = keywords.map { String(decoding: $0.utf8.map(ASCII.uppercased), as: UTF8.self) }
+        if upper == ["NEVER"] {
+            self = .never
+            return
+        }
+        let conditions = upper.compactMap(Condition.init(rawValue:))
+        guard !conditions.isEmpty, conditions.count == upper.count else { return nil }
+        self = .on(Set(conditions))
+    }
+
     /// True when a DSN is wanted for `condition`.
     public func includes(_ condition: Condition) -> Bool {
         if case .on(let conditions) = self { return conditions.contains(condition) }

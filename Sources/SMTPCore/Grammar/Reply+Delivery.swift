@@ -66,10 +66,12 @@ extension Reply {
         Reply(code: 451, enhanced: .unableToRoute, "cannot resolve \(host): \(detail)")
     }
 
-    /// `451 4.4.7 delivery time expired; last error: …`: the queue lifetime ran out
-    /// (RFC 3463 §3.5 X.4.7); recorded as a failure, the code says it was never permanent.
-    public static func deliveryTimeExpired(lastError: String) -> Reply {
-        Reply(code: 451, enhanced: .deliveryTimeExpired, "delivery time expired; last error: \(lastError)")
+    /// `451 4.4.7 delivery time expired; last error: <last reply>`: the queue lifetime ran
+    /// out (RFC 3463 §3.5 X.4.7); recorded as a failure, the code says it was never permanent.
+    /// The last reply's code and text stay in the text for the DSN's `Diagnostic-Code`.
+    public static func deliveryTimeExpired(lastReply: Reply?) -> Reply {
+        Reply(code: 451, enhanced: .deliveryTimeExpired,
+              "delivery time expired; last error: \(lastReply?.description ?? "no attempt succeeded")")
     }
 
     // MARK: - Permanent: bounce

@@ -114,36 +114,19 @@ enum ParameterParser {
         return size
     }
 
-    /// ```
-    /// notify-esmtp-value  = "NEVER" / 1#notify-list-element
-    /// notify-list-element = "SUCCESS" / "FAILURE" / "DELAY"
-    /// ```
-    /// (RFC 3461 §4.1: NEVER must appear alone.)
+    /// `NOTIFY=` (RFC 3461 §4.1): comma-separated keywords, NEVER alone.
     static func parseNotify(_ value: [UInt8]) throws(Reply) -> DSNNotify {
-        let items = value.split(separator: ASCII.comma, omittingEmptySubsequences: false).map { upper($0) }
-        if items == ["NEVER"] { return .never }
-        var conditions: Set<DSNNotify.Condition> = []
-        for item in items {
-            guard let condition = DSNNotify.Condition(rawValue: item) else { throw Reply.parameterSyntax }
-            conditions.insert(condition)
+        let items = value.split(separator: ASCII.comma, omittingEmptySubsequences: false)
+        guard let notify = DSNNotify(keywords: items.map { String(decoding: $0, as: UTF8.self) }) else {
+            throw Reply.parameterSyntax
         }
-        return .on(conditions)
+        return notify
     }
 
-    /// ```
-    /// orcpt-value = addr-type ";" xtext
-    /// addr-type   = atom
-    /// ```
-    /// (RFC 3461 §4.2; the whole value is at most 500 characters.)
+    /// `ORCPT=` (RFC 3461 §4.2): `addr-type ";" xtext`.
     static func parseOriginalRecipient(_ value: [UInt8]) throws(Reply) -> OriginalRecipient {
-        guard value.count <= SMTPLimits.originalRecipient,
-              let semicolon = value.firstIndex(of: ASCII.semicolon) else { throw Reply.parameterSyntax }
-        let type = value[..<semicolon]
-        guard !type.isEmpty, type.allSatisfy({ ASCII.isAtext($0) && !ASCII.isNonASCII($0) }),
-              let address = XText.decode(value[(semicolon + 1)...]), !address.isEmpty,
-              ASCII.isValidUTF8(address) else { throw Reply.parameterSyntax }
-        return OriginalRecipient(addressType: String(decoding: type, as: UTF8.self),
-                                 address: String(decoding: address, as: UTF8.self))
+        guard let original = OriginalRecipient(xtext: value) else { throw Reply.parameterSyntax }
+        return original
     }
 
     private static func upper(_ bytes: some Collection<UInt8>) -> String {
