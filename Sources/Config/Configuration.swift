@@ -22,6 +22,8 @@ public struct Configuration: Sendable, Equatable {
     public var spool = SpoolSettings()
     /// `[process]`: the user the server runs as.
     public var process = ProcessSettings()
+    /// `[pop3]`: mailbox access for customers.
+    public var pop3 = POP3()
 
     public struct TLS: Sendable, Equatable {
         public var certificatePath: String
@@ -91,6 +93,9 @@ public struct Configuration: Sendable, Equatable {
     public struct Web: Sendable, Equatable {
         public var listen: [ListenAddress]
         public var trustedProxies: [String]
+        /// The mail host name customers are told to use (autoconfig, profiles, guides) when it
+        /// differs from `hostname`, e.g. behind a load balancer.
+        public var publicHost: String? = nil
     }
 
     public struct ClientSettings: Sendable, Equatable {

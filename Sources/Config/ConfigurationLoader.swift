@@ -155,12 +155,16 @@ final class Reader {
 }
 
 extension Reader {
+    static func isHostName(_ text: String) -> Bool {
+        !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }
+    }
+
     func configuration(dataDirectory: String) throws -> Configuration {
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") ? path : (dataDirectory as NSString).appendingPathComponent(path)
         }
         let hostname = try string("hostname") ?? "localhost"
-        guard !hostname.isEmpty, hostname.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }) else {
+        guard Reader.isHostName(hostname) else {
             throw KeyProblem(key: "hostname", message: "\"\(hostname)\" is not a host name")
         }
 
@@ -245,7 +249,11 @@ extension Reader {
         let webTable = try table("web")
         let web = Configuration.Web(
             listen: try webTable.listen("listen") ?? [ListenAddress(host: "127.0.0.1", port: 8080)],
-            trustedProxies: try webTable.strings("trusted_proxies") ?? [])
+            trustedProxies: try webTable.strings("trusted_proxies") ?? [],
+            publicHost: try webTable.string("public_host"))
+        if let publicHost = web.publicHost, !Reader.isHostName(publicHost) {
+            throw KeyProblem(key: "web.public_host", message: "\"\(publicHost)\" is not a host name")
+        }
         try webTable.finish()
 
         let clientTable = try table("client_settings")
@@ -266,6 +274,10 @@ extension Reader {
         let spool = try spoolTable.spoolSettings()
         try spoolTable.finish()
 
+        let pop3Table = try table("pop3")
+        let pop3 = try pop3Table.pop3Settings()
+        try pop3Table.finish()
+
         let processTable = try table("process")
         let process = try processTable.processSettings()
         try processTable.finish()
@@ -278,6 +290,7 @@ extension Reader {
             abuse: abuse)
         configuration.spool = spool
         configuration.process = process
+        configuration.pop3 = pop3
         return configuration
     }
 }

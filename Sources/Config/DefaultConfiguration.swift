@@ -59,6 +59,11 @@ public enum DefaultConfiguration {
         [op25b]
         mail_hosts = []
 
+        [pop3]                      # customers fetch their mail
+        listen = ["127.0.0.1:2110"]              # STLS, then USER/PASS or AUTH PLAIN
+        implicit_tls_listen = ["127.0.0.1:2995"] # RFC 8314 implicit TLS
+        idle_timeout = 600
+
         [web]
         listen = ["127.0.0.1:8080"]
 
