@@ -4,7 +4,7 @@ import Testing
 
 @Suite("POP3 session state machine")
 struct POP3SessionStateMachineTests {
-    private static let configuration = POP3SessionConfiguration(hostname: "mail.alato.example", tlsAvailable: true, maxErrors: 5)
+    private static let configuration = POP3SessionConfiguration(hostname: "mail.alato.example", tlsAvailable: true, maxErrors: 20)
     private static let listing = MaildropListing(messages: [
         .init(octets: 120, uniqueID: "1733440000.M1P1Q1.mail"),
         .init(octets: 200, uniqueID: "1733440001.M2P1Q2.mail"),
@@ -177,7 +177,9 @@ struct POP3SessionStateMachineTests {
 
     @Test("Bad lines count; the budget closes the session")
     func errorBudget() {
-        var machine = POP3SessionStateMachine(configuration: Self.configuration, tlsActive: true)
+        var configuration = Self.configuration
+        configuration.maxErrors = 5
+        var machine = POP3SessionStateMachine(configuration: configuration, tlsActive: true)
         _ = machine.start()
         for _ in 0..<4 { #expect(line(&machine, "BOGUS") == [.send(.unknownCommand)]) }
         #expect(machine.lineTooLong() == [.send(.lineTooLong), .send(.tooManyErrors), .close])
