@@ -56,7 +56,8 @@ struct POP3SessionStateMachineTests {
             return
         }
         #expect(capabilities == ["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "EXPIRE NEVER",
-                                 "USER", "SASL PLAIN", "IMPLEMENTATION Portcullis"])
+                                 "USER", "SASL PLAIN", "UTF8 USER", "IMPLEMENTATION Portcullis"])
+        #expect(line(&machine, "UTF8") == [.send(.utf8Enabled)])
         #expect(line(&machine, "STLS") == [.send(.tlsAlreadyActive)])
         #expect(line(&machine, "PASS pw") == [.send(.userFirst)])
     }
@@ -132,6 +133,7 @@ struct POP3SessionStateMachineTests {
         #expect(line(&machine, "NOOP") == [.send(.noop)])
         #expect(line(&machine, "USER x@alato.example") == [.send(.badSequence)])
         #expect(line(&machine, "STLS") == [.send(.tlsAlreadyActive)])
+        #expect(line(&machine, "UTF8") == [.send(.badSequence)])
     }
 
     @Test("RETR and TOP are requested and completed")
