@@ -174,7 +174,13 @@ final class POP3SessionHandler: ChannelInboundHandler {
                 completion?()
             case .timedOut:
                 logger.notice("timeout")
-                perform(machine.timedOut(), context: context)
+                if retrieval != nil {
+                    // A client that stopped reading a RETR: a response line now would land
+                    // inside the message, so the connection is just closed.
+                    perform(connection.closeRequested(), context: context)
+                } else {
+                    perform(machine.timedOut(), context: context)
+                }
             case .shutDownSession:
                 perform(machine.shutdownRequested(), context: context)
             case .close:
