@@ -3,6 +3,7 @@ import Config
 import Delivery
 import Directory
 import Foundation
+import MaildirStore
 
 struct MailboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

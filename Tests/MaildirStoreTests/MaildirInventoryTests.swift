@@ -1,7 +1,7 @@
 import Foundation
 import Spool
 import Testing
-@testable import Delivery
+@testable import MaildirStore
 
 /// What `portcullis mailbox list|purge` sees: messages in new/ and cur/, never tmp/.
 @Suite("MaildirInventory")
