@@ -101,7 +101,7 @@ public struct ServiceGraph: Sendable {
         login = PasswordLogin(directory: self.directory, abuse: abuse, delays: delays, logger: logger)
         services = MailServices(
             directory: self.directory, spool: spool, policy: policy,
-            authFailureDelay: delays,
+            login: login,
             keyRing: keyRing, abuse: abuse, logger: logger)
         // `[limits]` counts connections of both protocols together.
         let limiter = ConnectionLimiter(maxTotal: settings.maxConnections, maxPerClient: settings.maxConnectionsPerClient)

@@ -103,3 +103,41 @@ public struct WireSize: Sendable, Hashable {
         return octets + bareLineFeeds + ending
     }
 }
+
+/// When a message was delivered, as its unique name says: the `seconds.M<microseconds>` it
+/// starts with (the Maildir convention every deliverer follows). The one order of messages in
+/// a Maildir: the POP3 numbering (``Maildrop``) and the operator's ``MaildirInventory`` both
+/// sort by it, then by name.
+public struct MaildirDeliveryTime: Sendable, Hashable, Comparable {
+    public var seconds: Int
+    /// 0 when the name has no `.M` part.
+    public var microseconds: Int
+
+    public init(seconds: Int, microseconds: Int = 0) {
+        self.seconds = seconds
+        self.microseconds = microseconds
+    }
+
+    /// The time a unique name starts with: 1 to 12 ASCII digits, then `.` or the end; nil for
+    /// a name of another form.
+    public init?(uniqueName: String) {
+        let parts = uniqueName.utf8.split(separator: UInt8(ascii: "."), maxSplits: 2, omittingEmptySubsequences: false)
+        guard let head = parts.first, (1...12).contains(head.count), let seconds = Self.digits(head) else { return nil }
+        self.seconds = seconds
+        if parts.count > 1, parts[1].first == UInt8(ascii: "M") {
+            let digits = parts[1].dropFirst().prefix { (0x30...0x39).contains($0) }.prefix(9)
+            microseconds = Self.digits(digits) ?? 0
+        } else {
+            microseconds = 0
+        }
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.seconds, lhs.microseconds) < (rhs.seconds, rhs.microseconds)
+    }
+
+    private static func digits(_ bytes: some Collection<UInt8>) -> Int? {
+        guard !bytes.isEmpty, bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return bytes.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+    }
+}

@@ -7,22 +7,30 @@ import Glibc
 ///
 /// Messages are the files in `new/` (not yet seen by a reader) and `cur/` (seen, with `:2,`
 /// flags); `tmp/` holds deliveries still being written and is never counted or touched. A
-/// message's delivery time is the seconds field that starts its unique name (`time.MusecPpid…`,
-/// the Maildir convention every deliverer follows); for a name without one, the file's
-/// modification time, which a rename into `new/` or `cur/` keeps.
+/// message's delivery time is the ``MaildirDeliveryTime`` its unique name starts with; for a
+/// name without one, the file's modification time, which a rename into `new/` or `cur/` keeps.
+/// Messages are in the order POP3 numbers them (``Maildrop``).
 public struct MaildirInventory: Sendable {
+    /// Where a delivered message is (Maildir spec).
+    public enum Subdirectory: String, Sendable, Hashable, CaseIterable {
+        /// Not yet seen by a reader.
+        case new
+        /// Seen, with `:2,` flags.
+        case cur
+    }
+
     /// One delivered message.
     public struct Message: Sendable, Hashable {
-        /// `new` or `cur`.
-        public var subdirectory: String
+        public var subdirectory: Subdirectory
         /// The file name: the unique name, plus `:2,FLAGS` once in `cur/`.
         public var name: String
         /// Octets on disk.
         public var size: Int
         /// When it was delivered.
-        public var delivered: Date
+        public var delivered: Date { Date(timeIntervalSince1970: TimeInterval(deliveryTime.seconds)) }
+        var deliveryTime: MaildirDeliveryTime
 
-        var path: String { "\(subdirectory)/\(name)" }
+        var path: String { "\(subdirectory.rawValue)/\(name)" }
     }
 
     /// A file-system call that failed: what was being done, and errno.
@@ -44,8 +52,8 @@ public struct MaildirInventory: Sendable {
     public init(_ maildir: Maildir) throws(MaildirInventory.Failure) {
         path = maildir.path
         var messages: [Message] = []
-        for subdirectory in ["new", "cur"] {
-            let directory = "\(maildir.path)/\(subdirectory)"
+        for subdirectory in Subdirectory.allCases {
+            let directory = "\(maildir.path)/\(subdirectory.rawValue)"
             guard let stream = opendir(directory) else {
                 let code = errno
                 if code == ENOENT { continue }
@@ -68,10 +76,10 @@ public struct MaildirInventory: Sendable {
                 guard (status.st_mode & S_IFMT) == S_IFREG else { continue }
                 let modified = Date(timeIntervalSince1970: TimeInterval(status.st_mtim.tv_sec))
                 messages.append(Message(subdirectory: subdirectory, name: name, size: Int(status.st_size),
-                                        delivered: Self.deliveryTime(name: name, modified: modified)))
+                                        deliveryTime: Self.deliveryTime(name: name, modified: modified)))
             }
         }
-        self.messages = messages.sorted { ($0.delivered, $0.name) < ($1.delivered, $1.name) }
+        self.messages = messages.sorted { ($0.deliveryTime, $0.name) < ($1.deliveryTime, $1.name) }
     }
 
     /// How many messages there are.
@@ -84,13 +92,13 @@ public struct MaildirInventory: Sendable {
     /// The delivery time of a message named `name`: its unique name's leading seconds when
     /// they are plausible (after 1990, not in the future beyond a day of clock skew), else
     /// `modified`.
-    static func deliveryTime(name: String, modified: Date, now: Date = Date()) -> Date {
-        let seconds = name.prefix { $0 != "." }
-        guard !seconds.isEmpty, seconds.count <= 12, seconds.allSatisfy(\.isASCII), seconds.allSatisfy(\.isNumber),
-              let value = TimeInterval(seconds) else { return modified }
-        let date = Date(timeIntervalSince1970: value)
-        guard date > Date(timeIntervalSince1970: 631_152_000), date < now.addingTimeInterval(86_400) else { return modified }
-        return date
+    static func deliveryTime(name: String, modified: Date, now: Date = Date()) -> MaildirDeliveryTime {
+        let fallback = MaildirDeliveryTime(seconds: Int(modified.timeIntervalSince1970))
+        let unique = MaildirFileName(parsing: name).uniqueName
+        guard let time = MaildirDeliveryTime(uniqueName: unique) else { return fallback }
+        let date = Date(timeIntervalSince1970: TimeInterval(time.seconds))
+        guard date > Date(timeIntervalSince1970: 631_152_000), date < now.addingTimeInterval(86_400) else { return fallback }
+        return time
     }
 
     /// What ``purge(deliveredBefore:)`` removed.
@@ -104,7 +112,7 @@ public struct MaildirInventory: Sendable {
     /// session deleted it, or moved it to `cur/` after this inventory was read) is not counted.
     public func purge(deliveredBefore cutoff: Date) throws(MaildirInventory.Failure) -> Purged {
         var purged = Purged(count: 0, size: 0)
-        var touched = Set<String>()
+        var touched = Set<Subdirectory>()
         for message in messages where message.delivered < cutoff {
             let file = "\(path)/\(message.path)"
             if unlink(file) == 0 {
@@ -116,8 +124,8 @@ public struct MaildirInventory: Sendable {
                 if code != ENOENT { throw Failure(operation: "remove \(file)", code: code) }
             }
         }
-        for subdirectory in touched.sorted() {
-            let directory = "\(path)/\(subdirectory)"
+        for subdirectory in Subdirectory.allCases where touched.contains(subdirectory) {
+            let directory = "\(path)/\(subdirectory.rawValue)"
             let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard fd >= 0 else { let code = errno; throw Failure(operation: "open \(directory)", code: code) }
             defer { close(fd) }

@@ -9,7 +9,9 @@ import Glibc
 /// Opening it follows the Maildir rules a later IMAP server relies on: messages in `new/` have
 /// been seen by a client now, so they move to `cur/` with the `:2,` info of a message without
 /// flags; files already in `cur/` keep their names and flags. The listing is taken once, at
-/// login: mail delivered during the session shows in the next one.
+/// login: mail delivered during the session shows in the next one. A reader that changes a
+/// message's flags meanwhile renames its file; the message is found again by its unique name
+/// (``currentPath(of:)``).
 ///
 /// Sizes come from the `W=` field of the name (written at delivery, ``Maildir``), or are
 /// counted by reading a file without it (mail written by another program). Unique-ids are the
@@ -20,8 +22,11 @@ import Glibc
 public struct Maildrop: Sendable {
     /// One message of the listing.
     public struct Message: Sendable, Hashable {
-        /// The file, in `cur/`.
+        /// The file, in `cur/`, as it was named at login.
         public var path: String
+        /// The Maildir unique name: the part of the file name another reader never changes
+        /// (it renames the file to change the flags after `:2,`).
+        public var uniqueName: String
         /// The POP3 unique-id (RFC 1939 §7): the unique name when it is 1 to 70 characters
         /// in 0x21-0x7E, else a digest of it.
         public var uniqueID: String
@@ -43,41 +48,81 @@ public struct Maildrop: Sendable {
             return Maildrop(path: path, messages: [])
         }
         try moveNewMail(path: path)
-        var entries: [(key: SortKey, message: Message)] = []
-        var seenIDs: Set<String> = []
+        var entries: [(key: SortKey, name: String, parsed: MaildirFileName)] = []
         for name in try entryNames(in: "\(path)/cur") {
-            let file = "\(path)/cur/\(name)"
             let parsed = MaildirFileName(parsing: name)
+            entries.append((SortKey(parsed.uniqueName), name, parsed))
+        }
+        // Sorted before unique-ids are given out, so that of two files with the same unique
+        // name the same one gets it in every session, whatever order the directory lists them.
+        entries.sort { ($0.key, $0.name) < ($1.key, $1.name) }
+        var messages: [Message] = []
+        var seenIDs: Set<String> = []
+        for entry in entries {
+            let file = "\(path)/cur/\(entry.name)"
             let wireSize: Int
-            if let known = parsed.wireSize {
+            if let known = entry.parsed.wireSize {
                 wireSize = known
             } else {
                 // A file another program wrote: count it (and skip what vanished meanwhile).
                 guard let counted = try countWireSize(file) else { continue }
                 wireSize = counted
             }
-            var uid = uniqueID(for: parsed.uniqueName)
+            var uid = uniqueID(for: entry.parsed.uniqueName)
             if seenIDs.contains(uid) {
                 // The same unique name twice (a copy): the whole file name tells them apart.
-                uid = digest(name)
+                uid = digest(entry.name)
             }
             seenIDs.insert(uid)
-            entries.append((SortKey(parsed.uniqueName), Message(path: file, uniqueID: uid, wireSize: wireSize)))
+            messages.append(Message(path: file, uniqueName: entry.parsed.uniqueName, uniqueID: uid, wireSize: wireSize))
         }
-        entries.sort { $0.key < $1.key }
-        return Maildrop(path: path, messages: entries.map(\.message))
+        return Maildrop(path: path, messages: messages)
     }
 
     /// The UPDATE state (RFC 1939 §6): removes the messages and makes the removal durable.
-    /// A file already gone counts as removed. Throws when any could not be removed (after
-    /// trying all).
+    /// A message whose flags another reader changed meanwhile is removed under its new name
+    /// (``currentPath(of:)``); one already gone counts as removed. Throws when any could not be
+    /// removed (after trying all).
     public func remove(_ messages: [Message]) throws {
         var failure: MaildirError?
-        for message in messages where unlink(message.path) != 0 && errno != ENOENT {
-            failure = failure ?? MaildirError.io("unlink \(message.path)", errno)
+        var renamed: [Message] = []
+        for message in messages where unlink(message.path) != 0 {
+            if errno == ENOENT {
+                renamed.append(message)
+            } else {
+                failure = failure ?? MaildirError.io("unlink \(message.path)", errno)
+            }
+        }
+        if !renamed.isEmpty {
+            let current = try currentNames(of: Set(renamed.map(\.uniqueName)))
+            for message in renamed {
+                guard let name = current[message.uniqueName] else { continue }
+                let file = "\(path)/cur/\(name)"
+                if unlink(file) != 0 && errno != ENOENT {
+                    failure = failure ?? MaildirError.io("unlink \(file)", errno)
+                }
+            }
         }
         try Maildir.syncDirectory("\(path)/cur")
         if let failure { throw failure }
+    }
+
+    /// Where `message` is now: its file in `cur/` under the name it had at login or, when
+    /// another reader (an IMAP server on the same Maildir) changed its flags since, under the
+    /// same unique name with other info (Maildir spec). Nil when it is gone.
+    public func currentPath(of message: Message) throws -> String? {
+        if access(message.path, F_OK) == 0 { return message.path }
+        return try currentNames(of: [message.uniqueName])[message.uniqueName].map { "\(path)/cur/\($0)" }
+    }
+
+    /// The file names in `cur/` now of the messages with these unique names.
+    private func currentNames(of uniqueNames: Set<String>) throws -> [String: String] {
+        var names: [String: String] = [:]
+        for name in try Self.entryNames(in: "\(path)/cur") {
+            let unique = MaildirFileName(parsing: name).uniqueName
+            if uniqueNames.contains(unique), names[unique] == nil { names[unique] = name }
+        }
+        return names
     }
 
     // MARK: - Unique-ids
@@ -98,26 +143,18 @@ public struct Maildrop: Sendable {
 
     // MARK: - Helpers
 
-    /// Delivery order: the unique name starts with the delivery time in seconds, then
-    /// `.M<microseconds>` (Maildir spec); names of another form sort by name after the time.
+    /// ``MaildirDeliveryTime`` order; a name without a time sorts after every one with.
     struct SortKey: Comparable {
-        var seconds: Int
-        var microseconds: Int
+        var time: MaildirDeliveryTime
         var name: String
 
         init(_ uniqueName: String) {
             name = uniqueName
-            let parts = uniqueName.split(separator: ".", maxSplits: 2)
-            seconds = parts.first.flatMap { Int($0) } ?? Int.max
-            if parts.count > 1, parts[1].hasPrefix("M") {
-                microseconds = Int(parts[1].dropFirst().prefix(while: { $0.isNumber })) ?? 0
-            } else {
-                microseconds = 0
-            }
+            time = MaildirDeliveryTime(uniqueName: uniqueName) ?? MaildirDeliveryTime(seconds: .max)
         }
 
         static func < (lhs: SortKey, rhs: SortKey) -> Bool {
-            (lhs.seconds, lhs.microseconds, lhs.name) < (rhs.seconds, rhs.microseconds, rhs.name)
+            (lhs.time, lhs.name) < (rhs.time, rhs.name)
         }
     }
 

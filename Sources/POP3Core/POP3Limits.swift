@@ -7,8 +7,6 @@ public enum POP3Limits {
     public static let saslResponseLine = 2048
     /// RFC 2449 §4: a response line is at most 512 octets, CRLF included.
     public static let responseLine = 512
-    /// RFC 1939 §7: a unique-id is 1 to 70 characters in the range 0x21 to 0x7E.
-    public static let uniqueIDLength = 70
     /// Message numbers and line counts longer than this are refused rather than overflowing.
     static let maxNumberDigits = 9
 }

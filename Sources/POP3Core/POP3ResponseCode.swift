@@ -16,9 +16,6 @@ public struct POP3ResponseCode: Sendable, Hashable, CustomStringConvertible {
     public static let systemPermanent = POP3ResponseCode("SYS/PERM")
     /// `[IN-USE]`: another session holds the maildrop (RFC 2449 §8.1.2).
     public static let inUse = POP3ResponseCode("IN-USE")
-    /// `[LOGIN-DELAY]`: logging in again too soon (RFC 2449 §8.1.1). Not sent: no minimum
-    /// delay between logins is enforced (CAPA says `LOGIN-DELAY` nowhere).
-    public static let loginDelay = POP3ResponseCode("LOGIN-DELAY")
 
     public var description: String { "[\(rawValue)]" }
 }

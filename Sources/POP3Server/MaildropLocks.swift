@@ -19,9 +19,6 @@ public final class MaildropLocks: Sendable {
     fileprivate func release(_ path: String) {
         _ = held.withLock { $0.remove(path) }
     }
-
-    /// Maildrops held now.
-    public var count: Int { held.withLock { $0.count } }
 }
 
 /// One session's hold on a maildrop; released once, explicitly or when dropped.

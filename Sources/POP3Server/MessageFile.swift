@@ -20,13 +20,21 @@ final class MessageFile: Sendable {
     }
 
     /// Opens `path` and reads its first chunk, in one trip to the thread pool (a typical
-    /// message is one chunk). Nil when the file is gone.
-    static func open(_ path: String, pool: NIOThreadPool, on eventLoop: EventLoop) -> EventLoopFuture<(MessageFile, [UInt8])?> {
+    /// message is one chunk). When `path` is gone, `movedTo` says where the file is now (a
+    /// Maildir reader renamed it to change its flags), or nil when it is gone for good.
+    static func open(_ path: String, movedTo: @escaping @Sendable () throws -> String?, pool: NIOThreadPool,
+                     on eventLoop: EventLoop) -> EventLoopFuture<(MessageFile, [UInt8])?> {
         pool.runIfActive(eventLoop: eventLoop) { () throws -> (MessageFile, [UInt8])? in
-            let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            var fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            var code = errno
+            if fd < 0 && code == ENOENT {
+                guard let moved = try movedTo() else { return nil }
+                fd = Glibc.open(moved, O_RDONLY | O_CLOEXEC)
+                code = errno
+            }
             guard fd >= 0 else {
-                if errno == ENOENT { return nil }
-                throw IOError(errnoCode: errno, reason: "open")
+                if code == ENOENT { return nil }
+                throw IOError(errnoCode: code, reason: "open")
             }
             var status = stat()
             guard fstat(fd, &status) == 0 else {

@@ -20,6 +20,9 @@ import SMTPServer
 ///
 /// RETR and TOP stream the file in 64 KiB chunks through a ``MessageEncoder`` and read the next
 /// chunk only while the channel is writable, so a client that does not read holds one chunk.
+/// The next pipelined command, likewise, is taken only while the channel is writable: a client
+/// that sends thousands of RETR or UIDL without reading the responses would otherwise have
+/// them all queued in memory.
 ///
 /// The maildrop lock is released when the connection closes, whatever the state; only QUIT in
 /// TRANSACTION removes anything (the session asks for it with `.commitDeletions`).
@@ -67,6 +70,13 @@ final class POP3SessionHandler: ChannelInboundHandler {
     private var processing = false
     /// Responses written and not yet flushed (RFC 2449 §6.6: pipelined responses go out together).
     private var needsFlush = false
+    /// Their octets: past ``flushThreshold`` they are flushed, so that the channel's writability
+    /// (which only counts flushed octets behind TLS) reflects them.
+    private var unflushedOctets = 0
+    /// The input loop stopped because the channel is not writable; it resumes when it is.
+    private var waitingForOutput = false
+
+    private static let flushThreshold = 16 * 1024
 
     init(settings: Settings, services: MaildropServices, limiter: ConnectionLimiter, pool: NIOThreadPool,
          logger: Logger, sessionID: String, clientAddress: String) {
@@ -109,6 +119,9 @@ final class POP3SessionHandler: ChannelInboundHandler {
         if context.channel.isWritable, waitingForWritability {
             waitingForWritability = false
             readNextChunk(context: context)
+        } else if context.channel.isWritable, waitingForOutput {
+            waitingForOutput = false
+            processInput(context: context)
         }
         context.fireChannelWritabilityChanged()
     }
@@ -207,6 +220,11 @@ final class POP3SessionHandler: ChannelInboundHandler {
         processing = true
         defer { processing = false }
         while connection.mayReadInput, !machine.isClosed {
+            if unflushedOctets >= Self.flushThreshold { flushIfNeeded(context: context) }
+            guard context.channel.isWritable else {
+                waitingForOutput = true
+                break
+            }
             framer.maxLineLength = machine.isInAuthExchange ? POP3Limits.saslResponseLine : POP3Limits.commandLine
             guard let event = framer.nextLine() else { break }
             switch event {
@@ -321,8 +339,11 @@ final class POP3SessionHandler: ChannelInboundHandler {
     private func retrieve(number: Int, lines: Int?, response: POP3Response, context: ChannelHandlerContext) {
         guard let opened else { preconditionFailure("RETR without a maildrop") }
         perform(connection.actionRequested(), context: context)
-        let path = opened.maildrop.messages[number - 1].path
-        onEventLoop(MessageFile.open(path, pool: pool, on: context.eventLoop), context: context) { handler, context, result in
+        let maildrop = opened.maildrop
+        let message = maildrop.messages[number - 1]
+        let file = MessageFile.open(message.path, movedTo: { try maildrop.currentPath(of: message) }, pool: pool,
+                                    on: context.eventLoop)
+        onEventLoop(file, context: context) { handler, context, result in
             guard handler.connection.phase != .closed else { return }
             guard case .success(let file?) = result else {
                 if case .failure(let error) = result {
@@ -399,11 +420,13 @@ final class POP3SessionHandler: ChannelInboundHandler {
         buffer.writeBytes(bytes)
         context.write(wrapOutboundOut(buffer), promise: nil)
         needsFlush = true
+        unflushedOctets += bytes.count
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {
         if needsFlush {
             needsFlush = false
+            unflushedOctets = 0
             context.flush()
         }
     }

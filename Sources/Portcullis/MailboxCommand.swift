@@ -39,7 +39,7 @@ struct MailboxCommand: AsyncParsableCommand {
         func run() async throws {
             let maildir = try await MailboxCommand.maildir(of: address, location)
             let inventory = try MailboxCommand.inventory(maildir)
-            let unread = inventory.messages.filter { $0.subdirectory == "new" }.count
+            let unread = inventory.messages.filter { $0.subdirectory == .new }.count
             print("address\t\(address)")
             print("maildir\t\(maildir.path)")
             print("messages\t\(inventory.count) (\(unread) in new/, \(inventory.count - unread) in cur/)")
@@ -63,11 +63,10 @@ struct MailboxCommand: AsyncParsableCommand {
         func run() async throws {
             let maildir = try await MailboxCommand.maildir(of: address, location)
             let cutoff = Date().addingTimeInterval(-TimeInterval(olderThan) * 86_400)
+            let inventory = try MailboxCommand.inventory(maildir)
             let purged: MaildirInventory.Purged
             do {
-                purged = try MailboxCommand.inventory(maildir).purge(deliveredBefore: cutoff)
-            } catch let error as CLIError {
-                throw error
+                purged = try inventory.purge(deliveredBefore: cutoff)
             } catch {
                 throw CLIError("cannot purge \(maildir.path): \(error)")
             }

@@ -32,8 +32,9 @@ public final class MailServices: SessionServices {
     private let keyRing: DKIMKeyRing?
     private let abuse: AbuseGuard?
 
-    public init(directory: any AccountDirectory, spool: Spool, policy: OP25BPolicy,
-                authFailureDelay: AuthFailureDelay = AuthFailureDelay(base: .seconds(1)),
+    /// - Parameter login: the password check, shared with the POP3 service (the server passes
+    ///   its one ``PasswordLogin``); nil checks against `directory` with a one-second failure delay.
+    public init(directory: any AccountDirectory, spool: Spool, policy: OP25BPolicy, login: PasswordLogin? = nil,
                 keyRing: DKIMKeyRing? = nil, abuse: AbuseGuard? = nil, logger: Logger) {
         self.keyRing = keyRing
         self.abuse = abuse
@@ -41,7 +42,8 @@ public final class MailServices: SessionServices {
         self.cache = directory as? CachedDirectory
         self.spool = spool
         self.policy = policy
-        self.login = PasswordLogin(directory: directory, abuse: abuse, delays: authFailureDelay, logger: logger)
+        self.login = login ?? PasswordLogin(directory: directory, abuse: abuse,
+                                            delays: AuthFailureDelay(base: .seconds(1)), logger: logger)
         self.logger = logger
     }
 

@@ -56,12 +56,12 @@ struct MaildirInventoryTests {
             .map { try FileManager.default.attributesOfItem(atPath: $0)[.size] as! Int }
         #expect(inventory.totalSize == sizes.reduce(0, +))
         #expect(Int(inventory.oldest!.timeIntervalSince1970) == Int(fiftyDaysAgo.timeIntervalSince1970))
-        #expect(inventory.messages.map(\.subdirectory) == ["new", "cur", "new"])
+        #expect(inventory.messages.map(\.subdirectory) == [.new, .cur, .new])
 
         let purged = try inventory.purge(deliveredBefore: now.addingTimeInterval(-30 * Self.day))
         #expect(purged == .init(count: 2, size: sizes[1] + sizes[2]))
         let left = try MaildirInventory(maildir)
-        #expect(left.messages.map { "\(maildir.path)/\($0.subdirectory)/\($0.name)" } == [delivered])
+        #expect(left.messages.map { "\(maildir.path)/\($0.subdirectory.rawValue)/\($0.name)" } == [delivered])
         #expect(FileManager.default.fileExists(atPath: "\(maildir.path)/tmp/\(fortyDaysAgo).M9P9Q9.h"))
         #expect(FileManager.default.fileExists(atPath: "\(maildir.path)/cur/.hidden"))
     }
@@ -78,6 +78,22 @@ struct MaildirInventoryTests {
     func deliveryTime(name: String, expected: TimeInterval) {
         let now = Date(timeIntervalSince1970: 1_765_000_000)
         let modified = Date(timeIntervalSince1970: 42)
-        #expect(MaildirInventory.deliveryTime(name: name, modified: modified, now: now).timeIntervalSince1970 == expected)
+        #expect(TimeInterval(MaildirInventory.deliveryTime(name: name, modified: modified, now: now).seconds) == expected)
+    }
+
+    @Test("The inventory lists messages in the order POP3 numbers them, microseconds included")
+    func sameOrderAsPOP3() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let maildir = Maildir(path: "\(root)/Maildir", hostname: "h")
+        try maildir.create()
+        // Same second: `M5` was delivered before `M40`, though it sorts after it as text.
+        for name in ["1733500000.M40P1Q2.h", "1733500000.M5P1Q1.h", "1733499999.M900000P1Q1.h"] {
+            try put("Subject: x\n\nx\n", at: "\(maildir.path)/new/\(name)")
+        }
+        let inventory = try MaildirInventory(maildir).messages.map { MaildirFileName(parsing: $0.name).uniqueName }
+        #expect(inventory == ["1733499999.M900000P1Q1.h", "1733500000.M5P1Q1.h", "1733500000.M40P1Q2.h"])
+        let pop3 = try Maildrop.open(path: maildir.path).messages.map(\.uniqueID)
+        #expect(pop3 == inventory)
     }
 }

@@ -77,6 +77,47 @@ struct MaildropTests {
         #expect(try names("\(root)/Maildir/cur") == [String(maildrop.messages[1].path.split(separator: "/").last!)])
     }
 
+    @Test("A message another reader flagged during the session is found and removed under its new name")
+    func flaggedMeanwhile() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let maildir = Maildir(path: "\(root)/Maildir", hostname: "h")
+        for index in 0..<2 { _ = try deliver("Subject: \(index)\n\nx\n", to: maildir, in: root) }
+        let maildrop = try Maildrop.open(path: "\(root)/Maildir")
+        // An IMAP server marks message 1 seen: same unique name, `:2,S` (Maildir spec).
+        let flagged = maildrop.messages[0].path + "S"
+        #expect(rename(maildrop.messages[0].path, flagged) == 0)
+        #expect(try maildrop.currentPath(of: maildrop.messages[0]) == flagged)
+        #expect(try maildrop.currentPath(of: maildrop.messages[1]) == maildrop.messages[1].path)
+        try maildrop.remove([maildrop.messages[0]])
+        #expect(!FileManager.default.fileExists(atPath: flagged))
+        #expect(try names("\(root)/Maildir/cur") == [String(maildrop.messages[1].path.split(separator: "/").last!)])
+        #expect(try maildrop.currentPath(of: maildrop.messages[0]) == nil)
+    }
+
+    @Test("Of two files with the same unique name, the one whose name sorts first keeps the plain unique-id")
+    func duplicateUniqueNames() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cur = "\(root)/Maildir/cur"
+        try FileManager.default.createDirectory(atPath: cur, withIntermediateDirectories: true)
+        // Copies (a restored backup): the same unique name with other flags. Whatever order
+        // the directory lists them in, the unique-ids must be the same in every session.
+        let uniqueNames = (0..<8).map { "17334400\($0)0.M\($0)P1Q1.host" }
+        for unique in uniqueNames {
+            for info in ["2,S", "2,"] {
+                try Data("Subject: x\n\nx\n".utf8).write(to: URL(fileURLWithPath: "\(cur)/\(unique):\(info)"))
+            }
+        }
+        let messages = try Maildrop.open(path: "\(root)/Maildir").messages
+        #expect(messages.count == 16)
+        for unique in uniqueNames {
+            let plain = messages.first { $0.uniqueID == unique }
+            #expect(plain?.path == "\(cur)/\(unique):2,", "\(unique)")
+            #expect(messages.contains { $0.path == "\(cur)/\(unique):2,S" && $0.uniqueID.hasPrefix("~") })
+        }
+    }
+
     @Test("Unique-ids are printable, at most 70 characters, and the same every time", arguments: [
         "1733440000.M1P1Q1.mail.alato.example",
         String(repeating: "x", count: 71),

@@ -244,6 +244,77 @@ import Testing
         await client.close()
     }
 
+    @Test("A client that pipelines RETRs without reading holds a bounded amount: commands wait for the channel to drain")
+    func pipeliningWithoutReading() async throws {
+        let log = CapturedLog()
+        var options = TestServer.Options()
+        options.logHandler = log
+        let server = try await TestServer(options)
+        defer { server.stop() }
+        try deliver("Subject: big\n\n" + String(repeating: String(repeating: "x", count: 79) + "\n", count: 512), on: server)
+        let (client, loggedIn) = try await login(server)
+        #expect(loggedIn.hasPrefix("+OK Logged in"))
+        try await client.stopReading()
+        // 1,500 RETRs of 40 KiB: 60 MB if all were queued; the socket buffers hold a few MB.
+        let total = 1500
+        try await client.send(String(repeating: "RETR 1\r\n", count: total))
+        func retrieved() -> Int { log.entries.filter { $0.message == "retrieved" }.count }
+        var previous = -1
+        for _ in 0..<20 {
+            try await Task.sleep(for: .milliseconds(500))
+            let now = retrieved()
+            if now == previous { break }
+            previous = now
+        }
+        let stalled = retrieved()
+        #expect(stalled == previous, "still retrieving: the server does not wait for the client to read")
+        #expect(stalled < total / 2, "\(stalled) of \(total) RETRs were written to a client that reads nothing")
+        await client.close()
+    }
+
+    @Test("A message removed under a live session (mailbox purge) gets -ERR on RETR and TOP; the session goes on")
+    func vanishedMessage() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        try deliver("Subject: a\n\nx\n", on: server)
+        try deliver("Subject: b\n\ny\n", on: server)
+        let (client, loggedIn) = try await login(server)
+        #expect(loggedIn.hasPrefix("+OK Logged in: maildrop has 2 messages"))
+        let path = try #require(Maildir.path(root: server.mailboxRoot, account: Self.account))
+        // What `portcullis mailbox purge` does: unlink the file the session listed as 1.
+        #expect(unlink(try Maildrop.open(path: path).messages[0].path) == 0)
+        try await client.send("RETR 1\r\nTOP 1 0\r\nRETR 2\r\n")
+        #expect(await client.popLine()?.hasPrefix("-ERR") == true)
+        #expect(await client.popLine()?.hasPrefix("-ERR") == true)
+        #expect(await client.popLine()?.hasPrefix("+OK") == true)
+        #expect(await client.popBody() == expectedRETR("Subject: b\n\ny\n"))
+        try await client.send("DELE 1\r\nQUIT\r\n")
+        #expect(await client.popLine() == "+OK Message 1 deleted")
+        #expect(await client.popLine() == "+OK Bye: 1 message deleted")
+        #expect(await client.waitForClose())
+        #expect(try curFiles(on: server).count == 1)
+    }
+
+    @Test("A message an IMAP server flagged during the session (renamed to :2,S) is still retrieved and deleted")
+    func flaggedDuringSession() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        try deliver("Subject: a\n\nx\n", on: server)
+        let (client, loggedIn) = try await login(server)
+        #expect(loggedIn.hasPrefix("+OK Logged in: maildrop has 1 message"))
+        let path = try #require(Maildir.path(root: server.mailboxRoot, account: Self.account))
+        let listed = try #require(try curFiles(on: server).first)
+        #expect(rename("\(path)/cur/\(listed)", "\(path)/cur/\(listed)S") == 0)
+        try await client.send("RETR 1\r\n")
+        #expect(await client.popLine()?.hasPrefix("+OK") == true)
+        #expect(await client.popBody() == expectedRETR("Subject: a\n\nx\n"))
+        try await client.send("DELE 1\r\nQUIT\r\n")
+        #expect(await client.popLine() == "+OK Message 1 deleted")
+        #expect(await client.popLine() == "+OK Bye: 1 message deleted")
+        #expect(await client.waitForClose())
+        #expect(try curFiles(on: server).isEmpty)
+    }
+
     @Test("A disabled account cannot log in; a held (suspended) account still reads its mail")
     func accountStates() async throws {
         let server = try await TestServer()

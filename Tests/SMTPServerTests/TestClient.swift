@@ -67,6 +67,11 @@ final class TestClient: @unchecked Sendable {
         try await channel.writeAndFlush(buffer)
     }
 
+    /// Stops reading from the socket: a client that sends and never reads what comes back.
+    func stopReading() async throws {
+        try await channel.setOption(ChannelOptions.autoRead, value: false)
+    }
+
     /// Upgrades the connection after the server's 220 to STARTTLS.
     func startTLS() async throws {
         let handler = try Self.tlsHandler()
