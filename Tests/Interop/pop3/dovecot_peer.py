@@ -48,8 +48,10 @@ class DovecotPOP3:
         self.config_path = root / "dovecot.conf"
         self.log_path = root / "dovecot.log"
 
-    def add_user(self, address: str, password: str) -> None:
-        self.users[address] = password
+    def add_user(self, address: str, password: str | None = None, *, crypt_hash: str | None = None) -> None:
+        """An account with a cleartext password, or with a crypt(3) hash (for example the
+        yescrypt `$y$` hash `portcullis user add` stored: the same credential, the same cost)."""
+        self.users[address] = f"{{CRYPT}}{crypt_hash}" if crypt_hash else f"{{PLAIN}}{password}"
         self._write_passwd()
 
     def _write_passwd(self) -> None:
@@ -57,10 +59,10 @@ class DovecotPOP3:
         # runs is a file it has never read, so no cached copy of an older file can hide it.
         users = self.root / "users"
         users.mkdir(parents=True, exist_ok=True)
-        for address, password in self.users.items():
+        for address, secret in self.users.items():
             path = users / address
             if not path.exists():
-                path.write_text(f"{address}:{{PLAIN}}{password}::::::\n", encoding="utf-8")
+                path.write_text(f"{address}:{secret}::::::\n", encoding="utf-8")
 
     def config_text(self) -> str:
         mail = pwd.getpwnam(MAIL_USER)
@@ -84,7 +86,7 @@ mail_location = maildir:{self.mailboxes}/%d/%n/Maildir:INDEX={index}/%d/%n:CONTR
 pop3_uidl_format = %08Xu%08Xv
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.root / "users"}/%u
+  args = username_format=%u {self.root / "users"}/%u
 }}
 userdb {{
   driver = static
