@@ -139,7 +139,7 @@ def check_curl(pop3, account, implicit_tls: bool) -> None:
     rc, listing, log = curl(pop3.root, pop3.certificate, port, account, implicit_tls=implicit_tls)
     assert rc == 0, f"curl LIST exited {rc}\n{log}"
     if not implicit_tls:
-        assert "STLS" in log, f"curl did not upgrade with STLS\n{log}"
+        assert "\n> STLS" in log and log.index("> STLS") < log.index("> AUTH"), f"curl did not send STLS first\n{log}"
     sizes = sorted(int(line.split()[1]) for line in listing.decode().splitlines())
     assert sizes == sorted(len(wire_form(c)) for c in stored.values()), f"LIST: {listing!r}"
     retrieved = []
@@ -191,7 +191,8 @@ def test_fetchmail_stls_no_keep_empties_the_maildir(pop3, account):
     fetchmail = Fetchmail(pop3.root, pop3.certificate, pop3.pop3_port, account, implicit_tls=False, keep=False)
     rc, log = fetchmail.run()
     assert rc == 0, f"fetchmail exited {rc}\n{log}"
-    assert re.search(r"STLS", log), f"fetchmail did not use STLS\n{log}"
+    assert re.search(r"(?m)^fetchmail: POP3> STLS$", log), f"fetchmail did not send STLS\n{log}"
+    assert log.index("POP3> STLS") < log.index("POP3> USER"), f"USER before STLS\n{log}"
     assert sorted(fetchmail.fetched()) == sorted(stored.values()), log
     assert maildir_files(pop3.maildir(account)) == {}, "`no keep`: messages left in the Maildir after QUIT"
 
