@@ -37,9 +37,20 @@ let package = Package(
         // glibc's libresolv: res_nquery and ns_parserr, for MX, A/AAAA, SRV and TXT lookups.
         .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
         .target(name: "DNS", dependencies: ["CResolv", "BlockingWork"]),
+        // POP3 protocol core: commands, parser, responses, session state machine, the RETR
+        // encoder. No I/O; NIOCore for ByteBuffer only.
+        .target(name: "POP3Core", dependencies: [
+            "SMTPCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        // The Maildir layout, for the writer (local delivery) and the reader (POP3).
+        .target(name: "MaildirStore", dependencies: [
+            "Spool",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Queue manager, routing, SMTP client, local Maildir delivery, DSN.
         .target(name: "Delivery", dependencies: [
-            "SMTPCore", "Spool", "Directory", "DNS", "BlockingWork",
+            "SMTPCore", "Spool", "Directory", "DNS", "BlockingWork", "MaildirStore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -67,6 +78,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The POP3 listeners (STLS and implicit TLS) and sessions over the Maildirs.
+        .target(name: "POP3Server", dependencies: [
+            "POP3Core", "MaildirStore", "SMTPCore", "SMTPServer", "Abuse", "Directory", "BlockingWork",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The certificate `portcullis init` writes. A library of its own rather than part of
         // the command-line target because the SMTP server tests make their TLS certificate
         // with it; no server module needs it.
@@ -82,7 +103,7 @@ let package = Package(
         ]),
         // The services wired together once, for `serve` and the in-process tests.
         .target(name: "Assembly", dependencies: [
-            "Abuse", "DKIM", "Directory", "Policy", "SMTPServer", "Spool",
+            "Abuse", "DKIM", "Directory", "Policy", "SMTPServer", "POP3Server", "Spool",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +117,7 @@ let package = Package(
         ], resources: [.copy("Templates")]),
         .executableTarget(name: "Portcullis", dependencies: [
             "SMTPServer", "Abuse", "Assembly", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "Spool", "Policy", "SMTPCore",
-            "SelfSigned",
+            "SelfSigned", "POP3Server", "MaildirStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -121,6 +142,12 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Benchmarks/Loadgen/Tests/LoadgenCoreTests"),
         .testTarget(name: "SMTPCoreTests", dependencies: ["SMTPCore", "TestSupport"]),
+        .testTarget(name: "POP3CoreTests", dependencies: [
+            "POP3Core", "SMTPCore", "MaildirStore",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .testTarget(name: "MaildirStoreTests", dependencies: ["MaildirStore", "Spool"]),
+        .testTarget(name: "POP3ServerTests", dependencies: ["POP3Server", "POP3Core", "SMTPServer"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], resources: [.copy("Golden")]),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "BlockingWork"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore", "TestSupport"]),
@@ -131,7 +158,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: [
-            "Delivery", "TestSupport", "SMTPCore", "Spool", "Directory", "DNS",
+            "Delivery", "TestSupport", "SMTPCore", "Spool", "Directory", "DNS", "MaildirStore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -149,7 +176,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
-            "SMTPServer", "Abuse", "AbuseTestSupport", "Assembly", "SMTPCore", "Directory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
+            "SMTPServer", "POP3Server", "POP3Core", "MaildirStore", "Abuse", "AbuseTestSupport", "Assembly", "SMTPCore", "Directory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -166,6 +193,7 @@ let package = Package(
 if Context.environment["PORTCULLIS_FUZZ"] != nil {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzSMTPCommand", ["SMTPCore"]),
+        ("FuzzPOP3Session", ["POP3Core", "SMTPCore"]),
         ("FuzzMailbox", ["SMTPCore"]),
         ("FuzzDataDecoder", ["SMTPCore"]),
         ("FuzzSASLResponse", ["SMTPCore"]),

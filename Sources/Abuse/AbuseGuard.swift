@@ -80,7 +80,7 @@ public final class AbuseGuard: Sendable {
         let now = clock.now()
         let key = ClientKey.key(for: client)
         let rules = self.rules
-        let query = AbuseQuery(now: now, block: service.isSubmission ? .address(key) : nil,
+        let query = AbuseQuery(now: now, block: service.refusesBlockedAddresses ? .address(key) : nil,
                                counters: { rules.connectionCounters(client: key, $0) })
         // Pruning is housekeeping: it must not hold up the greeting.
         if claimPrune(now) { Task { await self.prune(now) } }

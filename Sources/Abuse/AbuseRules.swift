@@ -14,7 +14,7 @@ public struct AbuseRules: Sendable {
     /// The verdict on a new connection.
     public enum Connection: Sendable, Hashable {
         case admitted
-        /// The client address is blocked for failed logins (submission services only).
+        /// The client address is blocked for failed logins (submission and POP3 only).
         case blocked(retryAfterSeconds: Int)
         /// Past `connectionsPerMinute`.
         case rateExceeded(limit: Int, retryAfterSeconds: Int)
@@ -93,8 +93,8 @@ public struct AbuseRules: Sendable {
     }
 
     /// An address blocked for failed logins is refused (the block is read on the submission
-    /// services only: port 25 still takes its inbound mail); past the connection rate, every
-    /// service refuses.
+    /// and POP3 services only: port 25 still takes its inbound mail); past the connection rate,
+    /// every service refuses.
     public func connection(_ snapshot: AbuseSnapshot) -> Connection {
         if let block = snapshot.block {
             return .blocked(retryAfterSeconds: Self.seconds(from: snapshot.now, to: block.until))

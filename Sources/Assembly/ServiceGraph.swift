@@ -3,6 +3,7 @@ import DKIM
 import Directory
 import Logging
 import NIOCore
+import POP3Server
 import Policy
 import SMTPServer
 import ServiceLifecycle
@@ -10,7 +11,8 @@ import Spool
 
 /// The server's services wired together once: the directory behind its cache, the abuse store
 /// behind its write-behind buffer with the guard and the flusher, the session services on the
-/// spool, and the SMTP listeners.
+/// spool, the SMTP listeners, and the POP3 listeners on the Maildirs. SMTP AUTH and POP3 logins
+/// go through one ``PasswordLogin``: one failure delay, one set of abuse counters, one lockout.
 ///
 /// `serve` runs this graph, and the in-process tests run the same one, so that the tests
 /// exercise the production wiring (the cache and the abuse buffer included).
@@ -30,6 +32,11 @@ public struct ServiceGraph: Sendable {
         public var maxConnectionsPerClient: Int
         /// The delay before a 535, doubled per recent failure (``AuthFailureDelay``).
         public var authFailureDelay: Duration
+        /// The POP3 sessions' settings and listeners; no POP3 service without listeners.
+        public var pop3: POP3Listener.Settings?
+        public var pop3Listeners: [POP3ListenerSpec] = []
+        /// `<data>/mailboxes`: the Maildirs local delivery writes and POP3 reads.
+        public var mailboxRoot = ""
         /// Whether the session path answers from memory (``CachedDirectory``,
         /// ``BufferedAbuseStore``), as `serve` does; false reads the database at every step,
         /// for tests that compare both.
@@ -56,6 +63,10 @@ public struct ServiceGraph: Sendable {
     public let abuse: AbuseGuard
     public let services: MailServices
     public let listener: SMTPListener
+    /// The POP3 listeners; nil when none is configured.
+    public let pop3Listener: POP3Listener?
+    /// The password check both services use.
+    public let login: PasswordLogin
     /// Writes the buffered abuse counters back; nil without a buffer.
     public let flusher: AbuseCounterFlusher?
 
@@ -85,20 +96,32 @@ public struct ServiceGraph: Sendable {
             store: self.abuseStore, settings: settings.abuse, policy: policy, clock: clock,
             notifier: SuspensionNotifier(spool: spool, hostname: settings.smtp.hostname, postmaster: settings.postmaster),
             logger: logger)
+        // One delay table: a client guessing over POP3 and SMTP is slowed by both.
+        let delays = AuthFailureDelay(base: settings.authFailureDelay)
+        login = PasswordLogin(directory: self.directory, abuse: abuse, delays: delays, logger: logger)
         services = MailServices(
             directory: self.directory, spool: spool, policy: policy,
-            authFailureDelay: AuthFailureDelay(base: settings.authFailureDelay),
+            authFailureDelay: delays,
             keyRing: keyRing, abuse: abuse, logger: logger)
+        // `[limits]` counts connections of both protocols together.
+        let limiter = ConnectionLimiter(maxTotal: settings.maxConnections, maxPerClient: settings.maxConnectionsPerClient)
         listener = SMTPListener(
             specs: settings.listeners, settings: settings.smtp, services: services,
-            limiter: ConnectionLimiter(maxTotal: settings.maxConnections, maxPerClient: settings.maxConnectionsPerClient),
-            group: group, logger: logger)
+            limiter: limiter, group: group, logger: logger)
+        if let pop3 = settings.pop3, !settings.pop3Listeners.isEmpty {
+            pop3Listener = POP3Listener(
+                specs: settings.pop3Listeners, settings: pop3,
+                services: MaildropServices(mailboxRoot: settings.mailboxRoot, login: login, abuse: abuse, logger: logger),
+                limiter: limiter, group: group, logger: logger)
+        } else {
+            pop3Listener = nil
+        }
     }
 
     /// The graph's services in the order a service group starts them: it stops them in reverse,
     /// so the listeners stop first (sessions drain), then whatever `middle` holds, and the
     /// abuse counters' final flush comes last.
     public func groupServices(around middle: [any Service]) -> [any Service] {
-        (flusher.map { [$0] } ?? []) + middle + [listener]
+        (flusher.map { [$0] } ?? []) + middle + [listener] + (pop3Listener.map { [$0] } ?? [])
     }
 }

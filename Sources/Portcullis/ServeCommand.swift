@@ -11,6 +11,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import POP3Server
 import Policy
 import SMTPCore
 import SMTPServer
@@ -21,7 +22,7 @@ import Web
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the SMTP services (port 25, submission, submissions) in the foreground.")
+        abstract: "Run the mail services (port 25, submission, submissions, POP3) in the foreground.")
 
     @OptionGroup var location: DataLocation
 
@@ -77,22 +78,27 @@ struct ServeCommand: AsyncParsableCommand {
         let specs = configuration.smtp.listen.map { ListenerSpec(address: $0, service: .relay) }
             + configuration.submission.listen.map { ListenerSpec(address: $0, service: .submission) }
             + configuration.submission.implicitTLSListen.map { ListenerSpec(address: $0, service: .submissionImplicitTLS) }
+        var graphSettings = ServiceGraph.Settings(
+            abuse: configuration.abuseSettings(), postmaster: configuration.abuse.postmaster,
+            smtp: .init(configuration: configuration, tlsContext: tls), listeners: specs,
+            maxConnections: configuration.limits.maxConnections,
+            maxConnectionsPerClient: configuration.limits.maxConnectionsPerClient,
+            authFailureDelay: .milliseconds(Int64(configuration.limits.authFailureDelayMilliseconds)))
+        graphSettings.pop3 = .init(configuration: configuration, tlsContext: tls)
+        graphSettings.pop3Listeners = configuration.pop3ListenerSpecs
+        // Where local delivery writes (DeliverySettings.mailboxRoot), so POP3 reads the same Maildirs.
+        graphSettings.mailboxRoot = DeliverySettings(configuration: configuration).mailboxRoot
         // The session path reads counters and directory answers from memory; the
         // flusher writes the counters back every second and at shutdown.
         let graph = ServiceGraph(
             directory: directory, abuseStore: abuseStore, spool: spool, policy: policy,
-            settings: ServiceGraph.Settings(
-                abuse: configuration.abuseSettings(), postmaster: configuration.abuse.postmaster,
-                smtp: .init(configuration: configuration, tlsContext: tls), listeners: specs,
-                maxConnections: configuration.limits.maxConnections,
-                maxConnectionsPerClient: configuration.limits.maxConnectionsPerClient,
-                authFailureDelay: .milliseconds(Int64(configuration.limits.authFailureDelayMilliseconds))),
+            settings: graphSettings,
             keyRing: DKIMKeyRing(dataDirectory: configuration.dataDirectory), clock: configuration.abuseClock(),
             group: group, logger: logger)
-        let listener = graph.listener
         do {
             // With a user to become, nothing is accepted before the drop below.
-            try await listener.bind(accepting: serviceUser == nil)
+            try await graph.listener.bind(accepting: serviceUser == nil)
+            try await graph.pop3Listener?.bind(accepting: serviceUser == nil)
         } catch {
             throw CLIError("cannot listen: \(error)")
         }
@@ -134,6 +140,9 @@ struct ServeCommand: AsyncParsableCommand {
                 """)
         }
         lines += specs.map { "listening on \($0.addressDescription) (\($0.service.displayName))" }
+        lines += graphSettings.pop3Listeners.map {
+            "listening on \($0.addressDescription) (\($0.implicitTLS ? "POP3, implicit TLS" : "POP3, STLS"))"
+        }
         lines += configuration.web.listen.map { "listening on \($0) (customer web: http://\($0)/)" }
         lines.append("ready")
 
@@ -161,6 +170,7 @@ extension ServiceKind {
         case .relay: return "port-25 service"
         case .submission: return "submission, STARTTLS"
         case .submissionImplicitTLS: return "submissions, implicit TLS"
+        case .pop3: return "POP3"
         }
     }
 }

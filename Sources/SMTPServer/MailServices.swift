@@ -28,7 +28,7 @@ public final class MailServices: SessionServices {
     private let spool: Spool
     private let policy: OP25BPolicy
     private let logger: Logger
-    private let authFailureDelay: AuthFailureDelay
+    private let login: PasswordLogin
     private let keyRing: DKIMKeyRing?
     private let abuse: AbuseGuard?
 
@@ -41,40 +41,18 @@ public final class MailServices: SessionServices {
         self.cache = directory as? CachedDirectory
         self.spool = spool
         self.policy = policy
-        self.authFailureDelay = authFailureDelay
+        self.login = PasswordLogin(directory: directory, abuse: abuse, delays: authFailureDelay, logger: logger)
         self.logger = logger
     }
 
     public func verifyCredentials(username: String, password: Secret, context: SessionContext,
                                   on eventLoop: EventLoop) -> EventLoopFuture<AuthOutcome> {
-        let directory = self.directory
-        let logger = self.logger
-        let delays = self.authFailureDelay
-        let abuse = self.abuse
+        let login = self.login
         return eventLoop.makeFutureWithTask {
-            do {
-                if let abuse {
-                    let gate = try await abuse.authenticationGate(username: username, client: context.clientAddress)
-                    if gate != .proceed {
-                        logger.notice("AUTH refused without verification", metadata: ["gate": .string("\(gate)")])
-                        return .temporaryFailure
-                    }
-                }
-                switch try await directory.authenticate(username: username, password: Password(bytes: password.bytes)) {
-                case .success(let account):
-                    delays.recordSuccess(client: context.clientAddress)
-                    try await abuse?.recordAuthenticationSuccess(account: account.address, client: context.clientAddress)
-                    return .success(account: account.address)
-                case .invalidCredentials, .disabled:
-                    try await abuse?.recordAuthenticationFailure(username: username, client: context.clientAddress)
-                    // RFC 4954 §4 leaves the delay to the server; it grows with repeated failures.
-                    let delay = delays.recordFailure(client: context.clientAddress)
-                    try? await Task.sleep(for: delay)
-                    return .failure
-                }
-            } catch {
-                logger.error("directory failure during AUTH", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
-                return .temporaryFailure
+            switch await login.verify(username: username, password: password, client: context.clientAddress) {
+            case .success(let account): return .success(account: account)
+            case .invalidCredentials, .disabled: return .failure
+            case .refused, .unavailable: return .temporaryFailure
             }
         }
     }

@@ -181,11 +181,13 @@ public final class SMTPListener: Service, Sendable {
 }
 
 /// Session IDs: short, unique within a process run, and (by a random prefix) distinct across restarts.
-final class SessionIDGenerator: Sendable {
+public final class SessionIDGenerator: Sendable {
+    public init() {}
+
     private let value = NIOLockedValueBox<UInt64>(0)
     private let epoch = UInt64.random(in: 0..<(1 << 20))
 
-    func next() -> String {
+    public func next() -> String {
         let next = value.withLockedValue { value -> UInt64 in
             value += 1
             return value

@@ -1,5 +1,6 @@
 import Directory
 import Foundation
+import MaildirStore
 import SMTPCore
 import Spool
 import TestSupport

@@ -2,6 +2,7 @@ import DNS
 import Delivery
 import Directory
 import Foundation
+import MaildirStore
 import Logging
 import NIOPosix
 import SMTPCore

@@ -112,6 +112,52 @@ final class TestClient: @unchecked Sendable {
         try? await channel.close()
     }
 
+    // MARK: POP3
+
+    /// The next POP3 response line without CRLF (`+OK ...`, `-ERR ...`, `+ `); nil on timeout.
+    func popLine(timeout: Duration = .seconds(10)) async -> String? {
+        await take(timeout: timeout) { bytes in
+            guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            let line = String(decoding: bytes[..<newline], as: UTF8.self)
+            bytes.removeSubrange(...newline)
+            return line.hasSuffix("\r") ? String(line.dropLast()) : line
+        }
+    }
+
+    /// The raw octets of a multi-line body after its status line: everything up to and
+    /// including the terminating `CRLF.CRLF` (RFC 1939 §3); nil on timeout.
+    func popBody(timeout: Duration = .seconds(30)) async -> [UInt8]? {
+        await take(timeout: timeout) { bytes in
+            let terminator: [UInt8] = [0x2E, 0x0D, 0x0A]
+            if bytes.starts(with: terminator) {
+                bytes.removeSubrange(..<3)
+                return terminator
+            }
+            let marker: [UInt8] = [0x0D, 0x0A, 0x2E, 0x0D, 0x0A]
+            guard bytes.count >= 5 else { return nil }
+            var index = 0
+            while index + 5 <= bytes.count {
+                if bytes[index] == 0x0D, Array(bytes[index..<(index + 5)]) == marker {
+                    let body = Array(bytes[..<(index + 5)])
+                    bytes.removeSubrange(..<(index + 5))
+                    return body
+                }
+                index += 1
+            }
+            return nil
+        }
+    }
+
+    private func take<T>(timeout: Duration, _ extract: (inout [UInt8]) -> T?) async -> T? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let value = collector.received.withLockedValue({ extract(&$0) }) { return value }
+            if isClosed { return collector.received.withLockedValue { extract(&$0) } }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return nil
+    }
+
     /// Removes one full reply from the received bytes, if one is there.
     private func takeReply() -> String? {
         collector.received.withLockedValue { bytes -> String? in

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import POP3Server
 import Policy
 import SelfSigned
 import SMTPCore
@@ -27,6 +28,11 @@ final class TestServer: @unchecked Sendable {
     let clock: TestClock
     var listener: SMTPListener { graph.listener }
     let ports: [ServiceKind: Int]
+    /// The POP3 listeners: STLS, and implicit TLS.
+    let pop3Port: Int
+    let pop3sPort: Int
+    /// `<directoryPath>/mailboxes`, where the POP3 service reads.
+    var mailboxRoot: String { directoryPath + "/mailboxes" }
     let tlsContext: NIOSSLContext
 
     struct Options {
@@ -48,6 +54,8 @@ final class TestServer: @unchecked Sendable {
         var answersFromMemory = true
         /// The abuse clock.
         var clock = TestClock()
+        /// The POP3 autologout timer.
+        var pop3IdleTimeout: TimeAmount = .seconds(600)
     }
 
     init(_ options: Options = Options()) async throws {
@@ -82,6 +90,12 @@ final class TestServer: @unchecked Sendable {
                         ListenerSpec(host: "127.0.0.1", port: 0, service: .submissionImplicitTLS)],
             maxConnections: 1000, maxConnectionsPerClient: options.maxPerClient, authFailureDelay: options.authFailureDelay)
         settings.answersFromMemory = options.answersFromMemory
+        settings.pop3 = POP3Listener.Settings(hostname: "mail.alato.example", tlsContext: tlsContext,
+                                              idleTimeout: options.pop3IdleTimeout, maxErrors: options.maxErrors,
+                                              shutdownGrace: .seconds(30))
+        settings.pop3Listeners = [POP3ListenerSpec(host: "127.0.0.1", port: 0, implicitTLS: false),
+                                  POP3ListenerSpec(host: "127.0.0.1", port: 0, implicitTLS: true)]
+        settings.mailboxRoot = directoryPath + "/mailboxes"
         let clock = options.clock
         self.clock = clock
         let graph = ServiceGraph(directory: directory, abuseStore: directory, spool: spool, policy: policy, settings: settings,
@@ -90,10 +104,14 @@ final class TestServer: @unchecked Sendable {
         self.graph = graph
         let bound = try await graph.listener.bind()
         ports = [.relay: bound[0].port!, .submission: bound[1].port!, .submissionImplicitTLS: bound[2].port!]
+        let pop3Bound = try await graph.pop3Listener!.bind()
+        pop3Port = pop3Bound[0].port!
+        pop3sPort = pop3Bound[1].port!
     }
 
     func stop() {
         listener.shutdown()
+        graph.pop3Listener?.shutdown()
         spool.close()
         try? FileManager.default.removeItem(atPath: directoryPath)
     }

@@ -1,6 +1,7 @@
 import BlockingWork
 import Directory
 import Foundation
+import MaildirStore
 import SMTPCore
 import Spool
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Spool
-@testable import Delivery
+@testable import MaildirStore
 
 @Suite("Maildir")
 struct MaildirTests {
@@ -28,9 +28,15 @@ struct MaildirTests {
         #expect(first != second)
         #expect(first.hasPrefix("\(root)/Maildir/new/"))
         #expect(!first.split(separator: "/").last!.contains("/"))
-        #expect(first.hasSuffix("mail\\057alato\\072example"))
         let content = try String(contentsOfFile: first, encoding: .utf8)
         #expect(content == "Return-Path: <a@example.net>\nDelivered-To: b@alato.example\nSubject: hi\n\nline one\nline two\r")
+        // The unique name, then the Maildir++ sizes: the file's, and with CRLF line endings
+        // (five LFs gain a CR each, the last line's lone CR gains an LF).
+        let name = MaildirFileName(parsing: String(first.split(separator: "/").last!))
+        #expect(name.uniqueName.hasSuffix("mail\\057alato\\072example"))
+        #expect(name.size == content.utf8.count)
+        #expect(name.wireSize == content.utf8.count + 5 + 1)
+        #expect(name.info == nil)
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(root)/Maildir/tmp").isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(root)/Maildir/new").count == 2)
         #expect(FileManager.default.fileExists(atPath: "\(root)/Maildir/cur"))

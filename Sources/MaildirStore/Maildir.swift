@@ -1,8 +1,8 @@
 import Foundation
+import Spool
 import Synchronization
 #if canImport(Glibc)
 import Glibc
-import Spool
 #endif
 
 /// A Maildir (`tmp/`, `new/`, `cur/`) and the safe way to put a message into it.
@@ -11,6 +11,11 @@ import Spool
 /// fsync it, rename it into `new/`, fsync `new/`. A reader never sees a partial message, and
 /// once ``deliver(from:headerLines:)`` returns the message survives a crash.
 /// Lines are stored with LF endings, as mail readers on Unix expect.
+///
+/// The name in `new/` is the unique name followed by `,S=<size>,W=<wire size>` (the Maildir++
+/// size fields Dovecot and Courier write): `S` is the file's size, `W` its size with CRLF line
+/// endings, the size POP3 announces (``MaildirFileName``). Readers take the sizes from the
+/// name without opening the file. ``Maildrop`` reads the Maildir for POP3.
 public struct Maildir: Sendable {
     /// The directory holding `tmp`, `new` and `cur`.
     public let path: String
@@ -90,27 +95,34 @@ public struct Maildir: Sendable {
         try create()
         let name = uniqueName()
         let temporary = "\(path)/tmp/\(name)"
-        let final = "\(path)/new/\(name)"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw MaildirError.io("create \(temporary)", errno) }
         var committed = false
         defer {
             if !committed { unlink(temporary) }
         }
+        var size = WireSize()
         do {
             defer { close(fd) }
             var converter = LineEndingConverter()
-            try writeAll(fd, Array(headerLines.map { $0 + "\n" }.joined().utf8))
+            let header = Array(headerLines.map { $0 + "\n" }.joined().utf8)
+            size.count(header)
+            try writeAll(fd, header)
             let input = try source.open()
             while case let chunk = try input.read(upToCount: 64 * 1024), !chunk.isEmpty {
-                try writeAll(fd, converter.convert(chunk))
+                let converted = converter.convert(chunk)
+                size.count(converted)
+                try writeAll(fd, converted)
             }
-            try writeAll(fd, converter.finish())
+            let last = converter.finish()
+            size.count(last)
+            try writeAll(fd, last)
             guard fsync(fd) == 0 else { throw MaildirError.io("fsync \(temporary)", errno) }
         }
+        let final = "\(path)/new/" + MaildirFileName(uniqueName: name, size: size.octets, wireSize: size.wireOctets).description
         guard rename(temporary, final) == 0 else { throw MaildirError.io("rename into \(path)/new", errno) }
         committed = true
-        try syncDirectory("\(path)/new")
+        try Self.syncDirectory("\(path)/new")
         return final
     }
 
@@ -126,7 +138,7 @@ public struct Maildir: Sendable {
         }
     }
 
-    private func syncDirectory(_ directory: String) throws {
+    static func syncDirectory(_ directory: String) throws {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw MaildirError.io("open \(directory)", errno) }
         defer { close(fd) }
