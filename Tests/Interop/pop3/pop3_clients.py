@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import subprocess
 import uuid
 from pathlib import Path
@@ -141,19 +142,28 @@ class Getmail:
         return rc, stdout.decode("utf-8", "replace") + stderr
 
     def fetched(self) -> list[bytes]:
-        """What getmail wrote, minus the `Return-Path:` line it always puts first: POP3 carries no
-        envelope, so getmail6 writes `<unknown>` or moves the message's own Return-Path there
-        (getmailcore/message.py, flatten)."""
-        messages = []
-        for path in sorted((self.out / "new").iterdir()):
-            first, _, rest = path.read_bytes().partition(b"\n")
-            assert first.startswith(b"Return-Path: "), f"getmail wrote no Return-Path first: {first!r}"
-            messages.append(rest)
-        return messages
+        """What getmail wrote, header fields unfolded (see `as_getmail_writes`)."""
+        return [unfolded(path.read_bytes()) for path in sorted((self.out / "new").iterdir())]
 
 
-def without_return_path(stored: bytes) -> bytes:
-    """A stored message without its Return-Path header field(s): what getmail keeps of it."""
+def as_getmail_writes(stored: bytes) -> bytes:
+    """A stored (LF) message as getmail6 writes it, with header fields unfolded. POP3 carries no
+    envelope, so getmail always puts a `Return-Path:` first, taken from the message's own
+    Return-Path (or Sender) or else `<unknown>`, and drops the original field; and it writes
+    the message through Python's email package, which refolds long header fields
+    (getmailcore/message.py, flatten). Folding is not content (RFC 5322 §2.2.3), so both sides
+    are compared unfolded (`unfolded`); the body must be the same bytes."""
     head, separator, body = stored.partition(b"\n\n")
-    kept = [line for line in head.split(b"\n") if not line.lower().startswith(b"return-path:")]
-    return b"\n".join(kept) + separator + body
+    lines = head.split(b"\n")
+    sender = next((line.split(b":", 1)[1].strip().strip(b"<>") for line in lines
+                   if line.lower().startswith(b"return-path:")), None)
+    sender = sender or next((line.split(b":", 1)[1].strip().strip(b"<>") for line in lines
+                             if line.lower().startswith(b"sender:")), b"unknown")
+    kept = [line for line in lines if not line.lower().startswith(b"return-path:")]
+    return unfolded(b"Return-Path: <" + sender + b">\n" + b"\n".join(kept) + separator + body)
+
+
+def unfolded(message: bytes) -> bytes:
+    """The message with every folded header field on one line (RFC 5322 §2.2.3)."""
+    head, separator, body = message.partition(b"\n\n")
+    return re.sub(rb"\n(?=[ \t])", b"", head) + separator + body

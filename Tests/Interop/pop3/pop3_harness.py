@@ -266,17 +266,21 @@ class POP3Dialog:
         reply = self.command(f"USER {account.address}")
         return self.command(f"PASS {account.password}") if reply.ok else reply
 
-    def closed(self, timeout: float = 5.0) -> bool:
-        """True once the server has closed the connection (EOF) within `timeout`."""
+    def closed(self, timeout: float = 5.0, *, close_ours: bool = True) -> bool:
+        """True once the server has closed the connection (EOF, or TLS close_notify) within
+        `timeout`. Then, as a client does, closes our side too unless `close_ours` is false."""
         self.sock.settimeout(timeout)
         try:
             while self._fill():
                 pass
-            return True
+            result = True
         except (socket.timeout, TimeoutError):
             return False
         except (ConnectionResetError, ssl.SSLError, OSError):
-            return True
+            result = True
+        if close_ours:
+            self.drop()
+        return result
 
     def drop(self) -> None:
         """Closes the socket without QUIT, as a lost connection does."""

@@ -16,7 +16,7 @@ import re
 import ssl
 
 from interop_harness import INSIDE, TARO, unique_marker
-from pop3_clients import Fetchmail, Getmail, curl, without_return_path
+from pop3_clients import Fetchmail, Getmail, curl, as_getmail_writes
 from pop3_harness import (
     client_context,
     maildir_files,
@@ -204,7 +204,7 @@ def test_getmail_pop3s_read_new_only_then_delete(pop3, account):
     getmail = Getmail(pop3.root, pop3.certificate, pop3.pop3s_port, account, delete=False)
     rc, log = getmail.run()
     assert rc == 0, f"getmail exited {rc}\n{log}"
-    assert sorted(getmail.fetched()) == sorted(map(without_return_path, stored.values())), \
+    assert sorted(getmail.fetched()) == sorted(map(as_getmail_writes, stored.values())), \
         f"getmail's Maildir differs\n{log}"
     rc, log = getmail.run()
     assert rc == 0 and len(getmail.fetched()) == 2, f"the second run fetched again\n{log}"
@@ -244,6 +244,6 @@ def test_submitted_with_swaks_fetched_byte_for_byte_by_every_client(pop3, accoun
 
     getmail = Getmail(pop3.root, pop3.certificate, pop3.pop3s_port, account, delete=False)
     rc, log = getmail.run()
-    assert rc == 0 and getmail.fetched() == [without_return_path(stored)], f"getmail differs\n{log}"
+    assert rc == 0 and getmail.fetched() == [as_getmail_writes(stored)], f"getmail differs\n{log}"
 
     assert maildir_files(pop3.maildir(account)) == {name: stored}, "reading changed the stored message"

@@ -219,6 +219,22 @@ def test_uidl_is_stable_across_sessions_and_a_server_restart(restartable_pop3):
 
 # -- exclusive access -----------------------------------------------------------------------------
 
+def test_quit_releases_the_mailbox_before_the_connection_is_gone(pop3, account):
+    # RFC 1939 §6: in the UPDATE state the server removes the deleted messages, "then releases
+    # any exclusive-access lock on the maildrop and closes the TCP connection". A client that
+    # has read "+OK" to QUIT may log in again at once, whether or not its own socket (or the
+    # TLS close_notify exchange) is finished yet.
+    pop3.deliver_file(account, sample_message(unique_marker("quit")))
+    first = logged_in(pop3, account)
+    assert first.command("QUIT").ok
+    assert first.closed(close_ours=False), "the server did not end the session after QUIT"
+    again = POP3Dialog(pop3.pop3s_port, implicit_tls=True)
+    reply = again.login(account)
+    first.drop()
+    assert reply.ok, f"login right after the previous session's QUIT: {reply.text}"
+    assert again.command("QUIT").ok
+
+
 def test_second_login_to_the_same_mailbox_gets_in_use(pop3, account):
     pop3.deliver_file(account, sample_message(unique_marker("inuse")))
     holder = logged_in(pop3, account)
