@@ -316,7 +316,7 @@ def main() -> int:
 
     info = machine()
     print(f"machine: {info}", flush=True)
-    portcullis = BenchPortcullis("pop3bench", Path(args.binary))
+    portcullis = BenchPortcullis("pop3bench", Path(args.binary).resolve())
     portcullis.initialise()
     portcullis.provision()
     print("creating accounts and mailboxes (hard links) ...", flush=True)
