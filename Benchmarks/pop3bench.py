@@ -161,17 +161,27 @@ def _retr_worker(job):
     port, address, start_at = job
     while time.time() < start_at:
         time.sleep(0.001)
-    client = Client(port)
-    client.login(address)
-    count = int(client.command("STAT").split()[1])
-    began = time.time()
-    octets = 0
-    for number in range(1, count + 1):
-        client.command(f"RETR {number}")
-        octets += client.block()
-    finished = time.time()
-    client.quit()
-    return count, octets, began, finished
+    count = octets = 0
+    began = finished = time.time()
+    last = "connect"
+    try:
+        client = Client(port)
+        last = "login"
+        client.login(address)
+        last = "STAT"
+        total = int(client.command("STAT").split()[1])
+        began = time.time()
+        for number in range(1, total + 1):
+            last = f"RETR {number}"
+            client.command(last)
+            octets += client.block()
+            count += 1
+        finished = time.time()
+        last = "QUIT"
+        client.quit()
+        return count, octets, began, finished, None
+    except Exception as error:  # noqa: BLE001 - a stalled or refused session is reported, not fatal
+        return count, octets, began, time.time(), f"{address}: {last}: {error!r}"
 
 
 # -- measuring -----------------------------------------------------------------------------------
@@ -192,8 +202,9 @@ def retr_throughput(pool, port: int, accounts: list[str]) -> dict:
     messages = sum(r[0] for r in results)
     octets = sum(r[1] for r in results)
     elapsed = max(r[3] for r in results) - min(r[2] for r in results)
+    errors = [r[4] for r in results if r[4]]
     return {"messages_per_s": messages / elapsed, "mib_per_s": octets / elapsed / 1048576,
-            "messages": messages, "seconds": elapsed}
+            "messages": messages, "seconds": elapsed, "errors": errors}
 
 
 def process_tree(root: int) -> list[int]:
@@ -346,8 +357,10 @@ def main() -> int:
         with multiprocessing.Pool(20) as pool:
             print("warm-up: one session per account on each server (Dovecot builds its indexes)", flush=True)
             for name, (port, _) in servers.items():
-                retr_throughput(pool, port, groups["small"])
-                retr_throughput(pool, port, groups["large"])
+                for group in ("small", "large"):
+                    warm = retr_throughput(pool, port, groups[group])
+                    print(f"  {name} {group}: {warm['messages']} messages in {warm['seconds']:.1f} s "
+                          f"{warm['errors'] or ''}", flush=True)
                 pool.map(_login_worker, [(port, a, 0.01, time.time()) for a in groups["idle"]])
             rows = {}
             for run in range(args.runs):
@@ -366,7 +379,7 @@ def main() -> int:
                             r = retr_throughput(pool, port, groups[group][:clients])
                             rows.setdefault(key, {}).setdefault(name, []).append(r)
                             print(f"run {run + 1} {name:10} {key}: {r['messages_per_s']:.0f} msg/s "
-                                  f"{r['mib_per_s']:.1f} MiB/s", flush=True)
+                                  f"{r['mib_per_s']:.1f} MiB/s {r['errors'] or ''}", flush=True)
             memory = {}
             for name, (port, pid) in servers.items():
                 memory[name] = idle_memory(pid(), port, groups["idle"][:args.idle_sessions])
