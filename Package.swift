@@ -43,7 +43,8 @@ let package = Package(
             "SMTPCore",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        // The Maildir layout, for the writer (local delivery) and the reader (POP3).
+        // The Maildir layout: the writer (local delivery), the reader (POP3) and the operator's
+        // inventory (`portcullis mailbox list|purge`).
         .target(name: "MaildirStore", dependencies: [
             "Spool",
             .product(name: "Crypto", package: "swift-crypto"),

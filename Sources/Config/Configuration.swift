@@ -15,6 +15,7 @@ public struct Configuration: Sendable, Equatable {
     public var accessNetworks: [AccessNetwork]
     public var op25b: OP25B
     public var web: Web
+    /// `[client_settings]`: what customers are told to configure.
     public var clientSettings: ClientSettings
     /// `[abuse]`: rate limits, AUTH failure defence, compromised-account hold.
     public var abuse = Abuse()
@@ -98,12 +99,4 @@ public struct Configuration: Sendable, Equatable {
         public var publicHost: String? = nil
     }
 
-    public struct ClientSettings: Sendable, Equatable {
-        public var submissionHost: String
-        public var submissionPort: Int
-        public var submissionsPort: Int
-        public var incomingHost: String?
-        public var incomingProtocol: String?
-        public var incomingPort: Int?
-    }
 }

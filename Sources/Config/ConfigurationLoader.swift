@@ -257,13 +257,7 @@ extension Reader {
         try webTable.finish()
 
         let clientTable = try table("client_settings")
-        let clientSettings = Configuration.ClientSettings(
-            submissionHost: try clientTable.string("submission_host") ?? hostname,
-            submissionPort: try clientTable.int("submission_port", in: 1...65535) ?? 587,
-            submissionsPort: try clientTable.int("submissions_port", in: 1...65535) ?? 465,
-            incomingHost: try clientTable.string("incoming_host"),
-            incomingProtocol: try clientTable.string("incoming_protocol"),
-            incomingPort: try clientTable.int("incoming_port", in: 1...65535))
+        let clientSettings = try clientTable.clientSettings(defaultHost: web.publicHost ?? hostname)
         try clientTable.finish()
 
         let abuseTable = try table("abuse")

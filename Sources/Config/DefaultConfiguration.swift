@@ -67,10 +67,12 @@ public enum DefaultConfiguration {
         [web]
         listen = ["127.0.0.1:8080"]
 
-        [client_settings]
-        submission_host = "\(hostname)"
-        submission_port = 587
-        submissions_port = 465
+        [client_settings]           # what customers are told; hosts default to [web] public_host, else hostname
+        submission_port = 587                    # STARTTLS
+        submissions_port = 465                   # implicit TLS
+        pop3_port = 110                          # STLS
+        pop3s_port = 995                         # implicit TLS
+        # imap_host = "imap.\(hostname)"        # an IMAP server run elsewhere (e.g. Dovecot); unset: no IMAP
 
         """
     }

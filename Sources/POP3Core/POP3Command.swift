@@ -34,4 +34,6 @@ public enum POP3Command: Sendable, Equatable {
     case capa
     /// `STLS` (RFC 2595 §4).
     case stls
+    /// `UTF8` (RFC 6856 §2): the client accepts UTF-8 in responses and messages.
+    case utf8
 }

@@ -5,7 +5,7 @@ import SMTPCore
 ///
 /// ```
 /// command  = keyword *(SP argument)         ; RFC 1939 §3
-/// keyword  = 3*4ALPHA                       ; case-insensitive
+/// keyword  = 3*4(ALPHA / DIGIT)             ; case-insensitive; UTF8 has a digit
 /// msg      = 1*DIGIT                        ; no sign, no leading space
 /// ```
 /// Arguments are separated by exactly one space (RFC 1939 §3). `PASS` takes the rest of the
@@ -16,7 +16,7 @@ public enum POP3CommandParser {
         let bytes = Array(line)
         let keywordEnd = bytes.firstIndex(of: 0x20) ?? bytes.endIndex
         let keywordBytes = bytes[..<keywordEnd]
-        guard (3...4).contains(keywordBytes.count), keywordBytes.allSatisfy(isAlpha) else {
+        guard (3...4).contains(keywordBytes.count), keywordBytes.allSatisfy(isKeywordCharacter) else {
             return .failure(.unknownCommand)
         }
         let keyword = String(decoding: keywordBytes.map(upper), as: UTF8.self)
@@ -40,6 +40,7 @@ public enum POP3CommandParser {
         case "QUIT": return noArguments(rest, .quit, usage: "QUIT")
         case "CAPA": return noArguments(rest, .capa, usage: "CAPA")
         case "STLS": return noArguments(rest, .stls, usage: "STLS")
+        case "UTF8": return noArguments(rest, .utf8, usage: "UTF8")
         case "LIST":
             return optionalNumber(rest, usage: "LIST [msg]").map(POP3Command.list)
         case "UIDL":
@@ -99,6 +100,8 @@ public enum POP3CommandParser {
         return Array(string.utf8) == bytes ? string : nil
     }
 
+    /// Letters, and the digit of `UTF8` (RFC 6856 §2).
+    private static func isKeywordCharacter(_ byte: UInt8) -> Bool { isAlpha(byte) || isDigit(byte) }
     private static func isAlpha(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
     private static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
     private static func upper(_ byte: UInt8) -> UInt8 { (0x61...0x7A).contains(byte) ? byte - 0x20 : byte }

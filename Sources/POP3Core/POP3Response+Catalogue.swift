@@ -28,6 +28,9 @@ extension POP3Response {
     /// `+ `: the empty challenge of AUTH PLAIN without an initial response (RFC 5034 §4).
     public static let saslContinuation = POP3Response(.continuation, "")
 
+    /// `+OK`: the UTF8 command (RFC 6856 §2).
+    public static let utf8Enabled = POP3Response(.ok, "UTF8 enabled")
+
     /// `+OK Begin TLS negotiation` (RFC 2595 §4).
     public static let beginTLS = POP3Response(.ok, "Begin TLS negotiation")
 

@@ -274,6 +274,11 @@ public struct POP3SessionStateMachine: Sendable {
             return quit()
         case .stls:
             return stls()
+        case .utf8:
+            // RFC 6856 §2: only in AUTHORIZATION. Names, passwords and messages are UTF-8
+            // already (SMTPUTF8 mail is stored as received); nothing else changes.
+            guard case .authorization = phase else { return refuse(.badSequence) }
+            return [.send(.utf8Enabled)]
         case .user(let name):
             guard case .authorization = phase else { return refuse(.badSequence) }
             if let refusal = refuseLoginWithoutTLS() { return refusal }
@@ -349,6 +354,7 @@ public struct POP3SessionStateMachine: Sendable {
         if tlsActive {
             list += ["USER", "SASL PLAIN"]  // RFC 2449 §6.2, §6.3; credentials only under TLS
         }
+        list.append("UTF8 USER")                  // RFC 6856 §2, §2.1: UTF-8 user names too
         list.append("IMPLEMENTATION Portcullis")  // RFC 2449 §6.9
         return list
     }

@@ -90,7 +90,7 @@ public final class POP3Listener: Service, Sendable {
     public func run() async throws {
         if channels.withLockedValue({ $0.isEmpty }) { try await bind() }
         let listeners = channels.withLockedValue { $0 }
-        for channel in listeners { try await channel.setOption(ChannelOptions.autoRead, value: true) }
+        for channel in listeners { try await channel.setOption(ChannelOptions.autoRead, value: true).get() }
         try await withGracefulShutdownHandler {
             for channel in listeners { try? await channel.closeFuture.get() }
         } onGracefulShutdown: {

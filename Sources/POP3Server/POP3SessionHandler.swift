@@ -174,7 +174,13 @@ final class POP3SessionHandler: ChannelInboundHandler {
                 completion?()
             case .timedOut:
                 logger.notice("timeout")
-                perform(machine.timedOut(), context: context)
+                if retrieval != nil {
+                    // A client that stopped reading a RETR: a response line now would land
+                    // inside the message, so the connection is just closed.
+                    perform(connection.closeRequested(), context: context)
+                } else {
+                    perform(machine.timedOut(), context: context)
+                }
             case .shutDownSession:
                 perform(machine.shutdownRequested(), context: context)
             case .close:
@@ -280,7 +286,7 @@ final class POP3SessionHandler: ChannelInboundHandler {
 
     /// Waits for a result the session asked for; input stays buffered meanwhile. An error
     /// (none of the services' futures fails by design) closes the session with a local error.
-    private func awaitResult<T>(_ future: EventLoopFuture<T>, context: ChannelHandlerContext,
+    private func awaitResult<T: Sendable>(_ future: EventLoopFuture<T>, context: ChannelHandlerContext,
                           _ complete: @escaping (POP3SessionHandler, T) -> [POP3SessionAction]) {
         perform(connection.actionRequested(), context: context)
         let complete = NIOLoopBound(complete, eventLoop: context.eventLoop)
@@ -299,7 +305,7 @@ final class POP3SessionHandler: ChannelInboundHandler {
     }
 
     /// Runs `body` with the future's result on the channel's event loop.
-    private func onEventLoop<T>(_ future: EventLoopFuture<T>, context: ChannelHandlerContext,
+    private func onEventLoop<T: Sendable>(_ future: EventLoopFuture<T>, context: ChannelHandlerContext,
                                 _ body: @escaping (POP3SessionHandler, ChannelHandlerContext, Result<T, any Error>) -> Void) {
         let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)

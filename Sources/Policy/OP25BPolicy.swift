@@ -258,6 +258,38 @@ public struct OP25BPolicy: Sendable {
         return prefix.description
     }
 
+    /// This policy with `candidates` as its exemptions, as the directory holds
+    /// them now (the web checker reads them on every check, so an exemption
+    /// applies there as soon as it is stored). A candidate that no longer fits
+    /// the configuration (its reason or expiry invalid, outside every access
+    /// network since a prefix was removed, listed twice) is left out and
+    /// returned with its error, so one stale row does not hide the others.
+    public func replacingExemptions(_ candidates: [Exemption]) -> (policy: OP25BPolicy, refused: [PolicyError]) {
+        var accepted: [Exemption] = []
+        var refused: [PolicyError] = []
+        var seen = Set<IPPrefix>()
+        for exemption in candidates {
+            let entry = "exemption \(exemption.prefix)"
+            do throws(PolicyError) {
+                try exemption.checkFields(entry: entry)
+                try OP25BPolicy.checkInsideAccessNetworks(exemption.prefix, entry: entry, networkTable)
+                guard seen.insert(exemption.prefix).inserted else {
+                    throw PolicyError(entry: entry, problem: .duplicatePrefix(exemption.prefix, otherEntry: entry))
+                }
+                accepted.append(exemption)
+            } catch {
+                refused.append(error)
+            }
+        }
+        do {
+            return (try OP25BPolicy(accessNetworks: accessNetworks, mailHostPrefixes: mailHosts,
+                                    blockedPorts: blockedPorts, exemptions: accepted), refused)
+        } catch {
+            // Every rule the initialiser checks was checked above or held for this policy already.
+            return (self, refused + [error])
+        }
+    }
+
     /// This policy with one more exemption, validated.
     public func adding(_ exemption: Exemption) throws(PolicyError) -> OP25BPolicy {
         try validate(exemption: exemption)

@@ -7,7 +7,7 @@ import Web
 struct DNSRecordsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dns-records",
-        abstract: "The zone records a hosted domain publishes: MX, SRV (RFC 6186), autoconfig, SPF, DMARC, DKIM.")
+        abstract: "The zone records a hosted domain publishes: MX, SRV (RFC 6186: submission, POP3, IMAP), autoconfig, SPF, DMARC, DKIM.")
 
     @Argument var domain: String
     @OptionGroup var location: DataLocation
@@ -25,7 +25,7 @@ struct DNSRecordsCommand: AsyncParsableCommand {
             throw CLIError("cannot read the DKIM keys of \(domain): \(error)")
         }
         do {
-            print(try dnsRecords(domain: domain, hostname: configuration.hostname,
+            print(try dnsRecords(domain: domain, hostname: configuration.hostname, webHost: configuration.web.publicHost,
                                  settings: MailSettings(configuration.clientSettings),
                                  mailHosts: configuration.op25b.mailHosts, dkimRecords: dkim), terminator: "")
         } catch {

@@ -1,6 +1,7 @@
 import Config
 import Delivery
 import Foundation
+import SMTPCore
 
 extension DeliverySettings {
     /// The delivery engine's settings from `hostname`, the data directory and `[delivery]`.
@@ -14,6 +15,7 @@ extension DeliverySettings {
                   delayNoticeAfter: TimeInterval(delivery.delayNoticeAfterSeconds),
                   maximumConnections: delivery.maxConnections,
                   maximumConnectionsPerDestination: delivery.maxConnectionsPerDestination,
-                  tlsFallbackToCleartext: delivery.tlsFallbackToCleartext)
+                  tlsFallbackToCleartext: delivery.tlsFallbackToCleartext,
+                  postmaster: Mailbox(parsing: configuration.abuse.postmaster))
     }
 }

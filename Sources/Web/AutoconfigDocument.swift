@@ -2,6 +2,9 @@
 /// format Thunderbird fetches from `autoconfig.<domain>` and
 /// `<domain>/.well-known/autoconfig/`) for one hosted domain.
 ///
+/// Incoming servers are POP3 with implicit TLS (995) first and POP3 with STLS
+/// (110) second, then IMAP when `[client_settings]` names an IMAP server;
+/// Thunderbird offers the first of a type unless it cannot connect.
 /// Outgoing servers are always the submission service with authentication:
 /// port 587 with STARTTLS first (RFC 6409), then 465 with implicit TLS
 /// (RFC 8314). Port 25 never appears. The user name is the placeholder
@@ -32,7 +35,7 @@ public struct AutoconfigDocument: Sendable {
                 <displayShortName>\(e(domain))</displayShortName>
 
             """
-        if let incoming = settings.incoming {
+        for incoming in settings.incoming {
             let type = incoming.protocol == .imap ? "imap" : "pop3"
             xml += server(element: "incomingServer", type: type, endpoint: incoming.endpoint)
         }

@@ -3,10 +3,12 @@ import Foundation
 /// Outlook's POX autodiscover answer (`POST /autodiscover/autodiscover.xml`)
 /// for an address hosted here, or an error document.
 ///
-/// The account is of type `email` with action `settings`: one `Protocol` for
-/// the incoming server when configured, and one `SMTP` protocol for the
-/// submission service (port 587; `Encryption` `TLS` means STARTTLS, `SSL`
-/// would be implicit TLS), always with `AuthRequired` on. Port 25 never appears.
+/// The account is of type `email` with action `settings`: a `POP3` protocol
+/// for port 995 (implicit TLS) first and one for port 110 (STLS) second, an
+/// `IMAP` protocol when `[client_settings]` names an IMAP server, and one
+/// `SMTP` protocol for the submission service (port 587). `Encryption` `TLS`
+/// means STARTTLS, `SSL` implicit TLS; `AuthRequired` is always on and the
+/// login name is the full address. Port 25 never appears.
 public enum AutodiscoverResponse {
     static let responseNamespace = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
 
@@ -14,9 +16,9 @@ public enum AutodiscoverResponse {
     public static func settings(address: String, settings: MailSettings, displayName: String) -> String {
         let e = MarkupText.escape
         var protocols = ""
-        if let incoming = settings.incoming {
-            protocols += protocolElement(type: incoming.protocol == .imap ? "IMAP" : "POP3",
-                                         endpoint: incoming.endpoint, login: address, smtpExtras: false)
+        for incoming in settings.incoming {
+            protocols += protocolElement(type: incoming.protocol.rawValue, endpoint: incoming.endpoint,
+                                         login: address, smtpExtras: false)
         }
         protocols += protocolElement(type: "SMTP", endpoint: settings.submission, login: address, smtpExtras: true)
         return """

@@ -17,16 +17,36 @@ public struct CheckResult: Sendable, Hashable, Codable {
     public var verdict: Verdict
     /// Whether the visitor must change settings to keep sending.
     public var affected: Bool
-    /// This ISP's settings, for addresses hosted here (username is ``email``).
+    /// This ISP's settings, for addresses hosted here (username is ``email``): the
+    /// submission servers, the POP3 service and an IMAP server when configured.
     public var settings: MailSettings?
     /// The user name for SMTP AUTH: the full address. Only for hosted addresses.
     public var username: String?
     /// The provider's published submission servers, when the visitor must use them.
     public var providerSubmission: ProviderSubmission?
+    /// The OP25B exemption covering the visitor's detected address, when there is one.
+    public var exemption: Exemption?
+
+    /// An OP25B exemption as the visitor is told about it. The operator's
+    /// recorded reason stays internal: it may name a ticket or a contract.
+    public struct Exemption: Sendable, Hashable, Codable {
+        /// The visitor's address.
+        public var clientAddress: String
+        /// The exempt prefix containing it.
+        public var prefix: String
+        /// When the exemption ends, ISO 8601 in UTC; nil: no end date.
+        public var until: String?
+
+        public init(clientAddress: String, prefix: String, until: String?) {
+            self.clientAddress = clientAddress
+            self.prefix = prefix
+            self.until = until
+        }
+    }
 
     public init(email: String, domain: String, unicodeDomain: String?, domainKind: DomainKind,
                 line: Line, lineSource: LineDetection.Source, verdict: Verdict,
-                settings: MailSettings?, providerSubmission: ProviderSubmission?) {
+                settings: MailSettings?, providerSubmission: ProviderSubmission?, exemption: Exemption? = nil) {
         self.email = email
         self.domain = domain
         self.unicodeDomain = unicodeDomain
@@ -38,5 +58,6 @@ public struct CheckResult: Sendable, Hashable, Codable {
         self.settings = settings
         self.username = settings == nil ? nil : email
         self.providerSubmission = providerSubmission
+        self.exemption = exemption
     }
 }

@@ -1,3 +1,5 @@
+import Policy
+
 /// The visitor's internet line, as the notice distinguishes it.
 public enum Line: String, Sendable, Hashable, Codable, CaseIterable {
     /// One of this ISP's access networks with OP25B on: port 25 to the
@@ -23,9 +25,9 @@ public struct LineDetection: Sendable, Hashable {
     public var source: Source
     /// The client address the detection used; nil when the visitor chose, or
     /// when no address was known (then the line counts as another provider's).
-    public var clientAddress: String?
+    public var clientAddress: IPAddress?
 
-    public init(line: Line, source: Source, clientAddress: String?) {
+    public init(line: Line, source: Source, clientAddress: IPAddress?) {
         self.line = line
         self.source = source
         self.clientAddress = clientAddress

@@ -19,7 +19,7 @@ public struct LineDetector: Sendable {
             return LineDetection(line: .other, source: .detected, clientAddress: nil)
         }
         let blocked = policy.accessNetwork(containing: client)?.op25b ?? false
-        return LineDetection(line: blocked ? .isp : .other, source: .detected, clientAddress: client.description)
+        return LineDetection(line: blocked ? .isp : .other, source: .detected, clientAddress: client)
     }
 
     /// The visitor's choice when given, the detected line otherwise.

@@ -1,9 +1,15 @@
 /// The settings a mail client needs for an address hosted here, derived from
-/// `[client_settings]` only (never hard-coded server names).
+/// `[client_settings]` only (never hard-coded server names). The user name is
+/// always the full address, for every server.
 ///
 /// Outgoing mail always goes to the submission service with authentication:
 /// port 587 with STARTTLS (RFC 6409 §3.1, RFC 3207) or port 465 with implicit
 /// TLS (RFC 8314 §3.3). Port 25 is never offered to clients.
+///
+/// Incoming mail is read over POP3, which this installation serves: port 995
+/// with implicit TLS first (RFC 8314 §3.3 prefers it), port 110 with STLS
+/// (RFC 2595 §4) second. IMAP appears only when the ISP runs an IMAP server
+/// elsewhere and `[client_settings]` names it.
 public struct MailSettings: Sendable, Hashable, Codable {
     /// How a connection is protected.
     public enum Security: String, Sendable, Hashable, Codable {
@@ -32,7 +38,7 @@ public struct MailSettings: Sendable, Hashable, Codable {
         case pop3 = "POP3"
     }
 
-    /// The incoming server, when `[client_settings]` names one.
+    /// One incoming server: a protocol at an endpoint.
     public struct Incoming: Sendable, Hashable, Codable {
         public var `protocol`: IncomingProtocol
         public var endpoint: Endpoint
@@ -41,52 +47,55 @@ public struct MailSettings: Sendable, Hashable, Codable {
             self.protocol = `protocol`
             self.endpoint = endpoint
         }
+
+        /// The RFC 6186 §3.2 / RFC 8314 §5.1 SRV service name: `pop3s`, `pop3`, `imaps`, `imap`.
+        public var srvService: String {
+            let base = `protocol` == .imap ? "imap" : "pop3"
+            return endpoint.security == .tls ? base + "s" : base
+        }
     }
 
     /// The recommended outgoing endpoint: submission, port 587 with STARTTLS (RFC 6409 §3.1).
     public var submission: Endpoint
     /// The implicit-TLS alternative: submissions, port 465 (RFC 8314 §7.3).
     public var submissions: Endpoint
-    /// Incoming server, if configured.
-    public var incoming: Incoming?
+    /// The recommended incoming endpoint: POP3 over implicit TLS, port 995 (RFC 8314 §7.3).
+    public var pop3s: Endpoint
+    /// The STLS alternative: POP3 on port 110 (RFC 1939, RFC 2595 §4).
+    public var pop3: Endpoint
+    /// An IMAP server run elsewhere, when `[client_settings]` names one.
+    public var imap: Endpoint?
 
     /// Outgoing endpoints, recommended first.
     public var outgoing: [Endpoint] { [submission, submissions] }
 
-    public init(submission: Endpoint, submissions: Endpoint, incoming: Incoming?) {
-        self.submission = submission
-        self.submissions = submissions
-        self.incoming = incoming
+    /// Incoming servers in the order clients should try them: POP3 with implicit
+    /// TLS, POP3 with STLS, then IMAP when there is one.
+    public var incoming: [Incoming] {
+        [Incoming(protocol: .pop3, endpoint: pop3s), Incoming(protocol: .pop3, endpoint: pop3)]
+            + (imap.map { [Incoming(protocol: .imap, endpoint: $0)] } ?? [])
     }
 
-    /// Derives the settings from the `[client_settings]` values.
-    ///
-    /// `incomingProtocol` is read case-insensitively: `imap` or `pop3`
-    /// (`imaps`/`pop3s` mean the same with implicit TLS). Without a port, the
-    /// implicit-TLS port is assumed (993, 995; RFC 8314 §3.3 prefers implicit
-    /// TLS). With a port, 993 and 995 mean implicit TLS and any other port
-    /// STARTTLS. An unknown protocol or a missing host means no incoming server
-    /// is shown.
-    public init(submissionHost: String, submissionPort: Int, submissionsPort: Int,
-                incomingHost: String?, incomingProtocol: String?, incomingPort: Int?) {
-        var incoming: Incoming?
-        if let host = incomingHost, !host.isEmpty {
-            let name = (incomingProtocol ?? "imap").lowercased()
-            let kind: IncomingProtocol? = switch name {
-            case "imap", "imaps": .imap
-            case "pop3", "pop3s", "pop": .pop3
-            default: nil
-            }
-            if let kind {
-                let implicitPort = kind == .imap ? 993 : 995  // RFC 8314 §7.1, §7.2
-                let port = incomingPort ?? implicitPort
-                let security: Security = (name.hasSuffix("s") || port == 993 || port == 995) ? .tls : .startTLS
-                incoming = Incoming(protocol: kind, endpoint: Endpoint(host: host, port: port, security: security))
-            }
-        }
+    /// The recommended incoming server: POP3 over implicit TLS.
+    public var primaryIncoming: Incoming { Incoming(protocol: .pop3, endpoint: pop3s) }
+
+    public init(submission: Endpoint, submissions: Endpoint, pop3s: Endpoint, pop3: Endpoint, imap: Endpoint?) {
+        self.submission = submission
+        self.submissions = submissions
+        self.pop3s = pop3s
+        self.pop3 = pop3
+        self.imap = imap
+    }
+
+    /// The settings from the `[client_settings]` values: the ports name their security
+    /// (`submission`/`pop3` STARTTLS, `submissions`/`pop3s` implicit TLS), IMAP says its own.
+    public init(submissionHost: String, submissionPort: Int = 587, submissionsPort: Int = 465,
+                pop3Host: String, pop3Port: Int = 110, pop3sPort: Int = 995, imap: Endpoint? = nil) {
         self.init(
             submission: Endpoint(host: submissionHost, port: submissionPort, security: .startTLS),
             submissions: Endpoint(host: submissionHost, port: submissionsPort, security: .tls),
-            incoming: incoming)
+            pop3s: Endpoint(host: pop3Host, port: pop3sPort, security: .tls),
+            pop3: Endpoint(host: pop3Host, port: pop3Port, security: .startTLS),
+            imap: imap)
     }
 }

@@ -5,29 +5,26 @@ import Foundation
 /// here, for iPhone, iPad and macOS Mail.
 ///
 /// Unsigned (the device says "Not Verified"; signing needs a certificate the
-/// operator holds). Served as `application/x-apple-aspen-config`. Outgoing mail
-/// uses the submission port with SSL (STARTTLS on 587) and password
-/// authentication with the full address as user name; never port 25.
-/// The payload needs an incoming server, so a profile exists only when
-/// `[client_settings]` names one.
+/// operator holds). Served as `application/x-apple-aspen-config`. The account
+/// reads mail over POP3 with SSL (port 995, implicit TLS) and sends through
+/// the submission port with SSL (STARTTLS on 587); both authenticate with a
+/// password and the full address as user name; never port 25. One account
+/// per profile, so an IMAP server named in `[client_settings]` is left to the
+/// guides: a second account would show every message twice.
 public struct MobileConfigProfile: Sendable {
     /// The media type iOS and macOS install profiles from.
     public static let contentType = "application/x-apple-aspen-config"
 
     public let address: String
     public let settings: MailSettings
-    public let incoming: MailSettings.Incoming
-    /// The organisation shown on the device (the installation's host name).
+    /// The organisation shown on the device (the host name customers are told).
     public let organization: String
     /// Stable per address, so installing again replaces the profile instead of adding one.
     public let identifier: String
 
-    /// Nil when no incoming server is configured.
-    public init?(address: String, settings: MailSettings, organization: String) {
-        guard let incoming = settings.incoming else { return nil }
+    public init(address: String, settings: MailSettings, organization: String) {
         self.address = address
         self.settings = settings
-        self.incoming = incoming
         self.organization = organization
         let reversed = organization.split(separator: ".").reversed().joined(separator: ".")
         let safeAddress = String(address.unicodeScalars.map { scalar -> Character in
@@ -44,15 +41,16 @@ public struct MobileConfigProfile: Sendable {
 
     /// The profile as a property list.
     var propertyList: PropertyList {
-        let accountType = incoming.protocol == .imap ? "EmailTypeIMAP" : "EmailTypePOP"
+        let incoming = settings.primaryIncoming.endpoint
         let mail: PropertyList = .dictionary([
             ("EmailAccountDescription", .string(address)),
-            ("EmailAccountType", .string(accountType)),
+            ("EmailAccountType", .string("EmailTypePOP")),
             ("EmailAddress", .string(address)),
             ("IncomingMailServerAuthentication", .string("EmailAuthPassword")),
-            ("IncomingMailServerHostName", .string(incoming.endpoint.host)),
-            ("IncomingMailServerPortNumber", .integer(incoming.endpoint.port)),
-            ("IncomingMailServerUseSSL", .bool(true)),
+            ("IncomingMailServerHostName", .string(incoming.host)),
+            ("IncomingMailServerPortNumber", .integer(incoming.port)),
+            // Port 995: TLS from the first byte (RFC 8314 §3.3).
+            ("IncomingMailServerUseSSL", .bool(incoming.security == .tls)),
             ("IncomingMailServerUsername", .string(address)),
             ("OutgoingMailServerAuthentication", .string("EmailAuthPassword")),
             ("OutgoingMailServerHostName", .string(settings.submission.host)),
@@ -69,7 +67,7 @@ public struct MobileConfigProfile: Sendable {
         ])
         return .dictionary([
             ("PayloadContent", .array([mail])),
-            ("PayloadDescription", .string("Mail settings for \(address): sending through port \(settings.submission.port) with authentication.")),
+            ("PayloadDescription", .string("Mail settings for \(address): reading mail over POP3 on port \(incoming.port), sending through port \(settings.submission.port) with authentication.")),
             ("PayloadDisplayName", .string("Mail: \(address)")),
             ("PayloadIdentifier", .string(identifier)),
             ("PayloadOrganization", .string(organization)),

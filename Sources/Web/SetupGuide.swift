@@ -1,6 +1,7 @@
 /// The step-by-step guide for one mail client, generated from
 /// `[client_settings]` and the address (or a placeholder for it), with wording
-/// for ISP-domain or virtual-domain addresses as the notice has.
+/// for ISP-domain or virtual-domain addresses as the notice has: the incoming
+/// (POP3) server first, then the outgoing (submission) server.
 struct SetupGuide {
     /// The mail clients with a guide, in page order.
     enum Client: String, CaseIterable {
@@ -36,22 +37,25 @@ struct SetupGuide {
             "host": settings.submission.host,
             "port": String(settings.submission.port),
             "altPort": String(settings.submissions.port),
+            "inHost": settings.pop3s.host,
+            "inPort": String(settings.pop3s.port),
+            "inAltPort": String(settings.pop3.port),
             "address": address,
         ]
         func t(_ key: String) -> String { text(key, values) }
         return [
             SetupGuide(client: .thunderbird, name: t("guideThunderbird"),
                        lead: [t(virtual ? "tbAutoVirtual" : "tbAuto")],
-                       steps: ["tb1", "tb2", "tb3", "tb4", "tb5"].map(t), after: [], links: [], table: nil),
+                       steps: ["tbIncoming", "tb1", "tb2", "tb3", "tb4", "tb5"].map(t), after: [], links: [], table: nil),
             SetupGuide(client: .outlook, name: t("guideOutlook"),
                        lead: [t("olAuto")],
-                       steps: ["ol1", "ol2", "ol3", "ol4", "ol5"].map(t), after: [], links: [], table: nil),
+                       steps: ["olIncoming", "ol1", "ol2", "ol3", "ol4", "ol5"].map(t), after: [], links: [], table: nil),
             SetupGuide(client: .apple, name: t("guideApple"),
                        lead: profileURL == nil ? [] : [t("apProfile")],
-                       steps: ["ap1", "ap2", "ap3", "ap4"].map(t), after: [t("apMac")],
+                       steps: ["ap1", "apIncoming", "ap2", "ap3", "ap4"].map(t), after: [t("apMac")],
                        links: profileURL.map { [["url": $0, "text": t("linkProfile")]] } ?? [], table: nil),
             SetupGuide(client: .android, name: t("guideAndroid"), lead: [],
-                       steps: ["an1", "an2", "an3", "an4"].map(t), after: [], links: [], table: nil),
+                       steps: ["anIncoming", "an1", "an2", "an3", "an4"].map(t), after: [], links: [], table: nil),
             SetupGuide(client: .generic, name: t("guideGeneric"), lead: [t("genericIntro")],
                        steps: [], after: [t("never25")], links: [], table: table),
         ]

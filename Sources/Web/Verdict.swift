@@ -4,6 +4,7 @@
 /// | line \ address | hosted here (ISP or virtual domain) | elsewhere |
 /// |---|---|---|
 /// | this ISP's (OP25B on) | ``notAffected`` (587 still recommended) | ``affectedUseProviderSubmission`` |
+/// | this ISP's, address exempt | ``notAffectedExempt`` | ``notAffectedExempt`` |
 /// | another provider's | ``affectedUseOurSubmission`` | ``notAffectedByThisISP`` |
 public enum Verdict: String, Sendable, Hashable, Codable, CaseIterable {
     /// Notice case 1: on the ISP's line with another provider's address.
@@ -20,9 +21,18 @@ public enum Verdict: String, Sendable, Hashable, Codable, CaseIterable {
     /// On another provider's line with another provider's address: this ISP's
     /// block does not apply; that provider's own rules do.
     case notAffectedByThisISP = "not-affected-by-this-isp"
+    /// On the ISP's line from an address with an active OP25B exemption
+    /// (`portcullis op25b exempt add`): port 25 is open to every mail server,
+    /// whatever the address's domain.
+    case notAffectedExempt = "not-affected-exempt"
 
-    /// Decides for a line and a domain.
-    public init(line: Line, domain: DomainKind) {
+    /// Decides for a line and a domain; `exempt` when the visitor's address on
+    /// this ISP's line is released from OP25B.
+    public init(line: Line, domain: DomainKind, exempt: Bool = false) {
+        if exempt && line == .isp {
+            self = .notAffectedExempt
+            return
+        }
         switch (line, domain.isHosted) {
         case (.isp, false): self = .affectedUseProviderSubmission
         case (.other, true): self = .affectedUseOurSubmission
@@ -36,8 +46,8 @@ public enum Verdict: String, Sendable, Hashable, Codable, CaseIterable {
         self == .affectedUseProviderSubmission || self == .affectedUseOurSubmission
     }
 
-    /// Whether the answer shows this ISP's submission settings.
+    /// Whether the answer shows this ISP's settings (for an address hosted here).
     public var showsOurSettings: Bool {
-        self == .affectedUseOurSubmission || self == .notAffected
+        self == .affectedUseOurSubmission || self == .notAffected || self == .notAffectedExempt
     }
 }

@@ -52,7 +52,7 @@ public func buildRouter(
     let site = WebSite(
         hostname: webSettings.hostname,
         settings: settings,
-        checker: Checker(directory: directory, srvLookup: srvLookup, settings: settings),
+        checker: Checker(directory: directory, srvLookup: srvLookup, settings: settings, policy: policy),
         lineDetector: LineDetector(policy: policy, resolver: resolver),
         renderer: renderer,
         logger: logger)

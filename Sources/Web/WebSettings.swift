@@ -1,7 +1,8 @@
 /// What the customer web is told, read once at start-up and passed down: `portcullis serve`
 /// makes it from `hostname`, `[web]` and `[client_settings]`.
 public struct WebSettings: Sendable {
-    /// The installation's host name: the autoconfig display name and the profile's organisation.
+    /// The host name customers are told (`[web] public_host`, else `hostname`): the autoconfig
+    /// display name and the profile's organisation.
     public var hostname: String
     /// The settings mail clients are given.
     public var mail: MailSettings

@@ -3,7 +3,8 @@ import SMTPCore
 
 /// Automatic configuration for mail clients: Thunderbird autoconfig, Outlook
 /// autodiscover and Apple configuration profiles. Each answers only for
-/// hosted domains and always describes submission with authentication.
+/// hosted domains and describes the POP3 service and submission with
+/// authentication, at the host names of `[client_settings]`.
 extension WebSite {
     /// `GET /.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=…` and
     /// `GET /mail/config-v1.1.xml?emailaddress=…`. Without `emailaddress`, the
@@ -65,8 +66,7 @@ extension WebSite {
     }
 
     /// `GET /apple/mail.mobileconfig?email=…`: the profile as a download; a
-    /// localized page when the address is invalid, not hosted, or no incoming
-    /// server is configured.
+    /// localized page when the address is invalid or not hosted here.
     func mobileConfig(_ request: Request) async -> Response {
         let query = FormQuery(request.uri.query)
         let locale = locale(request, query)
@@ -90,11 +90,7 @@ extension WebSite {
             return messagePage(title: title, message: text("error_unavailable", locale), status: .serviceUnavailable,
                                locale: locale, current: current)
         }
-        guard let profile = MobileConfigProfile(address: address.address, settings: settings,
-                                                organization: hostname) else {
-            return messagePage(title: title, message: text("profileUnavailable", locale), status: .notFound,
-                               locale: locale, current: current)
-        }
+        let profile = MobileConfigProfile(address: address.address, settings: settings, organization: hostname)
         return Responses.download(profile.render(), contentType: MobileConfigProfile.contentType,
                                   fileName: profile.fileName)
     }

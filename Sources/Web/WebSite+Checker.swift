@@ -80,7 +80,7 @@ extension WebSite {
         case .outside: "domainOutside"
         }
         let lineKey = switch (result.line, result.lineSource) {
-        case (.isp, .detected): "lineISPDetected"
+        case (.isp, .detected): result.exemption == nil ? "lineISPDetected" : "lineISPExempt"
         case (.other, .detected): "lineOtherDetected"
         case (.isp, .chosen): "lineISPChosen"
         case (.other, .chosen): "lineOtherChosen"
@@ -98,7 +98,7 @@ extension WebSite {
         if let unicode = result.unicodeDomain {
             view["idnNote"] = text("idnNote", locale, ["unicode": unicode, "domain": result.domain])
         }
-        if result.verdict.showsOurSettings {
+        if result.verdict.showsOurSettings && result.domainKind.isHosted {
             view["settings"] = settingsTable(address: result.email, locale: locale)
         }
         if let provider = result.providerSubmission {
@@ -110,10 +110,8 @@ extension WebSite {
         var links: [[String: String]] = []
         if result.domainKind.isHosted {
             links.append(["url": link("/guides", [("email", result.email)], locale: locale), "text": text("linkGuides", locale)])
-            if settings.incoming != nil {
-                links.append(["url": link("/apple/mail.mobileconfig", [("email", result.email)], locale: locale),
-                              "text": text("linkProfile", locale)])
-            }
+            links.append(["url": link("/apple/mail.mobileconfig", [("email", result.email)], locale: locale),
+                          "text": text("linkProfile", locale)])
         }
         view["links"] = links
         return view
@@ -133,27 +131,43 @@ extension WebSite {
             return [text("verdictNot1", locale), text("verdictNot2", locale)]
         case .notAffectedByThisISP:
             return [text("verdictOther1", locale), text("verdictOther2", locale, domain)]
+        case .notAffectedExempt:
+            let exemption = result.exemption
+            var values = ["client": exemption?.clientAddress ?? ""]
+            values["until"] = exemption?.until
+            return [text(values["until"] == nil ? "verdictExempt" : "verdictExemptUntil", locale, values),
+                    result.domainKind.isHosted ? text("verdictNot2", locale) : text("verdictExemptOutside", locale, domain)]
         }
     }
 
-    /// The settings table for an address hosted here, from `[client_settings]`.
+    /// The settings table for an address hosted here, from `[client_settings]`:
+    /// outgoing server, ports and authentication, then the incoming (POP3)
+    /// server and ports, the IMAP server when there is one, then the user name
+    /// and password, which are the same for every server.
     func settingsTable(address: String, locale: Locale) -> [String: Any] {
         func port(_ endpoint: MailSettings.Endpoint) -> String {
             text(endpoint.security == .tls ? "portTLS" : "portStartTLS", locale, ["port": String(endpoint.port)])
         }
-        var rows: [[String: String]] = [
-            ["label": text("rowOutgoingServer", locale), "value": settings.submission.host],
-            ["label": text("rowPort", locale), "value": port(settings.submission)],
-            ["label": text("rowAltPort", locale), "value": port(settings.submissions)],
-            ["label": text("rowAuth", locale), "value": text("authValue", locale)],
-            ["label": text("rowUsername", locale), "value": text("usernameValue", locale, ["address": address])],
-            ["label": text("rowPassword", locale), "value": text("passwordValue", locale)],
-        ]
-        if let incoming = settings.incoming {
-            rows.append(["label": text("rowIncomingServer", locale, ["protocol": incoming.protocol.rawValue]),
-                         "value": incoming.endpoint.host])
-            rows.append(["label": text("rowIncomingPort", locale), "value": port(incoming.endpoint)])
+        func row(_ id: String, _ label: String, _ value: String) -> [String: String] {
+            ["id": id, "label": label, "value": value]
         }
+        var rows: [[String: String]] = [
+            row("outgoing-server", text("rowOutgoingServer", locale), settings.submission.host),
+            row("outgoing-port", text("rowPort", locale), port(settings.submission)),
+            row("outgoing-alt-port", text("rowAltPort", locale, ["port": String(settings.submission.port)]),
+                port(settings.submissions)),
+            row("outgoing-auth", text("rowAuth", locale), text("authValue", locale)),
+            row("incoming-server", text("rowIncomingServer", locale), settings.pop3s.host),
+            row("incoming-port", text("rowIncomingPort", locale), port(settings.pop3s)),
+            row("incoming-alt-port", text("rowAltPort", locale, ["port": String(settings.pop3s.port)]),
+                port(settings.pop3)),
+        ]
+        if let imap = settings.imap {
+            rows.append(row("imap-server", text("rowIMAPServer", locale), imap.host))
+            rows.append(row("imap-port", text("rowIMAPPort", locale), port(imap)))
+        }
+        rows.append(row("username", text("rowUsername", locale), text("usernameValue", locale, ["address": address])))
+        rows.append(row("password", text("rowPassword", locale), text("passwordValue", locale)))
         return ["caption": text("settingsCaption", locale, ["address": address]), "rows": rows]
     }
 

@@ -16,10 +16,12 @@ extension WebSite {
         var page = pageContext(title: text("guidesTitle", locale), locale: locale, current: ("/guides", current))
         page["emailValue"] = email ?? ""
         let port = String(settings.submission.port)
+        let incoming = ["inHost": settings.pop3s.host, "inPort": String(settings.pop3s.port)]
 
         guard let email else {
             let virtual = kindParameter == "virtual"
-            page["intro"] = text(virtual ? "guidesIntroGenericVirtual" : "guidesIntroGenericISP", locale, ["port": port])
+            page["intro"] = text(virtual ? "guidesIntroGenericVirtual" : "guidesIntroGenericISP", locale,
+                                 incoming.merging(["port": port]) { $1 })
             if virtual { page["notes"] = [text("guidesVirtualDNS", locale)] }
             page["kindLinks"] = ["links": [
                 ["url": link("/guides", [("kind", "isp")], locale: locale), "text": text("guidesKindLinkISP", locale), "current": !virtual],
@@ -50,11 +52,10 @@ extension WebSite {
             return Responses.html(renderer.render("guides", page), language: locale.language)
         }
         let virtual = kind == .virtualDomain
-        let values = ["domain": shownDomain, "port": port, "address": address.address]
+        let values = incoming.merging(["domain": shownDomain, "port": port, "address": address.address]) { $1 }
         page["intro"] = text(virtual ? "guidesIntroVirtual" : "guidesIntroISP", locale, values)
         if virtual { page["notes"] = [text("guidesVirtualDNS", locale)] }
-        let profileURL = settings.incoming == nil
-            ? nil : link("/apple/mail.mobileconfig", [("email", address.address)], locale: locale)
+        let profileURL = link("/apple/mail.mobileconfig", [("email", address.address)], locale: locale)
         addGuides(to: &page, address: address.address, virtual: virtual, profileURL: profileURL, locale: locale)
         return Responses.html(renderer.render("guides", page), language: locale.language)
     }

@@ -26,6 +26,28 @@ struct QueueAnnouncementTests {
         #expect(try await eventually { fixture.maildirMessages("taro@alato.example").count == 1 })
     }
 
+    @Test("mail committed while a connection to its destination is open goes out on it")
+    func idleConnectionCarriesLaterMail() async throws {
+        let sink = try await SmtpSink.start()
+        let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(sink.port)"]) { settings in
+            settings.scanInterval = .seconds(3600)
+            settings.maximumConnectionsPerDestination = 1
+            settings.connectionIdleTime = .seconds(30)
+        }
+        let running = Task { try await fixture.manager.run() }
+        defer { running.cancel() }
+        try await Task.sleep(for: .milliseconds(200))
+
+        // Each message is delivered before the next is committed: without the idle connection
+        // every one would open its own.
+        for index in 0..<4 {
+            try await fixture.submit(from: "taro@alato.example", to: ["r\(index)@example.net"], body: sampleMessage(subject: "m\(index)"))
+            #expect(try await eventually { sink.messages().count == index + 1 })
+        }
+        #expect(fixture.log.count("session opened") == 1, "expected one connection")
+        #expect(try await eventually { (try? fixture.spool.list().isEmpty) == true })
+    }
+
     @Test("an operator request is carried out without waiting for the scan")
     func requestStartsAScan() async throws {
         let port = SmtpSink.freePort()   // nothing listens: the message is deferred

@@ -62,7 +62,11 @@ final class QueueFixture: @unchecked Sendable {
         let original = orcpt.flatMap(OriginalRecipient.init(xtext:))
         let envelope = SpoolEnvelope(
             sender: sender.isEmpty ? .null : .mailbox(mailbox(sender)),
-            recipients: recipients.map { SpoolRecipient(mailbox($0), notify: notify, originalRecipient: original) },
+            recipients: recipients.map {
+                // RFC 5321 §4.5.1: the bare `<Postmaster>`, with no domain.
+                SpoolRecipient(path: $0 == "<Postmaster>" ? .postmaster : .mailbox(mailbox($0)),
+                               notify: notify, originalRecipient: original)
+            },
             ret: dsnRet.flatMap(DSNReturn.init(rawValue:)), envelopeID: envid, arrival: clock.read(),
             clientAddress: "192.0.2.1", origin: .received(.submission))
         return try await writer.commit(envelope: envelope)

@@ -177,6 +177,17 @@ struct QueueManagerTests {
         #expect(try fixture.spool.list().isEmpty)
     }
 
+    @Test("Mail to the bare <Postmaster> reaches the configured postmaster's Maildir")
+    func barePostmaster() async throws {
+        let fixture = try await QueueFixture(routes: [:]) { $0.postmaster = mailbox("hanako@alato.example") }
+        try await fixture.submit(from: "someone@example.org", to: ["<Postmaster>"], body: sampleMessage(subject: "To the postmaster"))
+        await fixture.manager.processQueue()
+        let delivered = try #require(fixture.maildirMessages("hanako@alato.example").first)
+        #expect(delivered.contains("Delivered-To: hanako@alato.example\n"))
+        #expect(delivered.contains("Subject: To the postmaster"))
+        #expect(try fixture.spool.list().isEmpty)
+    }
+
     @Test("Unknown local user fails with 5.1.1; a Delivered-To loop fails with 5.4.6")
     func localFailures() async throws {
         let fixture = try await QueueFixture(routes: [:])

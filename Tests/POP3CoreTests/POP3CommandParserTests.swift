@@ -29,6 +29,8 @@ struct POP3CommandParserTests {
         ("CAPA", .capa),
         ("STLS", .stls),
         ("RETR 000001", .retr(1)),
+        ("UTF8", .utf8),
+        ("utf8", .utf8),
     ])
     func valid(line: String, expected: POP3Command) {
         #expect(POP3CommandParser.parse(Array(line.utf8)) == .success(expected))
@@ -44,6 +46,8 @@ struct POP3CommandParserTests {
         ("STAT ", .syntaxError("STAT")),
         ("STAT 1", .syntaxError("STAT")),
         ("QUIT now", .syntaxError("QUIT")),
+        ("UTF8 x", .syntaxError("UTF8")),
+        ("1234", .unknownCommand),
         ("RETR", .syntaxError("RETR msg")),
         ("RETR ", .syntaxError("RETR msg")),
         ("RETR -1", .syntaxError("RETR msg")),

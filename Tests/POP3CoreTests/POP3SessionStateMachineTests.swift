@@ -4,7 +4,7 @@ import Testing
 
 @Suite("POP3 session state machine")
 struct POP3SessionStateMachineTests {
-    private static let configuration = POP3SessionConfiguration(hostname: "mail.alato.example", tlsAvailable: true, maxErrors: 5)
+    private static let configuration = POP3SessionConfiguration(hostname: "mail.alato.example", tlsAvailable: true, maxErrors: 20)
     private static let listing = MaildropListing(messages: [
         .init(octets: 120, uniqueID: "1733440000.M1P1Q1.mail"),
         .init(octets: 200, uniqueID: "1733440001.M2P1Q2.mail"),
@@ -56,7 +56,8 @@ struct POP3SessionStateMachineTests {
             return
         }
         #expect(capabilities == ["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "EXPIRE NEVER",
-                                 "USER", "SASL PLAIN", "IMPLEMENTATION Portcullis"])
+                                 "USER", "SASL PLAIN", "UTF8 USER", "IMPLEMENTATION Portcullis"])
+        #expect(line(&machine, "UTF8") == [.send(.utf8Enabled)])
         #expect(line(&machine, "STLS") == [.send(.tlsAlreadyActive)])
         #expect(line(&machine, "PASS pw") == [.send(.userFirst)])
     }
@@ -132,6 +133,7 @@ struct POP3SessionStateMachineTests {
         #expect(line(&machine, "NOOP") == [.send(.noop)])
         #expect(line(&machine, "USER x@alato.example") == [.send(.badSequence)])
         #expect(line(&machine, "STLS") == [.send(.tlsAlreadyActive)])
+        #expect(line(&machine, "UTF8") == [.send(.badSequence)])
     }
 
     @Test("RETR and TOP are requested and completed")
@@ -177,7 +179,9 @@ struct POP3SessionStateMachineTests {
 
     @Test("Bad lines count; the budget closes the session")
     func errorBudget() {
-        var machine = POP3SessionStateMachine(configuration: Self.configuration, tlsActive: true)
+        var configuration = Self.configuration
+        configuration.maxErrors = 5
+        var machine = POP3SessionStateMachine(configuration: configuration, tlsActive: true)
         _ = machine.start()
         for _ in 0..<4 { #expect(line(&machine, "BOGUS") == [.send(.unknownCommand)]) }
         #expect(machine.lineTooLong() == [.send(.lineTooLong), .send(.tooManyErrors), .close])

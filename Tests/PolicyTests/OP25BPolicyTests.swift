@@ -209,4 +209,27 @@ struct OP25BPolicyTests {
         #expect(policy.accessNetwork(containing: Fixtures.ip("10.78.31.5"))?.name == "big")
         #expect(policy.accessNetwork(containing: Fixtures.ip("10.78.31.16")) == nil)
     }
+
+    @Test("Exemptions from the directory replace the policy's own; stale rows are left out and named")
+    func replacingExemptions() throws {
+        let policy = try Fixtures.policy()
+        let (replaced, refused) = policy.replacingExemptions([
+            Fixtures.exemption("203.0.113.32/28", "new row", until: nil),
+            Fixtures.exemption("198.51.100.0/28", "outside every access network now", until: nil),
+            Fixtures.exemption("203.0.113.32/28", "listed twice", until: nil),
+        ])
+        let outside = try IPPrefix("198.51.100.0/28")
+        let twice = try IPPrefix("203.0.113.32/28")
+        #expect(replaced.exemptions.map(\.prefix.description) == ["203.0.113.32/28"])
+        #expect(refused.map(\.problem) == [
+            .outsideAccessNetworks(outside),
+            .duplicatePrefix(twice, otherEntry: "exemption 203.0.113.32/28"),
+        ])
+        #expect(replaced.activeExemption(containing: Fixtures.ip("203.0.113.33"), at: Fixtures.now)?.reason == "new row")
+        // The policy's own exemptions are gone from the copy, not from the original.
+        #expect(replaced.activeExemption(containing: Fixtures.ip("203.0.113.65"), at: Fixtures.now) == nil)
+        #expect(policy.activeExemption(containing: Fixtures.ip("203.0.113.65"), at: Fixtures.now) != nil)
+        #expect(replaced.accessNetworks.map(\.name) == policy.accessNetworks.map(\.name))
+        #expect(replaced.blockedPorts == policy.blockedPorts)
+    }
 }

@@ -25,14 +25,14 @@ import Testing
                 #expect(provider.value("domain") == domain)
                 #expect(provider.value("displayName")?.isEmpty == false)
 
+                // POP3 over implicit TLS first, POP3 with STLS second.
                 let incoming = provider.all("incomingServer")
-                #expect(incoming.count == 1)
-                #expect(incoming.first?.attributes["type"] == "imap")
-                #expect(incoming.first?.value("hostname") == "imap.alato.example")
-                #expect(incoming.first?.value("port") == "993")
-                #expect(incoming.first?.value("socketType") == "SSL")
-                #expect(incoming.first?.value("authentication") == "password-cleartext")
-                #expect(incoming.first?.value("username") == "%EMAILADDRESS%")
+                #expect(incoming.map { $0.attributes["type"] } == ["pop3", "pop3"])
+                #expect(incoming.map { $0.value("hostname") } == ["pop.alato.example", "pop.alato.example"])
+                #expect(incoming.map { $0.value("port") } == ["995", "110"])
+                #expect(incoming.map { $0.value("socketType") } == ["SSL", "STARTTLS"])
+                #expect(incoming.allSatisfy { $0.value("authentication") == "password-cleartext" })
+                #expect(incoming.allSatisfy { $0.value("username") == "%EMAILADDRESS%" })
 
                 let outgoing = provider.all("outgoingServer")
                 #expect(outgoing.map { $0.attributes["type"] } == ["smtp", "smtp"])
@@ -75,20 +75,38 @@ import Testing
         }
     }
 
-    @Test func withoutIncomingServerOnlyOutgoingIsDescribed() throws {
-        let document = AutoconfigDocument(domain: "alato.example", settings: Fixture.settingsWithoutIncoming.mail,
-                                          displayName: "x")
-        let root = try #require(XMLElement.parse(document.render()))
-        #expect(root.first("emailProvider")?.all("incomingServer").isEmpty == true)
-        #expect(root.first("emailProvider")?.all("outgoingServer").count == 2)
+    @Test func anIMAPServerElsewhereComesAfterPOP3() async throws {
+        let app = try Fixture.app(settings: Fixture.settingsWithIMAP)
+        try await app.test(.router) { client in
+            let text = try await client.execute(uri: "/mail/config-v1.1.xml?emailaddress=taro%40alato.example",
+                                                method: .get).text
+            let provider = try #require(XMLElement.parse(text)?.first("emailProvider"))
+            let incoming = provider.all("incomingServer")
+            #expect(incoming.map { $0.attributes["type"] } == ["pop3", "pop3", "imap"])
+            #expect(incoming.last?.value("hostname") == "imap.alato.example")
+            #expect(incoming.last?.value("port") == "993")
+            #expect(incoming.last?.value("socketType") == "SSL")
+            #expect(incoming.last?.value("username") == "%EMAILADDRESS%")
+            #expect(provider.all("outgoingServer").count == 2)
+        }
+    }
+
+    @Test func publicHostIsTheDisplayName() async throws {
+        var settings = Fixture.settings
+        settings.hostname = "mail.public.example"
+        let app = try Fixture.app(settings: settings)
+        try await app.test(.router) { client in
+            let text = try await client.execute(uri: "/mail/config-v1.1.xml?emailaddress=taro%40alato.example",
+                                                method: .get).text
+            #expect(XMLElement.parse(text)?.first("emailProvider")?.value("displayName") == "mail.public.example")
+        }
     }
 
     @Test func serverNamesAreXMLEscaped() throws {
-        let settings = MailSettings(
-            submission: .init(host: "a<b>&\"c", port: 587, security: .startTLS),
-            submissions: .init(host: "x", port: 465, security: .tls), incoming: nil)
+        let settings = MailSettings(submissionHost: "a<b>&\"c", pop3Host: "p&q")
         let root = try #require(XMLElement.parse(AutoconfigDocument(domain: "d&d", settings: settings, displayName: "<n>").render()))
         #expect(root.first("emailProvider")?.attributes["id"] == "d&d")
         #expect(root.first("emailProvider")?.first("outgoingServer")?.value("hostname") == "a<b>&\"c")
+        #expect(root.first("emailProvider")?.first("incomingServer")?.value("hostname") == "p&q")
     }
 }

@@ -30,12 +30,14 @@ import Testing
                 #expect(account.value("AccountType") == "email")
                 #expect(account.value("Action") == "settings")
                 let protocols = account.all("Protocol")
-                #expect(protocols.map { $0.value("Type") } == ["IMAP", "SMTP"])
-                let imap = protocols[0]
-                #expect(imap.value("Server") == "imap.alato.example")
-                #expect(imap.value("Port") == "993")
-                #expect(imap.value("Encryption") == "SSL")
-                let smtp = protocols[1]
+                #expect(protocols.map { $0.value("Type") } == ["POP3", "POP3", "SMTP"])
+                let pop3 = Array(protocols.prefix(2))
+                #expect(pop3.map { $0.value("Server") } == ["pop.alato.example", "pop.alato.example"])
+                #expect(pop3.map { $0.value("Port") } == ["995", "110"])
+                #expect(pop3.map { $0.value("Encryption") } == ["SSL", "TLS"])
+                #expect(pop3.allSatisfy { $0.value("LoginName") == "taro@alato.example" })
+                #expect(pop3.allSatisfy { $0.value("SPA") == "off" && $0.value("AuthRequired") == "on" })
+                let smtp = protocols[2]
                 #expect(smtp.value("Server") == "smtp.alato.example")
                 #expect(smtp.value("Port") == "587")
                 #expect(smtp.value("Encryption") == "TLS")
@@ -44,6 +46,20 @@ import Testing
                 #expect(smtp.value("LoginName") == "taro@alato.example")
                 #expect(smtp.value("SPA") == "off")
             }
+        }
+    }
+
+    @Test func anIMAPServerElsewhereIsListedAfterPOP3() async throws {
+        let app = try Fixture.app(settings: Fixture.settingsWithIMAP)
+        try await app.test(.router) { client in
+            let text = try await client.execute(uri: "/autodiscover/autodiscover.xml", method: .post,
+                                                body: Self.request("shop@virtual.example")).text
+            let protocols = try #require(XMLElement.parse(text)?.first("Response")?.first("Account")).all("Protocol")
+            #expect(protocols.map { $0.value("Type") } == ["POP3", "POP3", "IMAP", "SMTP"])
+            #expect(protocols[2].value("Server") == "imap.alato.example")
+            #expect(protocols[2].value("Port") == "993")
+            #expect(protocols[2].value("Encryption") == "SSL")
+            #expect(protocols[2].value("LoginName") == "shop@virtual.example")
         }
     }
 

@@ -46,7 +46,10 @@ import Testing
                 #expect(html.containsText(Catalog.text("portStartTLS", language, ["port": "587"])) == hostedSettings)
                 #expect(html.containsText(Catalog.text("portTLS", language, ["port": "465"])) == hostedSettings)
                 #expect(html.containsText(Catalog.text("usernameValue", language, ["address": testCase.email])) == hostedSettings)
-                #expect(html.contains("imap.alato.example") == hostedSettings)
+                // The incoming server: POP3 on 995 (SSL/TLS), 110 (STARTTLS) if that does not work.
+                #expect(html.contains("pop.alato.example") == hostedSettings)
+                #expect(html.containsText(Catalog.text("portTLS", language, ["port": "995"])) == hostedSettings)
+                #expect(html.containsText(Catalog.text("portStartTLS", language, ["port": "110"])) == hostedSettings)
                 // The provider's RFC 6186 records only when the visitor must use them.
                 let showsProvider = testCase.verdict == .affectedUseProviderSubmission
                 #expect(html.contains("smtps.example.net") == showsProvider)
@@ -189,6 +192,49 @@ import Testing
         try await dot.test(.router) { client in
             let html = try await client.execute(uri: "/check?email=a%40example.org&line=isp", method: .get).text
             #expect(html.containsText(Catalog.text("providerNone", .ja, ["domain": "example.org"])))
+        }
+    }
+
+    /// The table's rows as (id, label, value), unescaped.
+    static func settingsRows(_ html: String) -> [(String, String, String)] {
+        let pattern = #/<tr id="setting-([a-z-]+)"><th scope="row">([^<]*)</th><td>([^<]*)</td></tr>/#
+        return html.matches(of: pattern).map { match in
+            (String(match.1), MarkupText.unescape(match.2), MarkupText.unescape(match.3))
+        }
+    }
+
+    @Test(arguments: Language.allCases)
+    func settingsTableNamesIncomingAndOutgoingServers(language: Language) async throws {
+        let app = try Fixture.app(settings: Fixture.settingsWithIMAP)
+        try await app.test(.router) { client in
+            let html = try await client.execute(
+                uri: "/check?email=taro%40alato.example&line=other&lang=\(language.rawValue)", method: .get).text
+            let rows = Self.settingsRows(html)
+            func t(_ key: String, _ values: [String: String] = [:]) -> String { Catalog.text(key, language, values) }
+            let expected: [(String, String, String)] = [
+                ("outgoing-server", t("rowOutgoingServer"), "smtp.alato.example"),
+                ("outgoing-port", t("rowPort"), t("portStartTLS", ["port": "587"])),
+                ("outgoing-alt-port", t("rowAltPort", ["port": "587"]), t("portTLS", ["port": "465"])),
+                ("outgoing-auth", t("rowAuth"), t("authValue")),
+                ("incoming-server", t("rowIncomingServer"), "pop.alato.example"),
+                ("incoming-port", t("rowIncomingPort"), t("portTLS", ["port": "995"])),
+                ("incoming-alt-port", t("rowAltPort", ["port": "995"]), t("portStartTLS", ["port": "110"])),
+                ("imap-server", t("rowIMAPServer"), "imap.alato.example"),
+                ("imap-port", t("rowIMAPPort"), t("portTLS", ["port": "993"])),
+                ("username", t("rowUsername"), t("usernameValue", ["address": "taro@alato.example"])),
+                ("password", t("rowPassword"), t("passwordValue")),
+            ]
+            #expect(rows.map(\.0) == expected.map(\.0))
+            #expect(rows.map(\.1) == expected.map(\.1))
+            #expect(rows.map(\.2) == expected.map(\.2))
+            #expect(html.containsText(t("settingsHeading")))
+        }
+        // Without an IMAP server, no IMAP rows.
+        let plain = try Fixture.app()
+        try await plain.test(.router) { client in
+            let html = try await client.execute(uri: "/check?email=taro%40alato.example&line=other", method: .get).text
+            #expect(!Self.settingsRows(html).contains { $0.0.hasPrefix("imap") })
+            #expect(Self.settingsRows(html).count == 9)
         }
     }
 

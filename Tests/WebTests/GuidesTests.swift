@@ -14,7 +14,15 @@ import Testing
                 let html = response.text
                 for id in Self.clients { #expect(html.contains("<section id=\"\(id)\"")) }
                 #expect(html.containsText(Catalog.text("guidesIntroISP", language,
-                                                      ["domain": "alato.example", "port": "587", "address": "taro@alato.example"])))
+                                                      ["domain": "alato.example", "port": "587", "address": "taro@alato.example",
+                                                       "inHost": "pop.alato.example", "inPort": "995"])))
+                // Every client's steps name the incoming POP3 server, its ports and the user name.
+                let incoming = ["inHost": "pop.alato.example", "inPort": "995", "inAltPort": "110",
+                                "address": "taro@alato.example"]
+                for key in ["tbIncoming", "olIncoming", "apIncoming", "anIncoming"] {
+                    #expect(html.containsText(Catalog.text(key, language, incoming)))
+                }
+                #expect(html.containsText(Catalog.text("portTLS", language, ["port": "995"])))
                 #expect(!html.containsText(Catalog.text("guidesVirtualDNS", language)))
                 // Steps carry the configured values, never hard-coded names.
                 #expect(html.containsText(Catalog.text("tb3", language, ["host": "smtp.alato.example", "port": "587"])))
@@ -30,7 +38,8 @@ import Testing
         try await app.test(.router) { client in
             let html = try await client.execute(uri: "/guides?email=shop%40virtual.example", method: .get).text
             #expect(html.containsText(Catalog.text("guidesIntroVirtual", .ja,
-                                                  ["domain": "virtual.example", "port": "587", "address": "shop@virtual.example"])))
+                                                  ["domain": "virtual.example", "port": "587", "address": "shop@virtual.example",
+                                                   "inHost": "pop.alato.example", "inPort": "995"])))
             #expect(html.containsText(Catalog.text("guidesVirtualDNS", .ja)))
             #expect(html.containsText(Catalog.text("tbAutoVirtual", .ja)))
             #expect(!html.containsText(Catalog.text("tbAuto", .ja)))
@@ -41,12 +50,17 @@ import Testing
         var settings = Fixture.settings
         settings.mail.submission = .init(host: "submit.isp.example", port: 10587, security: .startTLS)
         settings.mail.submissions.host = "submit.isp.example"
+        settings.mail.pop3s = .init(host: "fetch.isp.example", port: 10995, security: .tls)
+        settings.mail.pop3.host = "fetch.isp.example"
         let app = try Fixture.app(settings: settings)
         try await app.test(.router) { client in
             let html = try await client.execute(uri: "/guides?email=taro%40alato.example&lang=en", method: .get).text
             #expect(html.contains("submit.isp.example"))
             #expect(html.contains("10587"))
+            #expect(html.contains("fetch.isp.example"))
+            #expect(html.contains("10995"))
             #expect(!html.contains("smtp.alato.example"))
+            #expect(!html.contains("pop.alato.example"))
         }
     }
 
@@ -55,7 +69,9 @@ import Testing
         let app = try Fixture.app()
         try await app.test(.router) { client in
             let html = try await client.execute(uri: "/guides?kind=\(kind)", method: .get).text
-            #expect(html.containsText(Catalog.text(introKey, .ja, ["port": "587"])))
+            #expect(html.containsText(Catalog.text(introKey, .ja, ["port": "587", "inHost": "pop.alato.example", "inPort": "995"])))
+            // The generic table has the incoming rows too.
+            #expect(CheckerPageTests.settingsRows(html).map(\.0).contains("incoming-server"))
             #expect(html.containsText(Catalog.text("usernameValue", .ja, ["address": Catalog.text("yourAddress", .ja)])))
             for id in Self.clients { #expect(html.contains("<section id=\"\(id)\"")) }
         }

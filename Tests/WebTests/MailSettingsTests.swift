@@ -2,33 +2,29 @@ import Testing
 @testable import Web
 
 @Suite struct MailSettingsTests {
-    /// The fixture's `[client_settings]` with the given incoming server values.
-    func settings(host: String? = nil, protocol name: String? = nil, port: Int? = nil) -> MailSettings {
-        MailSettings(submissionHost: "smtp.alato.example", submissionPort: 587, submissionsPort: 465,
-                     incomingHost: host, incomingProtocol: name, incomingPort: port)
-    }
-
-    @Test(arguments: [
-        ("mx.example", nil, nil, MailSettings.IncomingProtocol.imap, 993, MailSettings.Security.tls),
-        ("mx.example", "pop3", nil, .pop3, 995, .tls),
-        ("mx.example", "IMAP", 143, .imap, 143, .startTLS),
-        ("mx.example", "pop3s", 1995, .pop3, 1995, .tls),
-    ] as [(String, String?, Int?, MailSettings.IncomingProtocol, Int, MailSettings.Security)])
-    func incomingServer(host: String, name: String?, givenPort: Int?, kind: MailSettings.IncomingProtocol, port: Int,
-                        security: MailSettings.Security) throws {
-        let incoming = try #require(settings(host: host, protocol: name, port: givenPort).incoming)
-        #expect(incoming.protocol == kind)
-        #expect(incoming.endpoint == .init(host: "mx.example", port: port, security: security))
-    }
-
-    @Test func noIncomingWithoutHostOrWithUnknownProtocol() throws {
-        #expect(settings().incoming == nil)
-        #expect(settings(host: "mx.example", protocol: "jmap").incoming == nil)
-    }
-
-    @Test func outgoingIsAlwaysSubmission() throws {
-        let settings = settings()
+    @Test func defaultsAreTheStandardPorts() {
+        let settings = MailSettings(submissionHost: "smtp.alato.example", pop3Host: "pop.alato.example")
         #expect(settings.submission == .init(host: "smtp.alato.example", port: 587, security: .startTLS))
         #expect(settings.submissions == .init(host: "smtp.alato.example", port: 465, security: .tls))
+        #expect(settings.pop3s == .init(host: "pop.alato.example", port: 995, security: .tls))
+        #expect(settings.pop3 == .init(host: "pop.alato.example", port: 110, security: .startTLS))
+        #expect(settings.imap == nil)
+    }
+
+    @Test func incomingServersInTheOrderClientsTryThem() {
+        var settings = MailSettings(submissionHost: "smtp.alato.example", pop3Host: "pop.alato.example",
+                                    pop3Port: 1110, pop3sPort: 1995)
+        #expect(settings.incoming.map(\.srvService) == ["pop3s", "pop3"])
+        #expect(settings.incoming.map(\.endpoint.port) == [1995, 1110])
+        #expect(settings.primaryIncoming == .init(protocol: .pop3, endpoint: settings.pop3s))
+        settings.imap = .init(host: "imap.alato.example", port: 143, security: .startTLS)
+        #expect(settings.incoming.map(\.srvService) == ["pop3s", "pop3", "imap"])
+        #expect(settings.incoming.last?.protocol == .imap)
+    }
+
+    @Test func outgoingIsAlwaysSubmission() {
+        let settings = MailSettings(submissionHost: "smtp.alato.example", pop3Host: "pop.alato.example")
+        #expect(settings.outgoing.map(\.port) == [587, 465])
+        #expect(!settings.outgoing.contains { $0.port == 25 })
     }
 }

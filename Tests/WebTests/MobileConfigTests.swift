@@ -26,10 +26,13 @@ import Testing
                 #expect(mail["PayloadType"] as? String == "com.apple.mail.managed")
                 #expect(UUID(uuidString: mail["PayloadUUID"] as? String ?? "") != nil)
                 #expect(mail["EmailAddress"] as? String == address)
-                #expect(mail["EmailAccountType"] as? String == "EmailTypeIMAP")
-                #expect(mail["IncomingMailServerHostName"] as? String == "imap.alato.example")
-                #expect(mail["IncomingMailServerPortNumber"] as? Int == 993)
+                #expect(mail["EmailAccountType"] as? String == "EmailTypePOP")
+                #expect(mail["IncomingMailServerHostName"] as? String == "pop.alato.example")
+                #expect(mail["IncomingMailServerPortNumber"] as? Int == 995)
+                #expect(mail["IncomingMailServerUseSSL"] as? Bool == true)
+                #expect(mail["IncomingMailServerAuthentication"] as? String == "EmailAuthPassword")
                 #expect(mail["IncomingMailServerUsername"] as? String == address)
+                #expect(mail["OutgoingPasswordSameAsIncomingPassword"] as? Bool == true)
                 #expect(mail["OutgoingMailServerHostName"] as? String == "smtp.alato.example")
                 #expect(mail["OutgoingMailServerPortNumber"] as? Int == 587)
                 #expect(mail["OutgoingMailServerUseSSL"] as? Bool == true)
@@ -55,16 +58,34 @@ import Testing
         }
     }
 
-    @Test func noProfileWithoutAnIncomingServer() async throws {
-        let app = try Fixture.app(settings: Fixture.settingsWithoutIncoming)
+    @Test func oneAccountEvenWithAnIMAPServer() async throws {
+        var settings = Fixture.settingsWithIMAP
+        settings.hostname = "mail.public.example"
+        let app = try Fixture.app(settings: settings)
         try await app.test(.router) { client in
-            try await client.execute(uri: "/apple/mail.mobileconfig?email=taro%40alato.example&lang=en", method: .get) { response in
-                #expect(response.status == .notFound)
-                #expect(response.text.containsText(Catalog.text("profileUnavailable", .en)))
-            }
-            // and the checker offers no profile link then
-            let html = try await client.execute(uri: "/check?email=taro%40alato.example&line=isp", method: .get).text
-            #expect(!html.contains("mobileconfig"))
+            let text = try await client.execute(uri: "/apple/mail.mobileconfig?email=taro%40alato.example", method: .get).text
+            let plist = try PropertyListSerialization.propertyList(from: Data(text.utf8), format: nil)
+            let profile = try #require(plist as? [String: Any])
+            // The organisation is the host customers are told ([web] public_host).
+            #expect(profile["PayloadOrganization"] as? String == "mail.public.example")
+            #expect((profile["PayloadIdentifier"] as? String)?.hasPrefix("example.public.mail.mail.") == true)
+            let payloads = try #require(profile["PayloadContent"] as? [[String: Any]])
+            #expect(payloads.count == 1)
+            #expect(payloads.first?["EmailAccountType"] as? String == "EmailTypePOP")
+        }
+    }
+
+    @Test func checkerAndGuidesLinkTheProfile() async throws {
+        let app = try Fixture.app()
+        try await app.test(.router) { client in
+            let link = "/apple/mail.mobileconfig?email=taro%40alato.example"
+            let checker = try await client.execute(uri: "/check?email=taro%40alato.example&line=isp", method: .get).text
+            #expect(checker.contains("href=\"\(link)\""))
+            let guides = try await client.execute(uri: "/guides?email=taro%40alato.example", method: .get).text
+            // In the Apple section, between its heading and the next section.
+            let apple = try #require(guides.range(of: "<section id=\"apple\""))
+            let end = try #require(guides.range(of: "</section>", range: apple.upperBound..<guides.endIndex))
+            #expect(guides[apple.upperBound..<end.lowerBound].contains("href=\"\(link)\""))
         }
     }
 }

@@ -8,21 +8,20 @@ import Policy
 @testable import Web
 
 /// Test settings: the ISP `alato.example`, one blocked access network,
-/// one network without OP25B, and an IMAP incoming server.
+/// one network without OP25B, the POP3 service and no IMAP server.
 enum Fixture {
     /// The ISP's relays (`[op25b] mail_hosts`).
     static let mailHosts = ["198.51.100.25", "2001:db8:25::25"]
 
     static let settings = WebSettings(
         hostname: "mail.alato.example",
-        mail: MailSettings(submissionHost: "smtp.alato.example", submissionPort: 587, submissionsPort: 465,
-                           incomingHost: "imap.alato.example", incomingProtocol: "imap", incomingPort: 993),
+        mail: MailSettings(submissionHost: "smtp.alato.example", pop3Host: "pop.alato.example"),
         trustedProxies: ["127.0.0.1", "::1"])
 
-    /// ``settings`` without an incoming server.
-    static var settingsWithoutIncoming: WebSettings {
+    /// ``settings`` with an IMAP server the ISP runs elsewhere (993, implicit TLS).
+    static var settingsWithIMAP: WebSettings {
         var settings = Fixture.settings
-        settings.mail.incoming = nil
+        settings.mail.imap = .init(host: "imap.alato.example", port: 993, security: .tls)
         return settings
     }
 
@@ -36,8 +35,8 @@ enum Fixture {
     }
 
     /// The ISP's domain, a virtual domain and (not hosted) the outside world.
-    static func directory() -> FakeDirectory {
-        FakeDirectory(domains: [
+    static func directory(exemptions: [OP25BExemption] = []) -> FakeDirectory {
+        FakeDirectory(exemptions: exemptions, domains: [
             HostedDomain(name: "alato.example", kind: .primary, created: Date(timeIntervalSince1970: 0)),
             HostedDomain(name: "virtual.example", kind: .virtual, created: Date(timeIntervalSince1970: 0)),
             HostedDomain(name: "xn--eckwd4c7cu47r2wf.example", kind: .virtual, created: Date(timeIntervalSince1970: 0)),
@@ -49,6 +48,8 @@ enum Fixture {
         directory: any AccountDirectory = Fixture.directory(),
         srv: any SRVLookup = FakeSRV()
     ) throws -> some ApplicationProtocol {
+        // The in-process test client has no peer address: the line is never detected as the
+        // ISP's, so exemptions are only read over a live connection (ExemptionCheckerTests).
         try buildWebApplication(
             settings: settings, policy: try policy(), directory: directory,
             srvLookup: srv, logger: Logger(label: "web-test"), port: 0)
@@ -77,13 +78,15 @@ final class FakeDirectory: AccountDirectory, @unchecked Sendable {
     let failing: Bool
     private let lock = NSLock()
     private var _calls: [String] = []
+    private var _exemptions: [OP25BExemption]
 
     /// The directory methods called, in order.
     var calls: [String] { lock.withLock { _calls } }
 
-    init(domains: [HostedDomain], failing: Bool = false) {
+    init(exemptions: [OP25BExemption] = [], domains: [HostedDomain], failing: Bool = false) {
         self.domains = domains
         self.failing = failing
+        self._exemptions = exemptions
     }
 
     private func record(_ call: String) throws {
@@ -118,8 +121,17 @@ final class FakeDirectory: AccountDirectory, @unchecked Sendable {
     func resolveRecipient(_ address: String) async throws -> RecipientResolution { try record("resolveRecipient"); throw NotForTheWeb() }
     func addressesOwned(by account: String) async throws -> [String] { throw NotForTheWeb() }
     func mayAccount(_ account: String, sendAs address: String) async throws -> Bool { throw NotForTheWeb() }
-    func addExemption(prefix: String, reason: String, until: Date?) async throws -> OP25BExemption { throw NotForTheWeb() }
-    func listExemptions() async throws -> [OP25BExemption] { throw NotForTheWeb() }
+    /// As `portcullis op25b exempt add` stores it (the web itself never adds one).
+    func addExemption(prefix: String, reason: String, until: Date?) async throws -> OP25BExemption {
+        let exemption = OP25BExemption(prefix: prefix, reason: reason, created: Date(), until: until)
+        lock.withLock { _exemptions.append(exemption) }
+        return exemption
+    }
+
+    func listExemptions() async throws -> [OP25BExemption] {
+        try record("listExemptions")
+        return lock.withLock { _exemptions }
+    }
     func removeExemption(prefix: String) async throws { throw NotForTheWeb() }
 }
 

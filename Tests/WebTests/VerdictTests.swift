@@ -19,6 +19,14 @@ import Testing
         #expect(decided.showsOurSettings == domain.isHosted)
     }
 
+    @Test(arguments: DomainKind.allCases)
+    func anExemptAddressOnTheISPsLineIsNotAffected(domain: DomainKind) {
+        #expect(Verdict(line: .isp, domain: domain, exempt: true) == .notAffectedExempt)
+        #expect(!Verdict.notAffectedExempt.isAffected)
+        // Exemptions release this ISP's lines only.
+        #expect(Verdict(line: .other, domain: domain, exempt: true) == Verdict(line: .other, domain: domain))
+    }
+
     @Test(arguments: [
         ("203.0.113.77", Line.isp),        // blocked access network
         ("2001:db8:100::77", .isp),

@@ -1,5 +1,6 @@
 import DNS
 import Foundation
+import SMTPCore
 
 /// Everything the delivery engine is told, with defaults.
 ///
@@ -28,6 +29,9 @@ public struct DeliverySettings: Sendable {
     public var maximumConnectionsPerDestination: Int
     /// Most messages sent over one connection before it is closed and another is opened.
     public var maximumMessagesPerConnection: Int
+    /// How long a connection with nothing more to send stays open for mail that is queued
+    /// for its destination meanwhile, before QUIT (Postfix's connection cache keeps 2 s).
+    public var connectionIdleTime: Duration
     /// Use STARTTLS when offered.
     public var useSTARTTLS: Bool
     /// After a failed TLS handshake, send in clear text instead of deferring.
@@ -39,15 +43,19 @@ public struct DeliverySettings: Sendable {
     public var scanInterval: Duration
     /// Largest original message returned whole in a bounce; above it only the header is.
     public var maximumReturnedMessageSize: Int
+    /// Where mail to the bare `<Postmaster>` goes (RFC 5321 §4.5.1 makes every server accept
+    /// it); nil: it fails as unroutable.
+    public var postmaster: Mailbox?
 
     /// Creates settings with defaults for everything but the host name and data directory.
     public init(hostname: String, dataDirectory: String, nameservers: [String] = [], smtpPort: Int = 25,
                 routes: [String: String] = [:], retry: RetrySchedule = RetrySchedule(),
                 maximumQueueLifetime: TimeInterval = 5 * 24 * 3600, delayNoticeAfter: TimeInterval = 4 * 3600,
                 maximumConnections: Int = 20, maximumConnectionsPerDestination: Int = 4,
-                maximumMessagesPerConnection: Int = 100, useSTARTTLS: Bool = true,
+                maximumMessagesPerConnection: Int = 100, connectionIdleTime: Duration = .seconds(1), useSTARTTLS: Bool = true,
                 tlsFallbackToCleartext: Bool = false, timeouts: SMTPClientTimeouts = .rfc5321,
-                scanInterval: Duration = .seconds(60), maximumReturnedMessageSize: Int = 10 * 1024 * 1024) {
+                scanInterval: Duration = .seconds(60), maximumReturnedMessageSize: Int = 10 * 1024 * 1024,
+                postmaster: Mailbox? = nil) {
         self.hostname = hostname
         self.dataDirectory = dataDirectory
         self.nameservers = nameservers
@@ -59,11 +67,19 @@ public struct DeliverySettings: Sendable {
         self.maximumConnections = maximumConnections
         self.maximumConnectionsPerDestination = maximumConnectionsPerDestination
         self.maximumMessagesPerConnection = maximumMessagesPerConnection
+        self.connectionIdleTime = connectionIdleTime
         self.useSTARTTLS = useSTARTTLS
         self.tlsFallbackToCleartext = tlsFallbackToCleartext
         self.timeouts = timeouts
         self.scanInterval = scanInterval
         self.maximumReturnedMessageSize = maximumReturnedMessageSize
+        self.postmaster = postmaster
+    }
+
+    /// The mailbox a recipient's mail is delivered to: its own, or ``postmaster`` for the bare
+    /// `<Postmaster>`.
+    public func mailbox(for path: ForwardPath) -> Mailbox? {
+        path.mailbox ?? postmaster
     }
 
     /// `<data>/mailboxes`.

@@ -6,6 +6,7 @@ import NIOCore
 import SMTPCore
 import ServiceLifecycle
 import Spool
+import Synchronization
 
 /// The delivery service: routes each recipient, delivers, records the outcome per
 /// recipient, retries, expires, bounces (Postfix's qmgr + smtp + local + bounce).
@@ -256,7 +257,7 @@ public final class QueueManager: Service {
         var routingFailures: [(Int, RecipientResult)] = []
         for index in due {
             let path = envelope.recipients[index].path
-            guard let domain = path.mailbox?.domain.text else {
+            guard let domain = settings.mailbox(for: path)?.domain.text else {
                 routingFailures.append((index, RecipientResult(kind: .failed, reply: .recipientWithoutDomain(path.description))))
                 continue
             }
@@ -288,7 +289,7 @@ public final class QueueManager: Service {
             count += 1
         }
         for (route, indexes) in remoteIndexes {
-            plan.remoteByRoute[route, default: []].append((id, Self.outbound(envelope, indexes: indexes, source: source)))
+            plan.remoteByRoute[route, default: []].append((id, Self.outbound(envelope, indexes: indexes, source: source, settings: settings)))
         }
         if count == 0 && remoteIndexes.isEmpty {
             // Everything due failed routing: finalize if that closed the message.
@@ -327,7 +328,7 @@ public final class QueueManager: Service {
             for index in indexes {
                 let recipient = envelope.recipients[index]
                 // Routing sent only recipients with a domain here.
-                guard let mailbox = recipient.path.mailbox else { continue }
+                guard let mailbox = settings.mailbox(for: recipient.path) else { continue }
                 let outcome = await local.deliver(source, sender: envelope.sender, recipient: mailbox)
                 var result = outcome.result
                 if result.kind == .delivered && !outcome.forwards.isEmpty {
@@ -353,15 +354,23 @@ public final class QueueManager: Service {
         }
     }
 
-    /// One connection to `route` carrying `messages`.
+    /// One connection to `route` carrying `messages`, and what is queued for the route while
+    /// it stays open (up to ``DeliverySettings/connectionIdleTime`` idle).
     private func send(_ messages: [(id: QueueID, message: OutboundMessage)], route: Route) async {
         let key = route.description
         await limiter.acquire(key)
+        let carried = CarriedMessages(messages)
+        let more: RemoteDeliveryAgent.MoreMessages = { maximum in
+            let next = await self.tracker.more(for: route, maximum: maximum, idle: self.settings.connectionIdleTime)
+            carried.append(next)
+            return next.map(\.message)
+        }
         // Each message's outcome is recorded the moment it is known, before the next
         // message goes out on the same connection: a crash then repeats at most the
         // transaction in flight.
-        _ = await remote.deliver(messages.map(\.message), route: route) { position, results in
-            let item = messages[position]
+        _ = await remote.deliver(messages.map(\.message), route: route,
+                                 maximumPerConnection: settings.maximumMessagesPerConnection, more: more) { position, results in
+            let item = carried[position]
             let pairs = zip(item.message.recipients, results).map { ($0.index, $1) }
             for (recipient, result) in zip(item.message.recipients, results) {
                 self.logger.info("remote delivery", metadata: [
@@ -538,10 +547,11 @@ public final class QueueManager: Service {
                      reply: last.reply, remoteMTA: last.remoteHost, lastAttempt: now, willRetryUntil: willRetryUntil)
     }
 
-    static func outbound(_ envelope: SpoolEnvelope, indexes: [Int], source: MessageSource) -> OutboundMessage {
+    static func outbound(_ envelope: SpoolEnvelope, indexes: [Int], source: MessageSource,
+                         settings: DeliverySettings) -> OutboundMessage {
         let recipients = indexes.compactMap { index -> OutboundMessage.Recipient? in
             let recipient = envelope.recipients[index]
-            guard let mailbox = recipient.path.mailbox else { return nil }
+            guard let mailbox = settings.mailbox(for: recipient.path) else { return nil }
             return OutboundMessage.Recipient(address: mailbox, notify: recipient.notify,
                                              originalRecipient: recipient.originalRecipient, index: index)
         }
@@ -550,4 +560,16 @@ public final class QueueManager: Service {
             sender: envelope.sender, recipients: recipients, source: source, size: envelope.size,
             body: envelope.body, requiresSMTPUTF8: utf8, ret: envelope.ret, envelopeID: envelope.envelopeID)
     }
+}
+
+/// The messages one delivery carried, in the order ``RemoteDeliveryAgent`` numbers them: the
+/// first batch, then what each call to its `more` handed over.
+private final class CarriedMessages: Sendable {
+    private let list: Mutex<[(id: QueueID, message: OutboundMessage)]>
+
+    init(_ first: [(id: QueueID, message: OutboundMessage)]) { list = Mutex(first) }
+
+    func append(_ more: [(id: QueueID, message: OutboundMessage)]) { list.withLock { $0 += more } }
+
+    subscript(position: Int) -> (id: QueueID, message: OutboundMessage) { list.withLock { $0[position] } }
 }

@@ -21,6 +21,9 @@ actor QueueTracker {
     /// The due time of messages in flight, taken into ``nextDue`` when their jobs end.
     private var dueInFlight: [QueueID: Date] = [:]
     private var sleeper: CheckedContinuation<Void, Never>?
+    /// Senders whose connection is open and idle, waiting for more mail to their route.
+    private var idleSenders: [Route: [Int: CheckedContinuation<Void, Never>]] = [:]
+    private var nextIdleToken = 0
 
     /// Whether `id` has jobs running.
     func isInFlight(_ id: QueueID) -> Bool { jobsLeft[id] != nil }
@@ -67,6 +70,9 @@ actor QueueTracker {
     /// `limit` at once, every waiting message has one.
     func enqueue(_ messages: [(id: QueueID, message: OutboundMessage)], for route: Route, senders limit: Int) -> Int {
         waiting[route, default: []].append(contentsOf: messages)
+        if let idle = idleSenders.removeValue(forKey: route) {
+            for continuation in idle.values { continuation.resume() }
+        }
         let running = senders[route, default: 0]
         let wanted = max(0, min(max(1, limit), waiting[route, default: []].count) - running)
         senders[route] = running + wanted
@@ -77,10 +83,30 @@ actor QueueTracker {
     /// those waiting among the route's senders, at most `maximum`. `nil` when none wait: the
     /// sender stops (and counts as stopped from this moment, so an enqueue starts another).
     func nextBatch(for route: Route, maximum: Int) -> [(id: QueueID, message: OutboundMessage)]? {
+        if let batch = take(for: route, maximum: maximum) { return batch }
+        senders[route, default: 1] -= 1
+        if senders[route] == 0 { senders[route] = nil }
+        return nil
+    }
+
+    /// More messages for a sender's open connection: what waits for `route` now or is
+    /// enqueued within `idle`, at most `maximum`; empty when nothing comes. The sender keeps
+    /// counting as running meanwhile, so what arrives goes to it rather than to a new
+    /// connection (Postfix's connection cache does the same for its smtp processes).
+    func more(for route: Route, maximum: Int, idle: Duration) async -> [(id: QueueID, message: OutboundMessage)] {
+        let deadline = ContinuousClock.now + idle
+        while true {
+            if let batch = take(for: route, maximum: maximum) { return batch }
+            guard ContinuousClock.now < deadline, !Task.isCancelled else { return [] }
+            await waitForEnqueue(on: route, until: deadline)
+        }
+    }
+
+    /// An even share of what waits for `route` among its senders, at most `maximum`; nil when
+    /// nothing waits.
+    private func take(for route: Route, maximum: Int) -> [(id: QueueID, message: OutboundMessage)]? {
         guard var queue = waiting[route], !queue.isEmpty else {
             waiting[route] = nil
-            senders[route, default: 1] -= 1
-            if senders[route] == 0 { senders[route] = nil }
             return nil
         }
         let share = (queue.count + senders[route, default: 1] - 1) / max(1, senders[route, default: 1])
@@ -88,6 +114,33 @@ actor QueueTracker {
         queue.removeFirst(batch.count)
         waiting[route] = queue.isEmpty ? nil : queue
         return batch
+    }
+
+    /// Suspends until a message is enqueued for `route`, `deadline` passes, or the task is
+    /// cancelled.
+    private func waitForEnqueue(on route: Route, until deadline: ContinuousClock.Instant) async {
+        let token = nextIdleToken
+        nextIdleToken += 1
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [weak self] in
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                await self?.wakeIdle(route, token: token)
+            }
+            await withCheckedContinuation { continuation in
+                // The timer may have fired already (it needs this actor to report it).
+                if ContinuousClock.now >= deadline || Task.isCancelled {
+                    continuation.resume()
+                } else {
+                    idleSenders[route, default: [:]][token] = continuation
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func wakeIdle(_ route: Route, token: Int) {
+        idleSenders[route]?.removeValue(forKey: token)?.resume()
+        if idleSenders[route]?.isEmpty == true { idleSenders[route] = nil }
     }
 
     /// Messages in flight (tests, shutdown).

@@ -4,7 +4,8 @@ import NIOCore
 import SMTPCore
 
 /// Delivers messages for one remote destination over SMTP, trying every address of every
-/// host in order (RFC 5321 §5.1) and reusing one connection for all the messages it can.
+/// host in order (RFC 5321 §5.1) and reusing one connection for all the messages it can:
+/// those it was given, then those its caller hands over while the connection is open.
 public struct RemoteDeliveryAgent: Sendable {
     /// The name sent in EHLO/HELO.
     public var clientName: String
@@ -28,13 +29,22 @@ public struct RemoteDeliveryAgent: Sendable {
     }
 
     /// Called once per message as soon as its results are final for this attempt, so the
-    /// caller can record them before the next message goes out (crash safety).
+    /// caller can record them before the next message goes out (crash safety). `index` counts
+    /// the messages in the order the agent got them: first those passed to
+    /// ``deliver(_:route:more:onResult:)``, then each batch from `more` in turn.
     public typealias ResultHandler = @Sendable (_ index: Int, _ results: [RecipientResult]) async -> Void
 
-    /// Delivers `messages` along `route`; returns, per message, one result per recipient.
-    /// `onResult`, when given, sees every message's results as soon as they are known.
-    public func deliver(_ messages: [OutboundMessage], route: Route,
-                        onResult: ResultHandler? = nil) async -> [[RecipientResult]] {
+    /// Hands an open, idle connection more messages for the same route, at most `maximum`;
+    /// empty when none come, and the connection closes.
+    public typealias MoreMessages = @Sendable (_ maximum: Int) async -> [OutboundMessage]
+
+    /// Delivers `messages` along `route`, then what `more` hands over while a connection is
+    /// open, up to `maximumPerConnection` messages on one connection; returns, per message
+    /// (in the order of ``ResultHandler``), one result per recipient. `onResult`, when given,
+    /// sees every message's results as soon as they are known.
+    public func deliver(_ messages: [OutboundMessage], route: Route, maximumPerConnection: Int = 100,
+                        more: MoreMessages? = nil, onResult: ResultHandler? = nil) async -> [[RecipientResult]] {
+        var messages = messages
         let plan = await MailExchangerPlanner(resolver: resolver).plan(route)
         let hosts: [MailExchangerPlanner.Host]
         switch plan {
@@ -69,9 +79,18 @@ public struct RemoteDeliveryAgent: Sendable {
                     let pending = results.indices.filter { results[$0] == nil }
                     if pending.isEmpty { break hostLoop }
                     let outcome = await session(host: host, address: address, useTLS: allowTLS, messages: messages,
-                                                pending: pending, onResult: onResult)
+                                                pending: pending, maximum: maximumPerConnection, more: more,
+                                                onResult: onResult)
+                    messages += outcome.taken
+                    results += outcome.taken.map { _ in nil }
                     for (index, value) in outcome.results { results[index] = value }
                     if let failure = outcome.failure { lastFailure = failure }
+                    if outcome.failure != nil && !outcome.results.isEmpty {
+                        // The connection carried mail, then broke, perhaps while it waited
+                        // idle: a new one to the same address goes on with the rest. Each such
+                        // round delivered something, so this ends.
+                        continue
+                    }
                     if outcome.tlsFailed && allowTLS && tls.fallbackToCleartext {
                         logger.info("TLS failed; retrying in clear text", metadata: ["host": "\(LoggedText(host.name))", "address": "\(address)"])
                         allowTLS = false
@@ -102,13 +121,17 @@ public struct RemoteDeliveryAgent: Sendable {
 
     private struct SessionOutcome {
         var results: [(Int, [RecipientResult])] = []
+        /// Messages `more` handed over during the session, numbered after the ones it was given.
+        var taken: [OutboundMessage] = []
         var failure: RecipientResult?
         var tlsFailed = false
     }
 
-    /// One connection: greeting, EHLO, STARTTLS, then as many of `pending` as it carries.
+    /// One connection: greeting, EHLO, STARTTLS, then as many of `pending` as it carries, then
+    /// what `more` hands over, `maximum` messages in all.
     private func session(host: MailExchangerPlanner.Host, address: String, useTLS: Bool,
-                         messages: [OutboundMessage], pending: [Int], onResult: ResultHandler?) async -> SessionOutcome {
+                         messages: [OutboundMessage], pending: [Int], maximum: Int, more: MoreMessages?,
+                         onResult: ResultHandler?) async -> SessionOutcome {
         var outcome = SessionOutcome()
         let name = host.name
         let connection: SMTPClientConnection
@@ -153,9 +176,20 @@ public struct RemoteDeliveryAgent: Sendable {
                     }
                 }
             }
-            for index in pending {
-                guard connection.isActive else { break }
-                let results = try await SMTPTransaction.run(messages[index], on: connection)
+            var queue = pending[...]
+            var carried = 0
+            while connection.isActive {
+                if queue.isEmpty {
+                    guard let more, carried < maximum else { break }
+                    let next = await more(maximum - carried)
+                    guard !next.isEmpty else { break }
+                    queue.append(contentsOf: (0..<next.count).map { messages.count + outcome.taken.count + $0 })
+                    outcome.taken += next
+                }
+                let index = queue.removeFirst()
+                let message = index < messages.count ? messages[index] : outcome.taken[index - messages.count]
+                let results = try await SMTPTransaction.run(message, on: connection)
+                carried += 1
                 outcome.results.append((index, results))
                 await onResult?(index, results)
                 logger.info("delivery attempt", metadata: [

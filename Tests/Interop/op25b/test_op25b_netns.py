@@ -49,8 +49,9 @@ REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = Path(os.environ.get("PORTCULLIS_ARTIFACTS", REPO / "test-artifacts")) / "op25b"
 
 # Seconds an expiring exemption lives after it is added. Long enough for the CLI to render the
-# rules while it is still active (checked), short enough that the test waits little.
-EXPIRY_SECONDS = 12
+# rules and the module to probe them while it is still active (checked, also on a loaded
+# machine), short enough that the test waits little.
+EXPIRY_SECONDS = 30
 CONNECT_TIMEOUT = 3.0
 
 CONFIG = textwrap.dedent(

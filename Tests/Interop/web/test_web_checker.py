@@ -12,7 +12,14 @@ from 127.0.0.2, stand for another provider's line.
   line and submits it, like a person; the result page's screenshot is kept in
   test-artifacts/web/.
 - Thunderbird autoconfig is parsed field by field (xml.etree), the Outlook autodiscover answer
-  is parsed, and the Apple profile is read with plistlib.
+  is parsed, and the Apple profile is read with plistlib: each names the POP3 service (995 SSL,
+  then 110 STARTTLS) and the IMAP server `[client_settings]` names, at the hosts configured,
+  with `[web] public_host` as the name customers are told.
+- The guides page in Chromium: the incoming server, its ports and the user name, and the
+  profile link in the Apple section.
+- `portcullis op25b exempt add` on the visitor's address while the server runs: the checker
+  answers "not affected, exempt" at once, and as before once the exemption is removed.
+- `portcullis dns-records` prints the POP3 and IMAP SRV records for this configuration.
 
 A missing chromium, chromium-driver or binary fails the scenario by name; nothing is skipped.
 """
@@ -38,7 +45,9 @@ from webdriver import ChromeDriver
 
 WEB_ARTIFACTS = ARTIFACTS / "web"
 SUBMISSION_HOST = "smtp.alato.example"
-INCOMING_HOST = "imap.alato.example"
+POP3_HOST = "pop.alato.example"
+IMAP_HOST = "imap.alato.example"
+PUBLIC_HOST = "www.alato.example"
 
 # The page's words for the four answers (Sources/Web/Catalog+*.swift). Written out here so the
 # browser test checks what a visitor reads, independently of the code that produces it.
@@ -51,18 +60,19 @@ OTHER_LINE_CHOSEN_JA = "他社の回線（選択）"
 
 
 class WebServer(PortcullisServer):
-    """The shared harness, with client settings that name an incoming server, and the ISP's
-    own domain added as primary."""
+    """The shared harness, with client settings that name the POP3 host and an IMAP server
+    elsewhere, a public host for the web, and the ISP's own domain added as primary."""
 
     def config_text(self, access_prefixes: tuple[str, ...]) -> str:
-        return super().config_text(access_prefixes) + f"""
+        base = super().config_text(access_prefixes)
+        assert "\n[web]\n" in base
+        return base.replace("\n[web]\n", f'\n[web]\npublic_host = "{PUBLIC_HOST}"\n') + f"""
 [client_settings]
 submission_host = "{SUBMISSION_HOST}"
 submission_port = 587
 submissions_port = 465
-incoming_host = "{INCOMING_HOST}"
-incoming_protocol = "imap"
-incoming_port = 993
+pop3_host = "{POP3_HOST}"
+imap_host = "{IMAP_HOST}"
 """
 
     def provision(self) -> None:
@@ -160,7 +170,8 @@ def get(server: WebServer, path: str, *, source: str = INSIDE, method: str = "GE
     ("someone@example.net", "auto", "affected-use-provider-submission", AFFECTED_JA, [ISP_LINE_DETECTED_JA, "example.net"]),
     # On another provider's line (the visitor's override).
     ("shop@virtual.example", "other", "affected-use-our-submission", AFFECTED_JA,
-     [OTHER_LINE_CHOSEN_JA, SUBMISSION_HOST, "465（SSL/TLS）", "shop@virtual.example（メールアドレス全体）", INCOMING_HOST]),
+     [OTHER_LINE_CHOSEN_JA, SUBMISSION_HOST, "465（SSL/TLS）", "shop@virtual.example（メールアドレス全体）",
+      "受信（POP3）サーバー", POP3_HOST, "995（SSL/TLS）", "110（STARTTLS）", IMAP_HOST, "993（SSL/TLS）"]),
     ("someone@example.net", "other", "not-affected-by-this-isp", NOT_AFFECTED_JA, [OTHER_LINE_CHOSEN_JA]),
 ])
 def test_checker_answers_the_notice_in_chromium(web: WebServer, email, line, verdict, headline, must_show):
@@ -251,11 +262,10 @@ def test_thunderbird_autoconfig(web: WebServer, path: str):
     provider = root.find("emailProvider")
     assert provider is not None and provider.get("id") == "alato.example"
     assert provider.findtext("domain") == "alato.example"
+    assert provider.findtext("displayName") == PUBLIC_HOST
     incoming = provider.findall("incomingServer")
-    assert [s.get("type") for s in incoming] == ["imap"]
-    assert incoming[0].findtext("hostname") == INCOMING_HOST
-    assert incoming[0].findtext("port") == "993"
-    assert incoming[0].findtext("socketType") == "SSL"
+    assert [(s.get("type"), s.findtext("hostname"), s.findtext("port"), s.findtext("socketType")) for s in incoming] == [
+        ("pop3", POP3_HOST, "995", "SSL"), ("pop3", POP3_HOST, "110", "STARTTLS"), ("imap", IMAP_HOST, "993", "SSL")]
     outgoing = provider.findall("outgoingServer")
     assert [(s.get("type"), s.findtext("hostname"), s.findtext("port"), s.findtext("socketType")) for s in outgoing] == [
         ("smtp", SUBMISSION_HOST, "587", "STARTTLS"), ("smtp", SUBMISSION_HOST, "465", "SSL")]
@@ -282,6 +292,11 @@ def test_outlook_autodiscover(web: WebServer):
     assert status == 200, body
     ns = {"r": "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"}
     protocols = ET.fromstring(body).findall("./r:Response/r:Account/r:Protocol", ns)
+    assert [p.findtext("r:Type", namespaces=ns) for p in protocols] == ["POP3", "POP3", "IMAP", "SMTP"]
+    incoming = [(p.findtext("r:Server", namespaces=ns), p.findtext("r:Port", namespaces=ns),
+                 p.findtext("r:Encryption", namespaces=ns), p.findtext("r:LoginName", namespaces=ns)) for p in protocols[:3]]
+    assert incoming == [(POP3_HOST, "995", "SSL", "shop@virtual.example"), (POP3_HOST, "110", "TLS", "shop@virtual.example"),
+                        (IMAP_HOST, "993", "SSL", "shop@virtual.example")]
     smtp = [p for p in protocols if p.findtext("r:Type", namespaces=ns) == "SMTP"]
     assert len(smtp) == 1
     assert smtp[0].findtext("r:Server", namespaces=ns) == SUBMISSION_HOST
@@ -303,9 +318,70 @@ def test_apple_profile_reads_with_plistlib(web: WebServer):
     [mail] = profile["PayloadContent"]
     assert mail["PayloadType"] == "com.apple.mail.managed"
     assert mail["EmailAddress"] == "taro@alato.example"
-    assert mail["EmailAccountType"] == "EmailTypeIMAP"
-    assert (mail["IncomingMailServerHostName"], mail["IncomingMailServerPortNumber"]) == (INCOMING_HOST, 993)
+    assert profile["PayloadOrganization"] == PUBLIC_HOST
+    assert mail["EmailAccountType"] == "EmailTypePOP"
+    assert (mail["IncomingMailServerHostName"], mail["IncomingMailServerPortNumber"]) == (POP3_HOST, 995)
+    assert mail["IncomingMailServerUseSSL"] is True
+    assert mail["IncomingMailServerUsername"] == "taro@alato.example"
     assert (mail["OutgoingMailServerHostName"], mail["OutgoingMailServerPortNumber"]) == (SUBMISSION_HOST, 587)
     assert mail["OutgoingMailServerUseSSL"] is True
     assert mail["OutgoingMailServerAuthentication"] == "EmailAuthPassword"
     assert mail["OutgoingMailServerUsername"] == "taro@alato.example"
+
+
+# -- the guides page -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("language, incoming_label, pop3_port", [
+    ("ja", "受信（POP3）サーバー", "995（SSL/TLS）"),
+    ("en-US", "Incoming (POP3) server", "995 (SSL/TLS)"),
+])
+def test_guides_page_names_the_incoming_server_in_chromium(web: WebServer, language, incoming_label, pop3_port):
+    dom = dump_dom(web.url("/guides", email="taro@alato.example"), language=language, name=f"guides-{language}")
+    assert f'<html lang="{language[:2]}">' in dom
+    for text in (incoming_label, POP3_HOST, pop3_port, IMAP_HOST, SUBMISSION_HOST, "taro@alato.example"):
+        assert text in dom, f"{text!r} missing"
+    # The Apple section links the profile.
+    apple = dom[dom.index('<section id="apple"'):]
+    apple = apple[:apple.index("</section>")]
+    assert 'href="/apple/mail.mobileconfig?email=taro%40alato.example' in apple
+
+
+# -- OP25B exemptions in the checker --------------------------------------------------------
+
+def test_an_exempt_subscriber_is_told_they_are_not_blocked(web: WebServer):
+    path = "/api/v1/check?" + urllib.parse.urlencode({"email": "someone@example.net", "lang": "en"})
+    status, _, body = get(web, path, source=INSIDE)
+    assert status == 200 and json.loads(body)["verdict"] == "affected-use-provider-submission"
+    web.cli("op25b", "exempt", "add", f"{INSIDE}/32", "--reason", "interop ticket 31")
+    try:
+        status, _, body = get(web, path, source=INSIDE)
+        answer = json.loads(body)
+        assert status == 200, body
+        assert answer["verdict"] == "not-affected-exempt" and answer["affected"] is False
+        assert answer["exemption"]["clientAddress"] == INSIDE
+        assert "exempt from port 25 blocking" in answer["message"]
+        assert "ticket 31" not in body.decode()
+        dom = dump_dom(web.url("/check", email="someone@example.net"), name="exempt")
+        assert 'data-verdict="not-affected-exempt"' in dom
+        assert NOT_AFFECTED_JA in dom and "ポート25ブロックの適用除外" in dom
+    finally:
+        web.cli("op25b", "exempt", "remove", f"{INSIDE}/32")
+    status, _, body = get(web, path, source=INSIDE)
+    assert json.loads(body)["verdict"] == "affected-use-provider-submission"
+
+
+# -- dns-records ---------------------------------------------------------------------------
+
+def test_dns_records_name_pop3_and_the_imap_server(web: WebServer):
+    output = web.cli("dns-records", "virtual.example").stdout
+    records = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[1] == "IN" and not line.startswith(";"):
+            records.setdefault((parts[0], parts[2]), []).append(" ".join(parts[3:]))
+    assert records[("_pop3s._tcp.virtual.example.", "SRV")] == [f"0 1 995 {POP3_HOST}."]
+    assert records[("_pop3._tcp.virtual.example.", "SRV")] == [f"10 1 110 {POP3_HOST}."]
+    assert records[("_imaps._tcp.virtual.example.", "SRV")] == [f"0 1 993 {IMAP_HOST}."]
+    assert records[("_imap._tcp.virtual.example.", "SRV")] == ["0 0 0 ."]
+    assert records[("autoconfig.virtual.example.", "CNAME")] == [f"{PUBLIC_HOST}."]
+    assert records[("virtual.example.", "MX")] == ["10 mail.alato.example."]
