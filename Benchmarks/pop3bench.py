@@ -277,7 +277,13 @@ def make_mailboxes(portcullis: BenchPortcullis, spec: dict[str, tuple[int, int, 
                           f"Message-ID: <{prefix}-{index}@bench.example>\n\n").encode()
                 line = b"The quick brown fox jumps over the lazy dog; 0123456789 abcdefghij.\n"
                 body = (line * (size // len(line) + 1))[: max(0, size - len(header))]
-                (source / f"{1700000000 + index}.M{index}P1Q{index}.bench.example:2,").write_bytes(header + body)
+                content = header + body
+                # Named as Portcullis' delivery names them: the Maildir++ S= (file size) and W=
+                # (size with CRLF line ends) fields, which Dovecot reads too. Without W= a server
+                # has to read every file at login to give exact POP3 sizes.
+                wire_size = len(content) + content.count(b"\n")
+                name = f"{1700000000 + index}.M{index}P1Q{index}.bench.example,S={len(content)},W={wire_size}:2,"
+                (source / name).write_bytes(content)
         groups[prefix] = []
         for number in range(accounts):
             address = f"{prefix}-{number:03d}@alato.example"
