@@ -23,6 +23,10 @@ public enum POP3SessionAction: Sendable, Equatable {
     /// The UPDATE state (RFC 1939 §6): remove the messages with these numbers, durably, then
     /// call `deletionsCommitted(succeeded:)`.
     case commitDeletions([Int])
+    /// The session is done with its maildrop (QUIT, after UPDATE): release the lock now, so
+    /// the client may log in again as soon as it reads the `+OK` (RFC 1939 §6), without
+    /// waiting for the connection (and its TLS shutdown) to end.
+    case releaseMaildrop
     /// Close the connection after writing what is pending. The maildrop lock is released
     /// when the connection closes, whatever the state.
     case close

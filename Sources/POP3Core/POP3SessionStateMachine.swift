@@ -249,7 +249,7 @@ public struct POP3SessionStateMachine: Sendable {
             preconditionFailure("deletionsCommitted while \(phase)")
         }
         phase = .closed
-        return [.send(succeeded ? .deletedAtUpdate(count) : .deletionFailed), .close]
+        return [.releaseMaildrop, .send(succeeded ? .deletedAtUpdate(count) : .deletionFailed), .close]
     }
 
     /// The autologout timer expired (RFC 1939 §3): close without entering UPDATE.
@@ -366,9 +366,13 @@ public struct POP3SessionStateMachine: Sendable {
     }
 
     private mutating func quit() -> [POP3SessionAction] {
-        guard isTransaction, !deleted.isEmpty else {
+        guard isTransaction else {
             phase = .closed
             return [.send(.signingOff), .close]
+        }
+        guard !deleted.isEmpty else {
+            phase = .closed
+            return [.releaseMaildrop, .send(.signingOff), .close]
         }
         // RFC 1939 §6: QUIT from TRANSACTION enters UPDATE.
         let numbers = markedForDeletion

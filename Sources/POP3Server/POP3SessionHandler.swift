@@ -243,6 +243,8 @@ final class POP3SessionHandler: ChannelInboundHandler {
             switch action {
             case .send(let response):
                 send(response, context: context)
+            case .releaseMaildrop:
+                opened?.lock.release()
             case .close:
                 perform(connection.closeRequested(), context: context)
                 return

@@ -153,15 +153,15 @@ struct POP3SessionStateMachineTests {
         _ = line(&machine, "DELE 2")
         _ = line(&machine, "DELE 1")
         #expect(line(&machine, "QUIT") == [.commitDeletions([1, 2])])
-        #expect(machine.deletionsCommitted(succeeded: true) == [.send(.deletedAtUpdate(2)), .close])
+        #expect(machine.deletionsCommitted(succeeded: true) == [.releaseMaildrop, .send(.deletedAtUpdate(2)), .close])
 
         var failing = loggedIn()
         _ = line(&failing, "DELE 1")
         _ = line(&failing, "QUIT")
-        #expect(failing.deletionsCommitted(succeeded: false) == [.send(.deletionFailed), .close])
+        #expect(failing.deletionsCommitted(succeeded: false) == [.releaseMaildrop, .send(.deletionFailed), .close])
 
         var nothingMarked = loggedIn()
-        #expect(line(&nothingMarked, "QUIT") == [.send(.signingOff), .close])
+        #expect(line(&nothingMarked, "QUIT") == [.releaseMaildrop, .send(.signingOff), .close])
 
         var timedOut = loggedIn()
         _ = line(&timedOut, "DELE 1")

@@ -30,6 +30,8 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
                 pending += machine.retrievalFinished(.sent)
             case .commitDeletions:
                 pending += machine.deletionsCommitted(succeeded: true)
+            case .releaseMaildrop:
+                break
             case .close:
                 return 0
             }
