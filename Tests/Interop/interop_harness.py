@@ -117,6 +117,8 @@ class PortcullisServer:
         self.submissions_port = 0
         self.web_port = 0
         self.dead_port = 0
+        self.pop3_port = 0
+        self.pop3s_port = 0
         self.starts = 0
 
     # -- command line ----------------------------------------------------------------------
@@ -157,9 +159,10 @@ class PortcullisServer:
             if not (self.data_dir / required).is_file():
                 raise ServerError(f"`portcullis init` did not create {required} in {self.data_dir}")
         ports: set[int] = set()
-        while len(ports) < 5:
+        while len(ports) < 7:
             ports.add(free_port())
-        self.smtp_port, self.submission_port, self.submissions_port, self.web_port, self.dead_port = sorted(ports)
+        (self.smtp_port, self.submission_port, self.submissions_port, self.web_port, self.dead_port,
+         self.pop3_port, self.pop3s_port) = sorted(ports)
         (self.data_dir / "portcullis.toml").write_text(self.config_text(access_prefixes), encoding="utf-8")
         # These suites read back what was spooled: keep delivery from moving local mail into
         # Maildirs before they look. Suites that test delivery run `queue resume`.
@@ -210,6 +213,10 @@ mail_hosts = []
 
 [web]
 listen = ["{INSIDE}:{self.web_port}"]
+
+[pop3]
+listen = ["{INSIDE}:{self.pop3_port}"]
+implicit_tls_listen = ["{INSIDE}:{self.pop3s_port}"]
 """
 
     def provision(self) -> None:

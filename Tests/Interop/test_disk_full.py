@@ -114,9 +114,10 @@ def test_full_disk_refuses_then_recovers_and_loses_nothing(tmpfs_server: Portcul
     server = tmpfs_server
     server.cli("init", "--hostname", HOSTNAME)
     ports: set[int] = set()
-    while len(ports) < 5:
+    while len(ports) < 7:
         ports.add(free_port())
-    server.smtp_port, server.submission_port, server.submissions_port, server.web_port, server.dead_port = sorted(ports)
+    (server.smtp_port, server.submission_port, server.submissions_port, server.web_port, server.dead_port,
+     server.pop3_port, server.pop3s_port) = sorted(ports)
     server.cli("domain", "add", "alato.example")
     server.cli("user", "add", TARO.address, "--password-stdin", input=TARO.password + "\n")
     maildir = server.data_dir / "mailboxes" / "alato.example" / "taro" / "Maildir"

@@ -71,9 +71,10 @@ def workspace():
 
 
 def config(server: PortcullisServer, smtp_port: int, user: str) -> str:
-    ports = sorted({free_port() for _ in range(6)})[:4]
+    ports = sorted({free_port() for _ in range(10)})[:6]
     server.smtp_port = smtp_port
-    server.submission_port, server.submissions_port, server.web_port, server.dead_port = ports
+    (server.submission_port, server.submissions_port, server.web_port, server.dead_port,
+     server.pop3_port, server.pop3s_port) = ports
     text = server.config_text((f"{INSIDE}/32",))
     return text + f'\n[process]\nuser = "{user}"\n'
 

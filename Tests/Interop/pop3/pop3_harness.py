@@ -28,7 +28,6 @@ from interop_harness import (
     INSIDE,
     Account,
     PortcullisServer,
-    free_port,
 )
 
 POP3_IDLE_TIMEOUT = 600
@@ -46,15 +45,9 @@ class POP3Portcullis(PortcullisServer):
 
     def __init__(self, name: str, binary: Path | None = None) -> None:
         super().__init__(name, binary)
-        self.pop3_port = 0
-        self.pop3s_port = 0
         self.accounts: dict[str, Account] = {}
 
     def initialise(self, access_prefixes=(f"{INSIDE}/32",)) -> None:
-        taken = set()
-        while len(taken) < 2:
-            taken.add(free_port())
-        self.pop3_port, self.pop3s_port = sorted(taken)
         super().initialise(access_prefixes)
         # Hosted mail must reach the Maildirs the POP3 service reads.
         self.cli("queue", "resume")
@@ -62,12 +55,8 @@ class POP3Portcullis(PortcullisServer):
     def config_text(self, access_prefixes) -> str:
         text = super().config_text(access_prefixes)
         text = text.replace("[limits]\n", "[limits]\nauth_failure_delay_ms = 20\n", 1)
+        text = text.replace("[pop3]\n", f"[pop3]\nidle_timeout = {POP3_IDLE_TIMEOUT}\n", 1)
         return text + f"""
-[pop3]
-listen = ["{INSIDE}:{self.pop3_port}"]
-implicit_tls_listen = ["{INSIDE}:{self.pop3s_port}"]
-idle_timeout = {POP3_IDLE_TIMEOUT}
-
 [abuse]
 auth_failure_limit = {AUTH_FAILURE_LIMIT}
 auth_lockout = {AUTH_LOCKOUT}
