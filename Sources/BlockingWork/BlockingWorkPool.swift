@@ -1,11 +1,13 @@
 import Foundation
+import NIOCore
 
 /// A bounded pool of threads for work that blocks: password hashing, fsync-heavy spool and
 /// Maildir writes, libresolv queries.
 ///
 /// Async callers are often running on a SwiftNIO event loop or the cooperative pool; a 50 ms
 /// yescrypt computation or a slow fsync there would stall every other connection. ``run(_:)``
-/// hands the work to this pool and suspends the caller until it is done. The pool is bounded,
+/// hands the work to this pool and suspends the caller until it is done; ``run(on:_:)`` does the
+/// same for a channel handler, with a future on its event loop. The pool is bounded,
 /// so a burst (of AUTH attempts, of deliveries) queues up instead of taking a thread each.
 ///
 /// ``shared`` serves the process. The DNS resolver keeps a pool of its own, bounded by
@@ -39,5 +41,14 @@ public final class BlockingWorkPool: @unchecked Sendable {
             }
         }
         return try result.get()
+    }
+
+    /// Runs `work` on one of the pool's threads; its result completes the returned future on
+    /// `eventLoop`. For channel handlers, which must not suspend.
+    public func run<Value: Sendable>(on eventLoop: EventLoop,
+                                     _ work: @escaping @Sendable () throws -> Value) -> EventLoopFuture<Value> {
+        let promise = eventLoop.makePromise(of: Value.self)
+        queue.addOperation { promise.completeWith(Result(catching: work)) }
+        return promise.futureResult
     }
 }

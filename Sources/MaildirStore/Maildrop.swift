@@ -184,12 +184,16 @@ public struct Maildrop: Sendable {
                 String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
             }
             if name.hasPrefix(".") { continue }
+            // Only files are messages: a directory (left by a tool, or `courierimapkeywords/`)
+            // is skipped. DT_UNKNOWN (a file system without d_type) is checked where it is read.
+            let type = entry.pointee.d_type
+            if type != UInt8(DT_REG) && type != UInt8(DT_UNKNOWN) { continue }
             names.append(name)
         }
         return names
     }
 
-    /// The CRLF size of a file, read through; nil when it is gone.
+    /// The CRLF size of a file, read through; nil when it is gone or is not a regular file.
     private static func countWireSize(_ file: String) throws -> Int? {
         let fd = Glibc.open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -197,6 +201,9 @@ public struct Maildrop: Sendable {
             throw MaildirError.io("open \(file)", errno)
         }
         defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw MaildirError.io("fstat \(file)", errno) }
+        guard (status.st_mode & S_IFMT) == S_IFREG else { return nil }
         var size = WireSize()
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {

@@ -37,7 +37,9 @@ public enum POP3LoginOutcome: Sendable, Hashable {
     case success(account: String)
     /// Wrong user or password (`-ERR [AUTH]`).
     case invalidCredentials
-    /// The password is right but the account may not log in (`-ERR [SYS/PERM]`).
+    /// The password is right but the account may not log in. Answered exactly as a wrong
+    /// password (`-ERR [AUTH]`, after the same delay): a different answer would tell a guesser
+    /// that the password was right.
     case disabled
     /// Not checked (blocked address, locked account) or the directory failed (`-ERR [SYS/TEMP]`).
     case temporaryFailure
@@ -47,6 +49,8 @@ public enum POP3LoginOutcome: Sendable, Hashable {
 public enum RetrievalOutcome: Sendable, Hashable {
     /// The `+OK`, the content and the terminating `.` were written.
     case sent
-    /// The file could not be opened; nothing was written.
+    /// The message is gone (an operator's purge, another reader deleted it); nothing was written.
+    case gone
+    /// The file could not be opened (an I/O error); nothing was written.
     case unavailable
 }

@@ -146,9 +146,6 @@ extension POP3Response {
     /// `-ERR [AUTH]`: wrong user name or password, after the failure delay (RFC 3206 §5).
     public static let authFailed = POP3Response(.error, code: .auth, "Invalid user name or password")
 
-    /// `-ERR [SYS/PERM]`: the password is right but the account is disabled (RFC 3206 §4).
-    public static let accountDisabled = POP3Response(.error, code: .systemPermanent, "Account disabled")
-
     /// `-ERR [SYS/TEMP]`: the login was not checked (a blocked address, a locked account) or
     /// could not be (the directory is down) (RFC 3206 §4).
     public static let authTemporaryFailure = POP3Response(.error, code: .systemTemporary, "Cannot log in now; try again later")
@@ -173,7 +170,12 @@ extension POP3Response {
     /// `-ERR [SYS/TEMP]`: the maildrop could not be opened.
     public static let maildropUnavailable = POP3Response(.error, code: .systemTemporary, "Cannot open the mailbox; try again later")
 
-    /// `-ERR [SYS/TEMP]`: the message file could not be read (removed meanwhile, an I/O error).
+    /// The message was removed since login (an operator's purge, another reader). A plain
+    /// `-ERR`, not `[SYS/TEMP]`: retrying cannot bring it back, and a client that retries on
+    /// `[SYS/TEMP]` (fetchmail) would ask for it again at every poll.
+    public static let messageGone = POP3Response(.error, "Message no longer exists")
+
+    /// `-ERR [SYS/TEMP]`: the message file could not be read (an I/O error).
     public static let messageUnavailable = POP3Response(.error, code: .systemTemporary, "Cannot read the message")
 
     // MARK: - The connection

@@ -11,9 +11,6 @@ public struct POP3ResponseCode: Sendable, Hashable, CustomStringConvertible {
     /// `[SYS/TEMP]`: a problem on the server's side that should go away (RFC 3206 §4):
     /// a blocked address, a locked account, a directory outage.
     public static let systemTemporary = POP3ResponseCode("SYS/TEMP")
-    /// `[SYS/PERM]`: a problem on the server's side that needs an administrator (RFC 3206 §4):
-    /// a disabled account.
-    public static let systemPermanent = POP3ResponseCode("SYS/PERM")
     /// `[IN-USE]`: another session holds the maildrop (RFC 2449 §8.1.2).
     public static let inUse = POP3ResponseCode("IN-USE")
 

@@ -194,12 +194,9 @@ public struct POP3SessionStateMachine: Sendable {
         case .success(let account):
             phase = .waiting(.maildrop(account: account))
             return [.openMaildrop(account: account)]
-        case .invalidCredentials:
+        case .invalidCredentials, .disabled:
             phase = .authorization
             return [.send(.authFailed)]
-        case .disabled:
-            phase = .authorization
-            return [.send(.accountDisabled)]
         case .temporaryFailure:
             phase = .authorization
             return [.send(.authTemporaryFailure)]
@@ -238,6 +235,7 @@ public struct POP3SessionStateMachine: Sendable {
         phase = .transaction
         switch outcome {
         case .sent: return []
+        case .gone: return [.send(.messageGone)]
         case .unavailable: return [.send(.messageUnavailable)]
         }
     }

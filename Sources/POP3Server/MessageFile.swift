@@ -1,10 +1,10 @@
+import BlockingWork
 import NIOCore
-import NIOPosix
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A message file open for RETR or TOP, read in chunks on the blocking thread pool so the
+/// A message file open for RETR or TOP, read in chunks on the ``BlockingWorkPool`` so the
 /// event loop never waits on the disk and a large message is never held whole.
 final class MessageFile: Sendable {
     /// Octets read per chunk.
@@ -22,9 +22,9 @@ final class MessageFile: Sendable {
     /// Opens `path` and reads its first chunk, in one trip to the thread pool (a typical
     /// message is one chunk). When `path` is gone, `movedTo` says where the file is now (a
     /// Maildir reader renamed it to change its flags), or nil when it is gone for good.
-    static func open(_ path: String, movedTo: @escaping @Sendable () throws -> String?, pool: NIOThreadPool,
+    static func open(_ path: String, movedTo: @escaping @Sendable () throws -> String?, pool: BlockingWorkPool,
                      on eventLoop: EventLoop) -> EventLoopFuture<(MessageFile, [UInt8])?> {
-        pool.runIfActive(eventLoop: eventLoop) { () throws -> (MessageFile, [UInt8])? in
+        pool.run(on: eventLoop) { () throws -> (MessageFile, [UInt8])? in
             var fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
             var code = errno
             if fd < 0 && code == ENOENT {
@@ -48,8 +48,8 @@ final class MessageFile: Sendable {
     }
 
     /// The chunk at `offset`; empty at the end.
-    func read(offset: Int, pool: NIOThreadPool, on eventLoop: EventLoop) -> EventLoopFuture<[UInt8]> {
-        pool.runIfActive(eventLoop: eventLoop) { try self.readChunk(offset: offset) }
+    func read(offset: Int, pool: BlockingWorkPool, on eventLoop: EventLoop) -> EventLoopFuture<[UInt8]> {
+        pool.run(on: eventLoop) { try self.readChunk(offset: offset) }
     }
 
     private func readChunk(offset: Int) throws -> [UInt8] {

@@ -1,3 +1,4 @@
+import BlockingWork
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -137,7 +138,7 @@ public final class POP3Listener: Service, Sendable {
                 let handler = POP3SessionHandler(
                     settings: .init(configuration: configuration, tlsContext: settings.tlsContext,
                                     idleTimeout: settings.idleTimeout, implicitTLS: implicitTLS),
-                    services: services, limiter: limiter, pool: NIOThreadPool.singleton, logger: logger,
+                    services: services, limiter: limiter, pool: BlockingWorkPool.shared, logger: logger,
                     sessionID: sessionIDs.next(), clientAddress: client)
                 do {
                     if implicitTLS {

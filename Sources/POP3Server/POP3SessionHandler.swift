@@ -1,3 +1,4 @@
+import BlockingWork
 import Logging
 import MaildirStore
 import NIOCore
@@ -53,7 +54,7 @@ final class POP3SessionHandler: ChannelInboundHandler {
     private let settings: Settings
     private let services: MaildropServices
     private let limiter: ConnectionLimiter
-    private let pool: NIOThreadPool
+    private let pool: BlockingWorkPool
     private var logger: Logger
     private let sessionID: String
     private let clientAddress: String
@@ -78,7 +79,7 @@ final class POP3SessionHandler: ChannelInboundHandler {
 
     private static let flushThreshold = 16 * 1024
 
-    init(settings: Settings, services: MaildropServices, limiter: ConnectionLimiter, pool: NIOThreadPool,
+    init(settings: Settings, services: MaildropServices, limiter: ConnectionLimiter, pool: BlockingWorkPool,
          logger: Logger, sessionID: String, clientAddress: String) {
         self.settings = settings
         self.services = services
@@ -348,11 +349,16 @@ final class POP3SessionHandler: ChannelInboundHandler {
         onEventLoop(file, context: context) { handler, context, result in
             guard handler.connection.phase != .closed else { return }
             guard case .success(let file?) = result else {
+                let outcome: RetrievalOutcome
                 if case .failure(let error) = result {
                     handler.logger.error("cannot open message", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
+                    outcome = .unavailable
+                } else {
+                    handler.logger.notice("message gone since login", metadata: ["message": .stringConvertible(number)])
+                    outcome = .gone
                 }
                 handler.perform(handler.connection.actionCompleted(), completion: {
-                    handler.perform(handler.machine.retrievalFinished(.unavailable), context: context)
+                    handler.perform(handler.machine.retrievalFinished(outcome), context: context)
                 }, context: context)
                 return
             }

@@ -118,6 +118,22 @@ struct MaildropTests {
         }
     }
 
+    @Test("Directories in cur/ and new/ are not messages: the maildrop opens and lists only the files")
+    func directoriesAreSkipped() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let maildir = Maildir(path: "\(root)/Maildir", hostname: "mail.alato.example")
+        try maildir.create()
+        // Left by other tools: one named like a message with size fields, one without.
+        for directory in ["cur/courierimapkeywords", "cur/1733440000.M1P1Q1.host,S=10,W=12:2,", "new/stray"] {
+            try FileManager.default.createDirectory(atPath: "\(root)/Maildir/\(directory)", withIntermediateDirectories: true)
+        }
+        let delivered = try deliver("Subject: one\r\n\r\nbody\r\n", to: maildir, in: root)
+        let messages = try Maildrop.open(path: "\(root)/Maildir").messages
+        #expect(messages.count == 1)
+        #expect(messages.first?.uniqueName == MaildirFileName(parsing: (delivered as NSString).lastPathComponent).uniqueName)
+    }
+
     @Test("Unique-ids are printable, at most 70 characters, and the same every time", arguments: [
         "1733440000.M1P1Q1.mail.alato.example",
         String(repeating: "x", count: 71),

@@ -75,12 +75,12 @@ struct POP3SessionStateMachineTests {
         #expect(machine.account == "taro@alato.example")
     }
 
-    @Test("Failed logins: [AUTH], [SYS/PERM], [SYS/TEMP], [IN-USE]; the session stays in AUTHORIZATION")
+    @Test("Failed logins: [AUTH] (also for a disabled account), [SYS/TEMP], [IN-USE]; the session stays in AUTHORIZATION")
     func failedLogins() {
         var machine = POP3SessionStateMachine(configuration: Self.configuration, tlsActive: true)
         _ = machine.start()
         for (outcome, response) in [(POP3LoginOutcome.invalidCredentials, POP3Response.authFailed),
-                                    (.disabled, .accountDisabled), (.temporaryFailure, .authTemporaryFailure)] {
+                                    (.disabled, .authFailed), (.temporaryFailure, .authTemporaryFailure)] {
             _ = line(&machine, "USER taro@alato.example")
             _ = line(&machine, "PASS pw")
             #expect(machine.credentialsVerified(outcome) == [.send(response)])
@@ -145,6 +145,9 @@ struct POP3SessionStateMachineTests {
         #expect(line(&machine, "TOP 1 3") == [.retrieve(number: 1, lines: 3, response: .topFollows)])
         #expect(machine.retrievalFinished(.unavailable) == [.send(.messageUnavailable)])
         #expect(!machine.isAwaitingCompletion)
+        _ = line(&machine, "RETR 1")
+        #expect(machine.retrievalFinished(.gone) == [.send(.messageGone)])
+        #expect(POP3Response.messageGone.firstLine == "-ERR Message no longer exists")
     }
 
     @Test("Only QUIT in TRANSACTION removes, and only what is marked")

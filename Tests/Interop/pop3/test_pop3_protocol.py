@@ -14,7 +14,7 @@ import base64
 import re
 import time
 
-from interop_harness import HANAKO_DISABLED, INSIDE, TARO, unique_marker, wait_until
+from interop_harness import HANAKO_DISABLED, INSIDE, TARO, Account, unique_marker, wait_until
 from pop3_harness import (
     AUTH_FAILURE_LIMIT,
     AUTH_LOCKOUT,
@@ -355,12 +355,15 @@ def test_failed_smtp_auth_blocks_pop3_from_that_address(pop3, account):
 
 def test_disabled_account_cannot_log_in(pop3, account):
     dialog = POP3Dialog(pop3.pop3s_port, implicit_tls=True, source="127.0.0.43")
-    # RFC 3206 §4: the password is right, the account may not log in: a permanent refusal.
+    # The password is right, the account may not log in: the answer is that of a wrong
+    # password, so it never confirms a guessed one.
+    wrong = dialog.login(Account(HANAKO_DISABLED.address, "not the password"))
+    assert wrong.line.startswith(b"-ERR [AUTH]"), f"a wrong password: {wrong.text}"
     reply = dialog.login(HANAKO_DISABLED)
-    assert reply.line.startswith(b"-ERR [SYS/PERM]"), f"a disabled account with its right password: {reply.text}"
+    assert reply.line == wrong.line, f"a disabled account with its right password: {reply.text}"
     pop3.cli("user", "disable", account.address)
     reply = dialog.login(account)
-    assert reply.line.startswith(b"-ERR [SYS/PERM]"), f"an account disabled just now: {reply.text}"
+    assert reply.line == wrong.line, f"an account disabled just now: {reply.text}"
     pop3.cli("user", "enable", account.address)
     assert dialog.login(account).ok, dialog.show()
     assert dialog.command("QUIT").ok
