@@ -70,8 +70,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // What every session protocol's server shares: the listener and its graceful shutdown,
+        // the connection limits, session IDs, input back-pressure.
+        .target(name: "ServerSupport", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "SMTPServer", dependencies: [
-            "SMTPCore", "Policy", "Directory", "Spool", "DKIM", "Abuse",
+            "SMTPCore", "Policy", "Directory", "Spool", "DKIM", "Abuse", "ServerSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -81,7 +90,7 @@ let package = Package(
         ]),
         // The POP3 listeners (STLS and implicit TLS) and sessions over the Maildirs.
         .target(name: "POP3Server", dependencies: [
-            "POP3Core", "MaildirStore", "SMTPCore", "SMTPServer", "Abuse", "Directory", "BlockingWork",
+            "POP3Core", "MaildirStore", "SMTPCore", "ServerSupport", "Abuse", "Directory", "BlockingWork",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -104,7 +113,7 @@ let package = Package(
         ]),
         // The services wired together once, for `serve` and the in-process tests.
         .target(name: "Assembly", dependencies: [
-            "Abuse", "DKIM", "Directory", "Policy", "SMTPServer", "POP3Server", "Spool",
+            "Abuse", "DKIM", "Directory", "Policy", "SMTPServer", "POP3Server", "ServerSupport", "Spool",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -118,7 +127,7 @@ let package = Package(
         ], resources: [.copy("Templates")]),
         .executableTarget(name: "Portcullis", dependencies: [
             "SMTPServer", "Abuse", "Assembly", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "Spool", "Policy", "SMTPCore",
-            "SelfSigned", "POP3Server", "MaildirStore",
+            "SelfSigned", "POP3Server", "MaildirStore", "ServerSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -148,7 +157,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "MaildirStoreTests", dependencies: ["MaildirStore", "Spool"]),
-        .testTarget(name: "POP3ServerTests", dependencies: ["POP3Server", "POP3Core", "SMTPServer"]),
+        .testTarget(name: "POP3ServerTests", dependencies: ["POP3Server", "POP3Core", "ServerSupport"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], resources: [.copy("Golden")]),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "BlockingWork"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore", "TestSupport"]),
@@ -177,7 +186,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
-            "SMTPServer", "POP3Server", "POP3Core", "MaildirStore", "Abuse", "AbuseTestSupport", "Assembly", "SMTPCore", "Directory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
+            "SMTPServer", "POP3Server", "POP3Core", "MaildirStore", "ServerSupport", "Abuse", "AbuseTestSupport", "Assembly", "SMTPCore", "Directory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

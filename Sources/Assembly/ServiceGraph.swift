@@ -6,6 +6,7 @@ import NIOCore
 import POP3Server
 import Policy
 import SMTPServer
+import ServerSupport
 import ServiceLifecycle
 import Spool
 

@@ -1,5 +1,5 @@
 import POP3Core
-import SMTPServer
+import ServerSupport
 
 /// The connection around one POP3 session, beside the protocol's ``POP3SessionStateMachine``:
 /// admission (the connection limits, then the abuse controls before the greeting), whether
@@ -67,7 +67,7 @@ struct POP3ConnectionStateMachine: Sendable {
     private(set) var awaiting = false
     private(set) var shuttingDown = false
     private(set) var holdsSlot = false
-    private(set) var readingPaused = false
+    private(set) var backPressure = InputBackPressure(limit: Self.maxBufferedInput)
 
     /// True when the input loop may take the next line.
     var mayReadInput: Bool { phase == .reading && !awaiting }
@@ -129,12 +129,10 @@ struct POP3ConnectionStateMachine: Sendable {
         // The session answers with its `.close`, which comes back as `closeRequested`.
         if shuttingDown, mayReadInput { return [.shutDownSession] }
         var actions: [Action] = []
-        if buffered > Self.maxBufferedInput, !readingPaused {
-            readingPaused = true
-            actions.append(.pauseReading)
-        } else if buffered <= Self.maxBufferedInput / 2, readingPaused {
-            readingPaused = false
-            actions.append(.resumeReading)
+        switch backPressure.inputProcessed(buffered: buffered) {
+        case .pauseReading: actions.append(.pauseReading)
+        case .resumeReading: actions.append(.resumeReading)
+        case nil: break
         }
         return actions + [.flush]
     }

@@ -7,7 +7,7 @@ import NIOSSL
 import NIOTLS
 import POP3Core
 import SMTPCore
-import SMTPServer
+import ServerSupport
 
 /// Drives one POP3 session on its channel's event loop. It decides nothing itself: input is
 /// framed into lines (``LineFramer``, 255 octets, RFC 2449 §4), lines go to the

@@ -140,9 +140,7 @@ struct ServeCommand: AsyncParsableCommand {
                 """)
         }
         lines += specs.map { "listening on \($0.addressDescription) (\($0.service.displayName))" }
-        lines += graphSettings.pop3Listeners.map {
-            "listening on \($0.addressDescription) (\($0.implicitTLS ? "POP3, implicit TLS" : "POP3, STLS"))"
-        }
+        lines += graphSettings.pop3Listeners.map { "listening on \($0.addressDescription) (\($0.service.displayName))" }
         lines += configuration.web.listen.map { "listening on \($0) (customer web: http://\($0)/)" }
         lines.append("ready")
 

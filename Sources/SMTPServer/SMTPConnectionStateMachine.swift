@@ -1,4 +1,5 @@
 import SMTPCore
+import ServerSupport
 
 /// The connection around one SMTP session, beside the protocol's `SessionStateMachine`:
 /// whether input is read or held (greet_pause, a pending decision, a TLS handshake), graceful
@@ -75,7 +76,7 @@ struct SMTPConnectionStateMachine: Sendable {
     private(set) var awaitingDecision = false
     private(set) var shuttingDown = false
     private(set) var holdsSlot = false
-    private(set) var readingPaused = false
+    private(set) var backPressure = InputBackPressure(limit: Self.maxBufferedInput)
 
     /// True when the input loop may take the next event.
     var mayReadInput: Bool {
@@ -147,12 +148,10 @@ struct SMTPConnectionStateMachine: Sendable {
             return closeForShutdown()
         }
         var actions: [Action] = []
-        if buffered > Self.maxBufferedInput, !readingPaused {
-            readingPaused = true
-            actions.append(.pauseReading)
-        } else if buffered <= Self.maxBufferedInput / 2, readingPaused {
-            readingPaused = false
-            actions.append(.resumeReading)
+        switch backPressure.inputProcessed(buffered: buffered) {
+        case .pauseReading: actions.append(.pauseReading)
+        case .resumeReading: actions.append(.resumeReading)
+        case nil: break
         }
         return actions + [.flush]
     }

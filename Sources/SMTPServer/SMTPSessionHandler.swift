@@ -3,6 +3,7 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 import SMTPCore
+import ServerSupport
 
 /// Drives one SMTP session on its channel's event loop. It decides nothing itself: input goes
 /// through an `SMTPInputFramer`, framed events go to the `SessionStateMachine` (the protocol) and

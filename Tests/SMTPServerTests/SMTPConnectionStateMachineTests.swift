@@ -1,5 +1,6 @@
 @testable import SMTPServer
 import SMTPCore
+import ServerSupport
 import Testing
 
 /// The session handler's connection state, driven with no channel.

@@ -93,8 +93,8 @@ final class TestServer: @unchecked Sendable {
         settings.pop3 = POP3Listener.Settings(hostname: "mail.alato.example", tlsContext: tlsContext,
                                               idleTimeout: options.pop3IdleTimeout, maxErrors: options.maxErrors,
                                               shutdownGrace: .seconds(30))
-        settings.pop3Listeners = [POP3ListenerSpec(host: "127.0.0.1", port: 0, implicitTLS: false),
-                                  POP3ListenerSpec(host: "127.0.0.1", port: 0, implicitTLS: true)]
+        settings.pop3Listeners = [POP3ListenerSpec(host: "127.0.0.1", port: 0, service: .pop3),
+                                  POP3ListenerSpec(host: "127.0.0.1", port: 0, service: .pop3s)]
         settings.mailboxRoot = directoryPath + "/mailboxes"
         let clock = options.clock
         self.clock = clock

@@ -1,9 +1,10 @@
 import NIOConcurrencyHelpers
 
-/// Counts open SMTP connections in total and per client address, shared by every listener.
+/// Counts open connections in total and per client address, shared by every listener of every
+/// protocol (`[limits]`).
 ///
-/// A connection over either limit is greeted with 421 and closed (RFC 5321 §3.1 allows a
-/// server to refuse service with 421 at connection time).
+/// A connection over either limit is refused before the greeting and closed: SMTP answers 421
+/// (RFC 5321 §3.1), POP3 `-ERR [SYS/TEMP]`.
 public final class ConnectionLimiter: Sendable {
     public enum Verdict: Equatable, Sendable {
         case accepted
