@@ -154,7 +154,7 @@ final class POP3SessionHandler: ChannelInboundHandler {
             switch action {
             case .admit:
                 let future = services.admitConnection(client: clientAddress, on: context.eventLoop)
-                onEventLoop(future, context: context) { handler, context, result in
+                context.whenComplete(future, handler: self) { handler, context, result in
                     let refusal: POP3Response?
                     switch result {
                     case .success(let value): refusal = value
@@ -310,29 +310,17 @@ final class POP3SessionHandler: ChannelInboundHandler {
     private func awaitResult<T: Sendable>(_ future: EventLoopFuture<T>, context: ChannelHandlerContext,
                           _ complete: @escaping (POP3SessionHandler, T) -> [POP3SessionAction]) {
         perform(connection.actionRequested(), context: context)
-        let complete = NIOLoopBound(complete, eventLoop: context.eventLoop)
-        onEventLoop(future, context: context) { handler, context, result in
+        context.whenComplete(future, handler: self) { handler, context, result in
             handler.perform(handler.connection.actionCompleted(), completion: {
                 switch result {
                 case .success(let value):
-                    handler.perform(complete.value(handler, value), context: context)
+                    handler.perform(complete(handler, value), context: context)
                 case .failure(let error):
                     handler.logger.error("internal error", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
                     handler.send(.localError(sessionID: handler.sessionID), context: context)
                     handler.perform(handler.connection.closeRequested(), context: context)
                 }
             }, context: context)
-        }
-    }
-
-    /// Runs `body` with the future's result on the channel's event loop.
-    private func onEventLoop<T: Sendable>(_ future: EventLoopFuture<T>, context: ChannelHandlerContext,
-                                _ body: @escaping (POP3SessionHandler, ChannelHandlerContext, Result<T, any Error>) -> Void) {
-        let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let body = NIOLoopBound(body, eventLoop: context.eventLoop)
-        future.hop(to: context.eventLoop).whenComplete { result in
-            body.value(loopSelf.value, loopContext.value, result)
         }
     }
 
@@ -346,7 +334,7 @@ final class POP3SessionHandler: ChannelInboundHandler {
         let message = maildrop.messages[number - 1]
         let file = MessageFile.open(message.path, movedTo: { try maildrop.currentPath(of: message) }, pool: pool,
                                     on: context.eventLoop)
-        onEventLoop(file, context: context) { handler, context, result in
+        context.whenComplete(file, handler: self) { handler, context, result in
             guard handler.connection.phase != .closed else { return }
             guard case .success(let file?) = result else {
                 let outcome: RetrievalOutcome
@@ -399,7 +387,7 @@ final class POP3SessionHandler: ChannelInboundHandler {
     private func readNextChunk(context: ChannelHandlerContext) {
         guard let retrieval else { return }
         let read = retrieval.file.read(offset: retrieval.offset, pool: pool, on: context.eventLoop)
-        onEventLoop(read, context: context) { handler, context, result in
+        context.whenComplete(read, handler: self) { handler, context, result in
             guard handler.connection.phase != .closed, var current = handler.retrieval else { return }
             switch result {
             case .success(let chunk):
@@ -459,19 +447,14 @@ final class POP3SessionHandler: ChannelInboundHandler {
         let bytes = response.encodedBytes()
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
-        context.eventLoop.scheduleTask(in: settings.idleTimeout) { channel.close(promise: nil) }
+        context.writeAndClose(wrapOutboundOut(buffer), deadline: settings.idleTimeout)
     }
 
     /// RFC 1939 §3: the autologout timer, re-armed by input and by every chunk written.
     private func armTimeout(context: ChannelHandlerContext) {
         timeout?.cancel()
-        let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timeout = context.eventLoop.scheduleTask(in: settings.idleTimeout) {
-            let handler = loopSelf.value
-            handler.perform(handler.connection.timeoutFired(), context: loopContext.value)
+        timeout = context.scheduleTask(in: settings.idleTimeout, handler: self) { handler, context in
+            handler.perform(handler.connection.timeoutFired(), context: context)
         }
     }
 }

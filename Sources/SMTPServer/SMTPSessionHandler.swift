@@ -154,11 +154,8 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 processInput(context: context)
             case .scheduleGreetPause(let duration):
                 // A timer on the event loop: other sessions go on meanwhile.
-                let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-                let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-                greetPauseTimer = context.eventLoop.scheduleTask(in: .nanoseconds(Self.nanoseconds(duration))) {
-                    let handler = loopSelf.value
-                    handler.perform(handler.connection.greetPauseTimerFired(), context: loopContext.value)
+                greetPauseTimer = context.scheduleTask(in: .nanoseconds(Self.nanoseconds(duration)), handler: self) { handler, context in
+                    handler.perform(handler.connection.greetPauseTimerFired(), context: context)
                 }
             case .greetPauseElapsed:
                 perform(machine.greetPauseElapsed(), context: context)
@@ -334,16 +331,10 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Waits for a decision; input stays buffered meanwhile. A decision that is already
     /// available completes inline and the input loop simply carries on.
-    private func awaitDecision<T>(_ future: EventLoopFuture<T>, context: ChannelHandlerContext, fallback: T,
+    private func awaitDecision<T: Sendable>(_ future: EventLoopFuture<T>, context: ChannelHandlerContext, fallback: T,
                           _ complete: @escaping (SMTPSessionHandler, T) -> [SessionAction]) {
         perform(connection.decisionRequested(), context: context)
-        let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let complete = NIOLoopBound(complete, eventLoop: context.eventLoop)
-        let fallback = NIOLoopBound(fallback, eventLoop: context.eventLoop)
-        future.whenComplete { result in
-            let handler = loopSelf.value
-            let context = loopContext.value
+        context.whenComplete(future, handler: self) { handler, context, result in
             handler.perform(handler.connection.decisionCompleted(), decision: {
                 let value: T
                 switch result {
@@ -351,9 +342,9 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                     value = success
                 case .failure(let error):
                     handler.logger.error("internal error", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
-                    value = fallback.value
+                    value = fallback
                 }
-                handler.perform(complete.value(handler, value), context: context)
+                handler.perform(complete(handler, value), context: context)
             }, context: context)
         }
     }
@@ -393,9 +384,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         let bytes = reply.encodedBytes()
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
-        context.eventLoop.scheduleTask(in: settings.commandTimeout) { channel.close(promise: nil) }
+        context.writeAndClose(wrapOutboundOut(buffer), deadline: settings.commandTimeout)
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {
@@ -415,11 +404,8 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         timeout?.cancel()
         // RFC 5321 §4.5.3.2: DATA content has its own (longer) timeout.
         let amount = framer.isReceivingData ? settings.dataTimeout : settings.commandTimeout
-        let loopSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timeout = context.eventLoop.scheduleTask(in: amount) {
-            let handler = loopSelf.value
-            handler.perform(handler.connection.timeoutFired(), context: loopContext.value)
+        timeout = context.scheduleTask(in: amount, handler: self) { handler, context in
+            handler.perform(handler.connection.timeoutFired(), context: context)
         }
     }
 
