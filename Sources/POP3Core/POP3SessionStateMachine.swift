@@ -134,22 +134,18 @@ public struct POP3SessionStateMachine: Sendable {
 
     /// The client sent a line over the limit (RFC 2449 §4); the framer skipped it.
     public mutating func lineTooLong() -> [POP3SessionAction] {
-        switch phase {
-        case .closed:
-            return []
-        case .saslResponse:
-            phase = .authorization
-            return refuse(.authInvalidResponse)
-        case .authorization, .transaction:
-            return refuse(.lineTooLong)
-        default:
-            preconditionFailure("lineTooLong while \(phase): the driver must queue input")
-        }
+        malformedLine(.lineTooLong, event: "lineTooLong")
     }
 
     /// The client ended a line with a bare CR or LF (RFC 1939 §3: lines end with CRLF); the
     /// framer skipped it.
     public mutating func bareLineEnding() -> [POP3SessionAction] {
+        malformedLine(.bareLineEnding, event: "bareLineEnding")
+    }
+
+    /// A line the framer refused: a command gets `response`; a SASL response ends the exchange
+    /// as an invalid one (RFC 5034 §4).
+    private mutating func malformedLine(_ response: POP3Response, event: String) -> [POP3SessionAction] {
         switch phase {
         case .closed:
             return []
@@ -157,9 +153,9 @@ public struct POP3SessionStateMachine: Sendable {
             phase = .authorization
             return refuse(.authInvalidResponse)
         case .authorization, .transaction:
-            return refuse(.bareLineEnding)
+            return refuse(response)
         default:
-            preconditionFailure("bareLineEnding while \(phase): the driver must queue input")
+            preconditionFailure("\(event) while \(phase): the driver must queue input")
         }
     }
 
