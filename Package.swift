@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Protocol core: grammar, parser, replies, session state machine. No I/O, no dependencies.
@@ -33,6 +34,18 @@ let package = Package(
         .target(name: "Directory", dependencies: [
             "CCrypt", "SMTPCore", "Policy", "BlockingWork",
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The account directory and abuse store in PostgreSQL, for several servers sharing one
+        // database. A module of its own so that only it (and the executable) links postgres-nio.
+        .target(name: "PostgresDirectory", dependencies: [
+            "Directory", "BlockingWork",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            // Its pool's error type: a database unreachable for a while fails requests with it.
+            .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // glibc's libresolv: res_nquery and ns_parserr, for MX, A/AAAA, SRV and TXT lookups.
         .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
