@@ -139,7 +139,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Templates")]),
         .executableTarget(name: "Portcullis", dependencies: [
-            "SMTPServer", "Abuse", "Assembly", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "Spool", "Policy", "SMTPCore",
+            "SMTPServer", "Abuse", "Assembly", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "PostgresDirectory", "Spool", "Policy", "SMTPCore",
             "SelfSigned", "POP3Server", "MaildirStore", "ServerSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(name: "MaildirStoreTests", dependencies: ["MaildirStore", "Spool"]),
         .testTarget(name: "POP3ServerTests", dependencies: ["POP3Server", "POP3Core", "ServerSupport"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], resources: [.copy("Golden")]),
-        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "BlockingWork"]),
+        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "PostgresDirectory", "BlockingWork", "TestSupport"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM", "TestSupport"]),

@@ -157,9 +157,10 @@ final class Reader {
 extension Reader {
     /// `[directory]`: the URL, and for PostgreSQL the password file and the pool size.
     func directorySettings(resolve: (String) -> String) throws -> DirectorySettings {
+        let url = try string("url") ?? "sqlite:directory.sqlite"
         let location: DirectoryLocation
         do {
-            location = try DirectoryLocation.parse(try string("url") ?? "sqlite:directory.sqlite", resolve: resolve)
+            location = try DirectoryLocation.parse(url, resolve: resolve)
         } catch {
             throw KeyProblem(key: key("url"), message: error.message)
         }
