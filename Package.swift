@@ -199,7 +199,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
-            "SMTPServer", "POP3Server", "POP3Core", "MaildirStore", "ServerSupport", "Abuse", "AbuseTestSupport", "Assembly", "SMTPCore", "Directory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
+            "SMTPServer", "POP3Server", "POP3Core", "MaildirStore", "ServerSupport", "Abuse", "AbuseTestSupport", "Assembly", "SMTPCore", "Directory", "PostgresDirectory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
