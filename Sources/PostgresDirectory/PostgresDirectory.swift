@@ -69,9 +69,28 @@ public final class PostgresDirectory: AccountDirectory, Sendable {
         return PostgresSchema.status(applied: applied)
     }
 
+    /// Connects once outside the pool and runs `SELECT 1`. The pool only retries in the
+    /// background; this tells a command at once why the database cannot be used (refused,
+    /// authentication, no such database).
+    public func checkReachable() async throws {
+        let logger = queryLogger
+        let configuration = try settings.connectionConfiguration()
+        try await storage(deadline: settings.connectTimeout + .seconds(1)) {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            do {
+                try await execute(connection, "SELECT 1", logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+        }
+    }
+
     /// Applies pending migrations under the advisory lock; returns the versions applied.
     @discardableResult
     public func migrate() async throws -> [Int] {
+        try await checkReachable()
         let logger = queryLogger
         // No deadline: waiting for another node's migration to finish is the point of the lock.
         return try await storage(deadline: nil) {
@@ -83,6 +102,7 @@ public final class PostgresDirectory: AccountDirectory, Sendable {
 
     /// Throws a one-line ``PostgresSchemaMismatch`` unless the schema is this build's.
     public func requireCurrentSchema() async throws {
+        try await checkReachable()
         let status = try await schemaStatus()
         guard status == .current else { throw PostgresSchemaMismatch(status: status, location: settings.description) }
     }
@@ -504,6 +524,7 @@ public final class PostgresDirectory: AccountDirectory, Sendable {
             if let message = error.serverInfo?[.message] {
                 return error.serverInfo?[.sqlState].map { "\(message) (SQLSTATE \($0))" } ?? message
             }
+            if error.code == .sslUnsupported { return "the server does not offer TLS, which sslmode asks for" }
             if let underlying = error.underlying { return "\(error.code): \(describe(underlying))" }
             return "\(error.code)"
         }

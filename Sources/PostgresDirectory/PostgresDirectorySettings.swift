@@ -49,6 +49,27 @@ public struct PostgresDirectorySettings: Sendable, CustomStringConvertible {
         return "postgres://\(user)@\(hostPart):\(port)/\(database)"
     }
 
+    /// The same settings for one connection outside the pool.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tlsConfiguration: PostgresConnection.Configuration.TLS
+        switch tls {
+        case .disable:
+            tlsConfiguration = .disable
+        case .prefer, .require:
+            var client = TLSConfiguration.makeClientConfiguration()
+            client.certificateVerification = .none
+            let context = try NIOSSLContext(configuration: client)
+            tlsConfiguration = tls == .prefer ? .prefer(context) : .require(context)
+        case .verifyFull:
+            tlsConfiguration = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tlsConfiguration)
+        configuration.options.connectTimeout = .nanoseconds(connectTimeout.components.seconds * 1_000_000_000
+                                                             + connectTimeout.components.attoseconds / 1_000_000_000)
+        return configuration
+    }
+
     func clientConfiguration() throws -> PostgresClient.Configuration {
         let tlsConfiguration: PostgresClient.Configuration.TLS
         switch tls {
