@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import PostgresNIO
+import Synchronization
 import _ConnectionPoolModule
 
 /// The account directory and abuse store in PostgreSQL, shared by several Portcullis servers.
@@ -497,23 +498,31 @@ public final class PostgresDirectory: AccountDirectory, Sendable {
     private func storage<Result: Sendable>(deadline: Duration?, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
         do {
             guard let deadline else { return try await body() }
-            return try await withThrowingTaskGroup(of: Result?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: deadline)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let result = first else {
-                    throw DirectoryError.storageFailure(
-                        "no answer from \(self.settings.description) within \(deadline.components.seconds) s")
-                }
-                return result
+            return try await Self.race(body, deadline: deadline) {
+                DirectoryError.storageFailure("no answer from \(self.settings.description) within \(deadline.components.seconds) s")
             }
         } catch let error as DirectoryError {
             throw error
         } catch {
             throw DirectoryError.storageFailure("\(settings.description): \(Self.describe(error))")
+        }
+    }
+
+    /// `body`'s result, or `timeout()` thrown once `deadline` has passed. The caller is answered
+    /// at the deadline even when `body` ignores cancellation (a query on a connection whose peer
+    /// vanished without a reset waits for TCP to notice); `body` is cancelled and finishes alone.
+    private static func race<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result, deadline: Duration,
+                                               timeout: @escaping @Sendable () -> any Error) async throws -> Result {
+        let race = Race<Result>()
+        return try await withCheckedThrowingContinuation { continuation in
+            race.start(continuation: continuation, work: Task {
+                let result: Swift.Result<Result, any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                race.finish(with: result)
+            }, timer: Task {
+                guard (try? await Task.sleep(for: deadline)) != nil else { return }
+                race.finish(with: .failure(timeout()))
+            })
         }
     }
 
@@ -611,5 +620,51 @@ public struct PostgresSchemaMismatch: Error, Sendable, CustomStringConvertible {
         case let .ahead(applied, latest):
             return "the directory \(location) is at schema version \(applied), newer than this build's \(latest); upgrade portcullis on this node"
         }
+    }
+}
+
+/// The state of one ``PostgresDirectory`` operation racing its deadline: whichever of the work
+/// and the timer finishes first resumes the caller and cancels the other.
+private final class Race<Result: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Result, any Error>?
+        var tasks: [Task<Void, Never>] = []
+        var finished = false
+        /// The outcome when it arrived before `start` stored the continuation.
+        var early: Swift.Result<Result, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    func start(continuation: CheckedContinuation<Result, any Error>, work: Task<Void, Never>, timer: Task<Void, Never>) {
+        let early: Swift.Result<Result, any Error>? = state.withLock { state in
+            guard !state.finished else { return state.early }
+            state.continuation = continuation
+            state.tasks = [work, timer]
+            return nil
+        }
+        if let early {
+            work.cancel()
+            timer.cancel()
+            continuation.resume(with: early)
+        }
+    }
+
+    func finish(with result: Swift.Result<Result, any Error>) {
+        let (continuation, tasks): (CheckedContinuation<Result, any Error>?, [Task<Void, Never>]) = state.withLock { state in
+            guard !state.finished else { return (nil, []) }
+            state.finished = true
+            guard let continuation = state.continuation else {
+                state.early = result
+                return (nil, [])
+            }
+            defer {
+                state.continuation = nil
+                state.tasks = []
+            }
+            return (continuation, state.tasks)
+        }
+        tasks.forEach { $0.cancel() }
+        continuation?.resume(with: result)
     }
 }

@@ -195,4 +195,38 @@ import Testing
             #expect(recovered)
         }
     }
+
+    @Test("a database that stops answering without closing its connections: the operation fails at its deadline, and works again after")
+    func unresponsiveDatabase() async throws {
+        let server = try PostgresServer.start()
+        let name = try server.createDatabase()
+        var settings = PostgresDirectorySettings(host: server.host, port: server.port, user: server.user, password: server.password,
+                                                 database: name, tls: .disable, poolSize: 2)
+        settings.operationTimeout = .seconds(2)
+        let directory = try PostgresDirectory(settings: settings)
+        try await withCleanup({ try? server.signalAll(SIGCONT); await directory.shutdown() }) {
+            try await directory.migrate()
+            try await directory.addDomain("alato.example")
+            #expect(try await directory.isHostedDomain("alato.example"))
+
+            try server.signalAll(SIGSTOP)
+            let started = ContinuousClock.now
+            let failure = await Self.result { try await directory.isHostedDomain("alato.example") }
+            let waited = ContinuousClock.now - started
+            guard case .failure(.storageFailure(let message)) = failure else {
+                Issue.record("expected a storage failure, got \(failure)")
+                return
+            }
+            #expect(message.contains("within 2 s"), "\(message)")
+            #expect(waited < .seconds(4))
+
+            try server.signalAll(SIGCONT)
+            var recovered = false
+            for _ in 0..<60 where !recovered {
+                recovered = (try? await directory.isHostedDomain("alato.example")) == true
+                if !recovered { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            #expect(recovered)
+        }
+    }
 }

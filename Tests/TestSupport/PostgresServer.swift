@@ -104,6 +104,22 @@ public final class PostgresServer: @unchecked Sendable {
         lock.withLock { postmaster = nil }
     }
 
+    /// Stops (SIGSTOP) or resumes (SIGCONT) the postmaster and every backend: a database that
+    /// stops answering without closing its connections, as behind a network partition.
+    public func signalAll(_ signal: Int32) throws {
+        guard let postmaster = lock.withLock({ postmaster }) else { throw Failure(description: "the server is not running") }
+        var pids = [postmaster]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // Fields after the command name: state, then the parent's PID.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, pid_t(fields[1]) == postmaster { pids.append(pid) }
+        }
+        for pid in pids { kill(pid, signal) }
+    }
+
     /// Creates an empty database and returns its name.
     public func createDatabase() throws -> String {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
