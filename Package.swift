@@ -30,7 +30,10 @@ let package = Package(
         // libxcrypt, for yescrypt/bcrypt/sha512-crypt password hashes.
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
         // The bounded thread pool that blocking work (hashing, fsync, libresolv) is handed to.
-        .target(name: "BlockingWork", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "BlockingWork", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .target(name: "Directory", dependencies: [
             "CCrypt", "SMTPCore", "Policy", "BlockingWork",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -72,20 +72,22 @@ struct SQLiteDirectoryTests {
         try await directory.addDomain("alato.example")
         try await directory.addUser("taro@alato.example", password: Password("pw-taro-1"))
         _ = try await directory.authenticate(username: "taro@alato.example", password: Password("pw-taro-1"))
-        #expect(hasher.queueNames.suffix(2) == ["test.hashing", "test.hashing"])
+        // The pool has one thread: a job of its own tells which.
+        let poolThread = await pool.run { UInt(bitPattern: Int(pthread_self())) }
+        #expect(hasher.threads.suffix(2) == [poolThread, poolThread])
     }
 }
 
-/// Records the OperationQueue each call ran on.
+/// Records the thread each call ran on.
 final class ThreadRecordingHasher: PasswordHashing, @unchecked Sendable {
     private let inner = PasswordHasher()
     private let lock = NSLock()
-    private var names: [String] = []
-    var queueNames: [String] { lock.withLock { names } }
+    private var recorded: [UInt] = []
+    var threads: [UInt] { lock.withLock { recorded } }
 
     private func record() {
-        let name = OperationQueue.current?.name ?? "none"
-        lock.withLock { names.append(name) }
+        let thread = UInt(bitPattern: Int(pthread_self()))
+        lock.withLock { recorded.append(thread) }
     }
 
     func hash(_ password: Password) throws -> String {
