@@ -31,10 +31,11 @@ struct InitCommand: AsyncParsableCommand {
         let serviceUser = try user.map { try ServiceUser.lookup($0) }
         if let directoryURL {
             // The database first: a URL that does not work leaves no half-made data directory.
-            guard case .postgres = try DirectoryMigration.parse(directoryURL) else {
+            let target = try DirectoryMigration.parse(directoryURL)
+            guard case .postgres = target else {
                 throw CLIError("--directory-url: give a postgres:// URL; without the option init creates an SQLite directory")
             }
-            try await DirectoryMigration.run(try DirectoryMigration.parse(directoryURL), password: nil, poolSize: 1)
+            try await DirectoryMigration.run(target, password: nil, poolSize: 1)
         }
         try DataDirectory.create(at: location.directory, hostname: hostname, user: serviceUser, directoryURL: directoryURL)
         print("created \(location.directory)")
