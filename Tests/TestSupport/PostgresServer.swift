@@ -64,7 +64,10 @@ public final class PostgresServer: @unchecked Sendable {
     private init() throws {
         binaries = try Self.findBinaries()
         password = "pw-" + UUID().uuidString
-        root = FileManager.default.temporaryDirectory.path + "/portcullis-postgres-" + UUID().uuidString
+        // As root the server runs as postgres, which must be able to reach its folder: /tmp, not
+        // a TMPDIR that may lie under root's home.
+        let base = geteuid() == 0 ? "/tmp" : FileManager.default.temporaryDirectory.path
+        root = base + "/portcullis-postgres-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         port = try Self.freePort()

@@ -1,5 +1,6 @@
-"""A private PostgreSQL server for the interop suite: `initdb` into a folder under
-test-artifacts/, `pg_ctl start` on a free loopback port with its socket in that folder.
+"""A private PostgreSQL server for the interop suite: `initdb` into a folder under /tmp (the
+postgres user must reach it, which a checkout under root's home would not allow), `pg_ctl start`
+on a free loopback port with its socket in that folder; its log is copied to test-artifacts/.
 
 PostgreSQL refuses to run as root; as root, initdb and pg_ctl run as the `postgres` user that
 Debian's `postgresql` package creates (`runuser`). `stop()` ends the postmaster by its PID.
@@ -35,7 +36,8 @@ class PostgresServer:
 
     def __init__(self, artifacts: Path) -> None:
         self.bin = _binaries()
-        self.root = artifacts / f"postgres-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.artifacts = artifacts
+        self.root = Path("/tmp") / f"portcullis-postgres-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.password = "pw-" + uuid.uuid4().hex
         self.port = free_port()
         self.pid: int | None = None
@@ -80,8 +82,11 @@ class PostgresServer:
                 break
             time.sleep(0.05)
         self.pid = None
-        # The log stays for a look after a failure; the data files (tens of MB) go.
-        shutil.rmtree(self.root / "data", ignore_errors=True)
+        # The log is kept for a look after a failure; the rest goes.
+        if (self.root / "server.log").is_file():
+            self.artifacts.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.root / "server.log", self.artifacts / f"{self.root.name}.log")
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, database: str, *, password: bool = True) -> str:
         secret = f":{self.password}" if password else ""
