@@ -29,18 +29,25 @@ final class GroupCommitter: @unchecked Sendable {
         /// Journal and publish a message (`encoded` is `envelope` as JSON).
         case message(id: QueueID, data: MessageData, envelope: SpoolEnvelope, encoded: [UInt8],
                      completion: @Sendable (Result<Void, SpoolError>) -> Void)
-        /// Journal a tombstone for `id`, then remove its files.
-        case deletion(id: QueueID, completion: @Sendable (Result<Void, SpoolError>) -> Void)
+        /// Journal a tombstone for `id`, then remove its files; `sync` says whether the batch
+        /// must be synced for it (``DeletionSync``).
+        case deletion(id: QueueID, sync: DeletionSync = .now, completion: @Sendable (Result<Void, SpoolError>) -> Void)
 
         var id: QueueID {
             switch self {
-            case .message(let id, _, _, _, _), .deletion(let id, _): return id
+            case .message(let id, _, _, _, _), .deletion(let id, _, _): return id
             }
+        }
+
+        /// Whether the batch holding this request must be synced before it completes.
+        var needsSync: Bool {
+            if case .deletion(_, .withNextCommit, _) = self { return false }
+            return true
         }
 
         func complete(_ result: Result<Void, SpoolError>) {
             switch self {
-            case .message(_, _, _, _, let completion), .deletion(_, let completion): completion(result)
+            case .message(_, _, _, _, let completion), .deletion(_, _, let completion): completion(result)
             }
         }
     }
@@ -69,6 +76,8 @@ final class GroupCommitter: @unchecked Sendable {
     /// Counters for tests and benchmarks.
     struct Statistics: Sendable {
         var batches = 0
+        /// Journal syncs: one per batch, except a batch of lazy deletions alone.
+        var syncs = 0
         var messages = 0
         var deletions = 0
         var checkpoints = 0
@@ -230,6 +239,7 @@ final class GroupCommitter: @unchecked Sendable {
         let batchStart = segment.length
         var length = segment.length
         var appended: [(Request, dataOffset: UInt64)] = []
+        var synced = false
         for request in batch {
             let recordStart = length
             do {
@@ -244,8 +254,13 @@ final class GroupCommitter: @unchecked Sendable {
             }
         }
         do {
-            // The one sync that the whole batch shares: after it, every record is durable.
-            try FileIO.dataSync(segment.fd, path: segment.path)
+            // The one sync that the whole batch shares: after it, every record is durable. A
+            // batch of delivered messages' deletions alone is not synced: the next batch's sync
+            // (of the same file) or the checkpoint makes it durable.
+            if appended.contains(where: { $0.0.needsSync }) {
+                try FileIO.dataSync(segment.fd, path: segment.path)
+                synced = true
+            }
         } catch {
             // After a failed fsync the file's state is unknown (Linux may drop the dirty pages):
             // cut the batch off and start a new segment. Nothing in it is acknowledged.
@@ -285,7 +300,7 @@ final class GroupCommitter: @unchecked Sendable {
                     completion(.failure(error as? SpoolError ?? .closed))
                     tombstonesNeeded.append(.deletion(id: id, completion: { _ in }))
                 }
-            case let .deletion(id, completion):
+            case let .deletion(id, _, completion):
                 var result: Result<Void, SpoolError> = .success(())
                 // A resident message has no files of its own, but may have a state file or markers.
                 let paths = resident.remove(id) ? layout.stateFiles(of: id) : layout.files(of: id)
@@ -299,6 +314,7 @@ final class GroupCommitter: @unchecked Sendable {
         }
         condition.lock()
         statistics.batches += 1
+        statistics.syncs += synced ? 1 : 0
         statistics.messages += messages
         statistics.deletions += deletions
         pending.insert(contentsOf: tombstonesNeeded, at: 0)
@@ -353,7 +369,7 @@ final class GroupCommitter: @unchecked Sendable {
                 try emit(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
                 copied += UInt64(got)
             }
-        case let .deletion(id, _):
+        case let .deletion(id, _, _):
             let header = JournalRecord.header(kind: .deletion, id: id, envelopeLength: 0, dataLength: 0)
             try header.withUnsafeBytes { raw in
                 try FileIO.writeAll(fd, raw, at: position, path: path)

@@ -295,14 +295,16 @@ public final class Spool: Sendable {
     }
 
     /// The async form of ``delete(_:)``: suspends instead of blocking the caller's thread.
-    public func deleteAsync(_ id: QueueID) async throws {
+    /// `sync` says when the deletion must be durable (``DeletionSync``); from another process
+    /// it always is on return.
+    public func deleteAsync(_ id: QueueID, sync: DeletionSync = .now) async throws {
         guard let committer else {
             try await Self.offload { try self.delete(id) }
             return
         }
         guard contains(id) else { throw SpoolError.notFound(id) }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            committer.submit(.deletion(id: id, completion: { result in
+            committer.submit(.deletion(id: id, sync: sync, completion: { result in
                 continuation.resume(with: result.mapError { $0 as any Error })
             }))
         }

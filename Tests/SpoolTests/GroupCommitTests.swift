@@ -27,6 +27,30 @@ struct GroupCommitTests {
         #expect(Set(try spool.list().map(\.id)) == Set(ids))
     }
 
+    @Test("A delivered message's deletion waits for the next commit's sync; an operator's is synced at once")
+    func lazyDeletion() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let spool = try Spool(directory: folder.path, options: SpoolOptions(maximumSegmentAge: 3600))
+        let first = try await spoolMessage(spool, sampleMessage(seed: 1))
+        let second = try await spoolMessage(spool, sampleMessage(seed: 2))
+        let synced = spool.statistics.syncs
+        #expect(synced == spool.statistics.batches)
+
+        try await spool.deleteAsync(first, sync: .withNextCommit)
+        #expect(spool.statistics.syncs == synced, "a delivered message's deletion alone is not synced")
+        #expect(try spool.list().map(\.id) == [second], "but it is gone from the queue at once")
+        _ = try await spoolMessage(spool, sampleMessage(seed: 3))
+        #expect(spool.statistics.syncs == synced + 1, "the next commit's sync carries it")
+
+        try await spool.deleteAsync(second)
+        #expect(spool.statistics.syncs == synced + 2, "an operator's deletion is synced before it returns")
+        spool.simulateCrash()
+        let reopened = try Spool(directory: folder.path)
+        #expect(!(try reopened.list().map(\.id)).contains(first))
+        #expect(!(try reopened.list().map(\.id)).contains(second))
+    }
+
     @Test("200 concurrent commits are all durable, listed, intact, and survive a crash")
     func concurrentCommits() async throws {
         let folder = try TemporaryFolder()

@@ -405,9 +405,10 @@ public final class QueueManager: Service {
     /// can at worst send it twice, never lose it.
     func finalizeIfDone(_ id: QueueID) async {
         if await stateWriter.takeCompleted(id) != nil {
-            // Everything delivered, no DSN to send: just remove it.
+            // Everything delivered, no DSN to send: just remove it. A crash before the next
+            // sync could bring it back to be delivered once more, never lose it.
             do {
-                try await spool.deleteAsync(id)
+                try await spool.deleteAsync(id, sync: .withNextCommit)
                 logger.info("message removed from the queue", metadata: ["queue_id": "\(id)"])
             } catch {
                 logger.error("cannot remove message", metadata: ["queue_id": "\(id)", "error": "\(LoggedText(describing: error))"])
