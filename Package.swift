@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Protocol core: grammar, parser, replies, session state machine. No I/O, no dependencies.
@@ -36,6 +37,18 @@ let package = Package(
         .target(name: "Directory", dependencies: [
             "CCrypt", "SMTPCore", "Policy", "BlockingWork",
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The account directory and abuse store in PostgreSQL, for several servers sharing one
+        // database. A module of its own so that only it (and the executable) links postgres-nio.
+        .target(name: "PostgresDirectory", dependencies: [
+            "Directory", "BlockingWork",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            // Its pool's error type: a database unreachable for a while fails requests with it.
+            .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // glibc's libresolv: res_nquery and ns_parserr, for MX, A/AAAA, SRV and TXT lookups.
         .systemLibrary(name: "CResolv", path: "Sources/CResolv"),
@@ -129,7 +142,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Templates")]),
         .executableTarget(name: "Portcullis", dependencies: [
-            "SMTPServer", "Abuse", "Assembly", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "Spool", "Policy", "SMTPCore",
+            "SMTPServer", "Abuse", "Assembly", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "PostgresDirectory", "Spool", "Policy", "SMTPCore",
             "SelfSigned", "POP3Server", "MaildirStore", "ServerSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -162,7 +175,7 @@ let package = Package(
         .testTarget(name: "MaildirStoreTests", dependencies: ["MaildirStore", "Spool"]),
         .testTarget(name: "POP3ServerTests", dependencies: ["POP3Server", "POP3Core", "ServerSupport"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], resources: [.copy("Golden")]),
-        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "BlockingWork"]),
+        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "PostgresDirectory", "BlockingWork", "TestSupport"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM", "TestSupport"]),
@@ -189,7 +202,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
-            "SMTPServer", "POP3Server", "POP3Core", "MaildirStore", "ServerSupport", "Abuse", "AbuseTestSupport", "Assembly", "SMTPCore", "Directory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
+            "SMTPServer", "POP3Server", "POP3Core", "MaildirStore", "ServerSupport", "Abuse", "AbuseTestSupport", "Assembly", "SMTPCore", "Directory", "PostgresDirectory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

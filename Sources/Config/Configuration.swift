@@ -7,7 +7,8 @@ public struct Configuration: Sendable, Equatable {
     /// Directory holding the config, TLS material, the directory database and the spool.
     public var dataDirectory: String
     public var tls: TLS
-    public var directoryURL: String
+    /// `[directory]`: the account database.
+    public var directory: DirectorySettings
     public var smtp: SMTP
     public var submission: Submission
     public var limits: Limits

@@ -155,6 +155,34 @@ final class Reader {
 }
 
 extension Reader {
+    /// `[directory]`: the URL, and for PostgreSQL the password file and the pool size.
+    func directorySettings(resolve: (String) -> String) throws -> DirectorySettings {
+        let url = try string("url") ?? "sqlite:directory.sqlite"
+        let location: DirectoryLocation
+        do {
+            location = try DirectoryLocation.parse(url, resolve: resolve)
+        } catch {
+            throw KeyProblem(key: key("url"), message: error.message)
+        }
+        let passwordFile = try string("password_file").map(resolve)
+        let poolSize = try int("pool_size", in: 1...1000)
+        switch location {
+        case .sqlite:
+            if passwordFile != nil {
+                throw KeyProblem(key: key("password_file"), message: "is for a postgres:// url; an SQLite directory has no password")
+            }
+            if poolSize != nil {
+                throw KeyProblem(key: key("pool_size"), message: "is for a postgres:// url; an SQLite directory has no connection pool")
+            }
+        case .postgres(let postgres):
+            if passwordFile != nil, postgres.password != nil {
+                throw KeyProblem(key: key("password_file"), message: "the url has a password too; give it in one place only")
+            }
+        }
+        return DirectorySettings(location: location, passwordFile: passwordFile,
+                                 poolSize: poolSize ?? DirectorySettings.defaultPoolSize)
+    }
+
     static func isHostName(_ text: String) -> Bool {
         !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }
     }
@@ -175,12 +203,7 @@ extension Reader {
         try tlsTable.finish()
 
         let directoryTable = try table("directory")
-        var directoryURL = try directoryTable.string("url") ?? "sqlite:directory.sqlite"
-        if directoryURL.hasPrefix("sqlite:") {
-            directoryURL = "sqlite:" + resolve(String(directoryURL.dropFirst("sqlite:".count)))
-        } else if !directoryURL.hasPrefix("postgres://") && !directoryURL.hasPrefix("postgresql://") {
-            throw KeyProblem(key: "directory.url", message: "\"\(directoryURL)\" must start with sqlite: or postgres://")
-        }
+        let directory = try directoryTable.directorySettings(resolve: resolve)
         try directoryTable.finish()
 
         let smtpTable = try table("smtp")
@@ -278,7 +301,7 @@ extension Reader {
 
         try finish()
         var configuration = Configuration(
-            hostname: hostname, dataDirectory: dataDirectory, tls: tls, directoryURL: directoryURL,
+            hostname: hostname, dataDirectory: dataDirectory, tls: tls, directory: directory,
             smtp: smtp, submission: submission, limits: limits, delivery: delivery,
             accessNetworks: accessNetworks, op25b: op25b, web: web, clientSettings: clientSettings,
             abuse: abuse)

@@ -1,6 +1,11 @@
+import Foundation
+
 /// The file `portcullis init` writes: loopback ports, so a first run touches nothing outside the machine.
 public enum DefaultConfiguration {
-    public static func text(hostname: String) -> String {
+    /// The embedded directory, next to the configuration.
+    public static let sqliteURL = "sqlite:directory.sqlite"
+
+    public static func text(hostname: String, directoryURL: String = DefaultConfiguration.sqliteURL) -> String {
         """
         # Portcullis configuration. Reference: README.md, "Configuration".
         hostname = "\(hostname)"
@@ -10,7 +15,7 @@ public enum DefaultConfiguration {
         private_key = "tls/key.pem"
 
         [directory]
-        url = "sqlite:directory.sqlite"
+        url = "\(tomlEscaped(directoryURL))"
 
         [smtp]                      # the port-25 service
         listen = ["127.0.0.1:2525"]
@@ -75,5 +80,10 @@ public enum DefaultConfiguration {
         # imap_host = "imap.\(hostname)"        # an IMAP server run elsewhere (e.g. Dovecot); unset: no IMAP
 
         """
+    }
+
+    /// A TOML basic string's content: backslash and quote escaped (TOML 1.0, "String").
+    static func tomlEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
     }
 }

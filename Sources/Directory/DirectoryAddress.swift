@@ -3,23 +3,23 @@
 /// Matching rule: the domain is compared lower-cased; the local part is kept as given
 /// for display but compared after Unicode lower-casing (``key``). So `Taro@ALATO.example`
 /// and `taro@alato.example` are the same mailbox.
-struct DirectoryAddress: Sendable, Hashable {
+package struct DirectoryAddress: Sendable, Hashable {
     /// RFC 5321 §4.5.3.1.1: a local part is at most 64 octets.
     static let maximumLocalPartLength = 64
 
     /// The local part, case preserved.
-    let localPart: String
+    package let localPart: String
     /// The domain, lower-cased.
-    let domain: String
+    package let domain: String
 
     /// `local@domain` with the case of the local part preserved.
-    var display: String { "\(localPart)@\(domain)" }
+    package var display: String { "\(localPart)@\(domain)" }
     /// The form used for unique keys and look-ups.
-    var key: String { "\(localPart.lowercased())@\(domain)" }
+    package var key: String { "\(localPart.lowercased())@\(domain)" }
 
     /// Splits at the last `@` without validating: used for look-ups of addresses from the network,
     /// where anything odd should simply not match. Returns nil when there is no `@`.
-    static func lookup(_ input: String) -> DirectoryAddress? {
+    package static func lookup(_ input: String) -> DirectoryAddress? {
         guard let at = input.lastIndex(of: "@") else { return nil }
         let local = String(input[..<at])
         let domain = String(input[input.index(after: at)...])
@@ -33,7 +33,7 @@ struct DirectoryAddress: Sendable, Hashable {
     /// (RFC 6531 §3.3). `%` and `!` are refused although atext allows them: they are the old
     /// percent-hack and UUCP routing characters (RFC 1123 §5.2.16, RFC 5321 §2.3.5 and Appendix C) and
     /// a stored name containing them invites relay confusion.
-    static func parseForStorage(_ input: String) throws -> DirectoryAddress {
+    package static func parseForStorage(_ input: String) throws -> DirectoryAddress {
         func invalid(_ reason: String) -> DirectoryError { .invalidAddress(input, reason: reason) }
         guard let at = input.lastIndex(of: "@") else { throw invalid("it has no @") }
         let local = String(input[..<at])

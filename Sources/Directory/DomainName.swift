@@ -3,14 +3,14 @@
 /// Names are stored as lower-case ASCII. Internationalised names must be given in
 /// their A-label form (`xn--…`, RFC 5890 §2.3.2.1): the directory does not carry an
 /// IDNA implementation, and a mail server compares the A-label form anyway.
-enum DomainName {
+package enum DomainName {
     /// RFC 1035 §2.3.4: labels of at most 63 octets, names of at most 255 octets;
     /// RFC 5321 §4.5.3.1.2 caps a domain in SMTP at 255 octets as well.
     static let maximumLabelLength = 63
     static let maximumLength = 253  // 255 on the wire minus the length octets of the first label and the root
 
     /// Returns the lower-cased name or throws ``DirectoryError/invalidDomainName(_:reason:)``.
-    static func normalise(_ input: String) throws -> String {
+    package static func normalise(_ input: String) throws -> String {
         func invalid(_ reason: String) -> DirectoryError { .invalidDomainName(input, reason: reason) }
         guard !input.isEmpty else { throw invalid("it is empty") }
         guard input.utf8.allSatisfy({ $0 < 0x80 }) else {

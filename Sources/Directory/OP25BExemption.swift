@@ -26,7 +26,7 @@ public struct OP25BExemption: Sendable, Hashable, Codable {
 extension OP25BExemption {
     /// `input` as the directory stores it: ``IPPrefix``'s canonical `address/length`, so that
     /// `2001:DB8::/48` and `2001:db8:0::/48` are one entry. A bare address is a single host.
-    static func canonicalPrefix(_ input: String) throws(DirectoryError) -> String {
+    package static func canonicalPrefix(_ input: String) throws(DirectoryError) -> String {
         let trimmed = input.trimmingCharacters(in: .whitespacesAndNewlines)
         do {
             return try IPPrefix(trimmed).description

@@ -30,9 +30,9 @@ extension Configuration {
 /// The abuse-control state of the directory named by the configuration.
 func withAbuseStore<T>(_ location: DataLocation, _ body: (any AbuseStore, Configuration) async throws -> T) async throws -> T {
     let configuration = try location.load()
-    let directory = try configuration.openDirectory()
+    let directory = try await configuration.openDirectory()
     guard let store = directory as? any AbuseStore else {
-        throw CLIError("the directory \(configuration.directoryURL) keeps no abuse-control state")
+        throw CLIError("the directory \(configuration.directory.location) keeps no abuse-control state")
     }
     do {
         return try await body(store, configuration)

@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try location.load()
         let serviceUser = try configuration.serviceUserToBecome()
         let policy = try configuration.op25bPolicy(exemptions: [])
-        let directory = try configuration.openDirectory()
+        let directory = try await configuration.openDirectory()
         let spool: Spool
         do {
             var options = SpoolOptions()
@@ -73,7 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let group = MultiThreadedEventLoopGroup.singleton
         guard let abuseStore = directory as? any AbuseStore else {
-            throw CLIError("the directory \(configuration.directoryURL) cannot keep the abuse-control counters")
+            throw CLIError("the directory \(configuration.directory.location) cannot keep the abuse-control counters")
         }
         let specs = configuration.smtp.listen.map { ListenerSpec(address: $0, service: .relay) }
             + configuration.submission.listen.map { ListenerSpec(address: $0, service: .submission) }

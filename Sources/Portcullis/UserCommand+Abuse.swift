@@ -25,7 +25,7 @@ extension UserCommand {
 
         func run() async throws {
             let result: (AccountLimits, Int, Int) = try await withAbuseStore(location) { store, configuration in
-                let directory = try configuration.openDirectory()
+                let directory = try await configuration.openDirectory()
                 guard try await directory.user(address) != nil else { throw DirectoryError.userNotFound(address) }
                 var limits = try await store.limits(for: address)
                 if clear {
@@ -57,7 +57,7 @@ extension UserCommand {
 
         func run() async throws {
             let (wasSuspended, spoolDirectory) = try await withAbuseStore(location) { store, configuration in
-                let directory = try configuration.openDirectory()
+                let directory = try await configuration.openDirectory()
                 guard try await directory.user(address) != nil else { throw DirectoryError.userNotFound(address) }
                 let released = try await store.release(address, at: configuration.abuseClock().now())
                 return (released, configuration.dataDirectory + "/spool")

@@ -11,7 +11,7 @@ import Testing
         #expect(configuration.submission.listen == [ListenAddress(host: "127.0.0.1", port: 2587)])
         #expect(configuration.submission.implicitTLSListen == [ListenAddress(host: "127.0.0.1", port: 2465)])
         #expect(configuration.tls.certificatePath == "/data/tls/cert.pem")
-        #expect(configuration.directoryURL == "sqlite:/data/directory.sqlite")
+        #expect(configuration.directory.location == .sqlite(path: "/data/directory.sqlite"))
         #expect(configuration.submission.maxRecipients == 100)
     }
 

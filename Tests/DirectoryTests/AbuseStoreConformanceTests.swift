@@ -7,12 +7,13 @@ import Testing
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     func withStore(_ backend: Backend, _ body: (any AccountDirectory & AbuseStore) async throws -> Void) async throws {
-        let (directory, cleanup) = try backend.make()
-        defer { cleanup() }
-        let store = try #require(directory as? any AccountDirectory & AbuseStore)
-        try await store.addDomain("alato.example")
-        try await store.addUser("Taro@alato.example", password: Password("a-long-password-1"))
-        try await body(store)
+        let (directory, cleanup) = try await backend.make()
+        try await withCleanup(cleanup) {
+            let store = try #require(directory as? any AccountDirectory & AbuseStore)
+            try await store.addDomain("alato.example")
+            try await store.addUser("Taro@alato.example", password: Password("a-long-password-1"))
+            try await body(store)
+        }
     }
 
     @Test("counters: check-and-add stops at the limit and frees up as the window slides", arguments: Backend.allCases)

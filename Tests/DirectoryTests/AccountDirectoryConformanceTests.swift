@@ -7,9 +7,8 @@ import Testing
 struct AccountDirectoryConformanceTests {
     /// Runs `body` against a fresh directory of `backend` and removes it afterwards.
     func withDirectory(_ backend: Backend, _ body: (any AccountDirectory) async throws -> Void) async throws {
-        let (directory, cleanup) = try backend.make()
-        defer { cleanup() }
-        try await body(directory)
+        let (directory, cleanup) = try await backend.make()
+        try await withCleanup(cleanup) { try await body(directory) }
     }
 
     // MARK: Domains

@@ -1,4 +1,6 @@
 import Foundation
+import PostgresDirectory
+import TestSupport
 @testable import Directory
 
 /// A fresh directory under the system temporary folder, removed by `remove()`.
@@ -16,18 +18,62 @@ struct TemporaryFolder {
     }
 }
 
-/// The directory backends the conformance suite runs against. Add `.postgres` when it exists.
+/// The directory backends the conformance suites run against.
 enum Backend: String, CaseIterable, Sendable {
     case sqlite
+    case postgres
 
-    /// Opens an empty directory of this kind; `cleanup` removes its storage.
-    func make(hasher: any PasswordHashing = PasswordHasher()) throws -> (directory: any AccountDirectory, cleanup: @Sendable () -> Void) {
+    /// Opens an empty directory of this kind; `cleanup` closes it and removes its storage.
+    func make(hasher: any PasswordHashing = PasswordHasher()) async throws -> (directory: any AccountDirectory, cleanup: @Sendable () async -> Void) {
         switch self {
         case .sqlite:
             let folder = try TemporaryFolder()
             let directory = try SQLiteDirectory(path: "\(folder.path)/directory.sqlite", hasher: hasher)
             return (directory, { folder.remove() })
+        case .postgres:
+            let directory = try await PostgresDatabase.make().openMigrated(hasher: hasher)
+            return (directory, { await directory.shutdown() })
         }
+    }
+}
+
+/// A fresh database on the test process's PostgreSQL server.
+struct PostgresDatabase: Sendable {
+    let server: PostgresServer
+    let name: String
+
+    static func make() async throws -> PostgresDatabase {
+        let server = try await PostgresServer.shared()
+        return PostgresDatabase(server: server, name: try server.createDatabase())
+    }
+
+    var settings: PostgresDirectorySettings {
+        PostgresDirectorySettings(host: server.host, port: server.port, user: server.user, password: server.password,
+                                  database: name, tls: .disable, poolSize: 4)
+    }
+
+    /// A directory on this database, not migrated.
+    func open(hasher: any PasswordHashing = PasswordHasher()) throws -> PostgresDirectory {
+        try PostgresDirectory(settings: settings, hasher: hasher)
+    }
+
+    /// A directory on this database with the schema applied.
+    func openMigrated(hasher: any PasswordHashing = PasswordHasher()) async throws -> PostgresDirectory {
+        let directory = try open(hasher: hasher)
+        try await directory.migrate()
+        return directory
+    }
+}
+
+/// Runs `body`, then `cleanup`, also when `body` throws.
+func withCleanup<T>(_ cleanup: @Sendable () async -> Void, _ body: () async throws -> T) async throws -> T {
+    do {
+        let result = try await body()
+        await cleanup()
+        return result
+    } catch {
+        await cleanup()
+        throw error
     }
 }
 

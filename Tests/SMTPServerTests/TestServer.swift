@@ -22,7 +22,7 @@ import Testing
 final class TestServer: @unchecked Sendable {
     let directoryPath: String
     /// The database; writes here stand for another process's (the CLI, another server).
-    let directory: SQLiteDirectory
+    let directory: any AccountDirectory & AbuseStore
     let spool: Spool
     let graph: ServiceGraph
     let clock: TestClock
@@ -56,12 +56,14 @@ final class TestServer: @unchecked Sendable {
         var clock = TestClock()
         /// The POP3 autologout timer.
         var pop3IdleTimeout: TimeAmount = .seconds(600)
+        /// The directory and abuse store (empty); nil: an SQLite file in the server's folder.
+        var directory: (any AccountDirectory & AbuseStore)?
     }
 
     init(_ options: Options = Options()) async throws {
         directoryPath = NSTemporaryDirectory() + "portcullis-server-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directoryPath, withIntermediateDirectories: true)
-        directory = try SQLiteDirectory(path: directoryPath + "/directory.sqlite")
+        directory = try options.directory ?? SQLiteDirectory(path: directoryPath + "/directory.sqlite")
         try await directory.addDomain("alato.example", kind: .primary)
         try await directory.addUser("taro@alato.example", password: Password("right-password"))
         spool = try Spool(directory: directoryPath + "/spool")

@@ -56,6 +56,17 @@ public final class ChildProcess: @unchecked Sendable {
         return true
     }
 
+    /// Waits for the child to exit by itself; its exit status, or -1 when a signal ended it.
+    /// Blocks the calling thread: for short commands (a tool run to completion).
+    public func waitForExit() -> Int32 {
+        guard !reaped else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        reaped = true
+        // WIFEXITED / WEXITSTATUS, which Swift does not import.
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : -1
+    }
+
     /// Kills the child and reaps it.
     public func stop() {
         guard !reaped else { return }
