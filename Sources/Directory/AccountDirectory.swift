@@ -95,4 +95,17 @@ extension AccountDirectory {
     public func removeAlias(_ alias: String) async throws {
         try await removeAlias(alias, target: nil)
     }
+
+    /// One of ``addressesOwned(by:)``, compared as directory addresses; false for an unknown
+    /// account. The rule for every back end; a cache may answer it from memory instead.
+    public func mayAccount(_ account: String, sendAs address: String) async throws -> Bool {
+        guard let wanted = DirectoryAddress.lookup(address)?.key else { return false }
+        let owned: [String]
+        do {
+            owned = try await addressesOwned(by: account)
+        } catch DirectoryError.userNotFound {
+            return false
+        }
+        return owned.contains { DirectoryAddress.lookup($0)?.key == wanted }
+    }
 }

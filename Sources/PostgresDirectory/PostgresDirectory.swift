@@ -406,17 +406,6 @@ public final class PostgresDirectory: AccountDirectory, Sendable {
         }
     }
 
-    public func mayAccount(_ account: String, sendAs address: String) async throws -> Bool {
-        guard let wanted = DirectoryAddress.lookup(address)?.key else { return false }
-        let owned: [String]
-        do {
-            owned = try await addressesOwned(by: account)
-        } catch DirectoryError.userNotFound {
-            return false
-        }
-        return owned.contains { DirectoryAddress.lookup($0)?.key == wanted }
-    }
-
     // MARK: OP25B exemptions
 
     @discardableResult
