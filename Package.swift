@@ -198,7 +198,7 @@ let package = Package(
         // Abuse limits and store kinds shared by the guard's and the server's tests.
         .target(name: "AbuseTestSupport", dependencies: ["Abuse"], path: "Tests/AbuseTestSupport"),
         .testTarget(name: "AbuseTests", dependencies: [
-            "Abuse", "AbuseTestSupport", "Directory", "Policy", "SMTPCore", "Spool", "TestSupport",
+            "Abuse", "AbuseTestSupport", "Directory", "PostgresDirectory", "Policy", "SMTPCore", "Spool", "TestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
