@@ -131,18 +131,13 @@ public final class SQLiteDirectory: AccountDirectory {
     @discardableResult
     public func addUser(_ address: String, password: Password) async throws -> Account {
         let parsed = try DirectoryAddress.parseForStorage(address)
-        let hasher = self.hasher
-        let hash = try await workPool.run { try hasher.hash(password) }
-        return try await insertUser(parsed, hash: hash)
+        return try await insertUser(parsed, hash: NewAccountHash.hashing(password, with: hasher, on: workPool))
     }
 
     @discardableResult
     public func addUser(_ address: String, passwordHash: String) async throws -> Account {
         let parsed = try DirectoryAddress.parseForStorage(address)
-        guard hasher.canVerify(passwordHash) else {
-            throw DirectoryError.unsupportedPasswordHash(user: parsed.display)
-        }
-        return try await insertUser(parsed, hash: passwordHash)
+        return try await insertUser(parsed, hash: NewAccountHash.imported(passwordHash, for: parsed, hasher: hasher))
     }
 
     private func insertUser(_ address: DirectoryAddress, hash: String) async throws -> Account {
