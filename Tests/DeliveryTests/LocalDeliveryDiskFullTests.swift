@@ -27,7 +27,7 @@ struct LocalDeliveryDiskFullTests {
             root: disk.path + "/mailboxes", hostname: "mail.alato.example"))
         let envelope = SpoolEnvelope(sender: .mailbox(mailbox("a@example.net")),
                                      recipients: [SpoolRecipient(mailbox("taro@alato.example"))],
-                                     clientAddress: "127.0.0.1", origin: .received(.smtp), size: 200_021)
+                                     clientAddress: "127.0.0.1", origin: .received(.relay), size: 200_021)
 
         let filler = try disk.fill(leaving: 32 * 1024)
         let full = try #require(await agent.deliver(.file(message), envelope: envelope, recipients: [mailbox("taro@alato.example")]).first)

@@ -76,7 +76,7 @@ public struct LMTPMailStore: MailStore {
                 to: try socketAddress(), peerDescription: name, hostName: name, group: group, timeouts: timeouts)
         } catch {
             logger.warning("LMTP server unreachable", metadata: ["lmtp": "\(name)", "error": "\(LoggedText(describing: error))"])
-            return deferAll(.noAnswer("LMTP \(name): \(error)"))
+            return deferAll(.noAnswer("LMTP \(error)"))
         }
         do {
             let greeting = try await connection.readGreeting()
