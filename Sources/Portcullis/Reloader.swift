@@ -31,11 +31,14 @@ struct Reloader: Service {
     let abuse: AbuseGuard
     let queueManager: QueueManager
     let web: CustomerWeb
+    let systemd: SystemdNotifier
     let logger: Logger
 
     func run() async throws {
         for await _ in signals.cancelOnGracefulShutdown() {
+            systemd.reloading()
             reload()
+            systemd.ready(status: "accepting mail")
         }
     }
 

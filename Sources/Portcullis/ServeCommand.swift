@@ -134,10 +134,11 @@ struct ServeCommand: AsyncParsableCommand {
             buildWebApplication(web: web, logger: logger, host: address.host, port: address.port)
         }
 
+        let systemd = SystemdNotifier()
         let reloader = Reloader(
             signals: await UnixSignalsSequence(trapping: .sighup), location: location, started: configuration,
             tls: reloadableTLS, services: graph.services, abuse: graph.abuse, queueManager: queueManager, web: web,
-            logger: logger)
+            systemd: systemd, logger: logger)
 
         var lines: [String] = []
         if created {
@@ -168,7 +169,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Graceful shutdown stops services in reverse order: the SMTP listeners first (no new
         // mail, sessions drain), the queue manager, and last the abuse counters' final flush.
         let serviceGroup = ServiceGroup(configuration: .init(
-            services: graph.groupServices(around: [queueManager, reloader] + webApplications + [ReadyAnnouncer(lines: lines)]),
+            services: graph.groupServices(around: [queueManager, reloader] + webApplications + [ReadyAnnouncer(lines: lines, systemd: systemd)]),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
     }
@@ -217,14 +218,18 @@ extension Configuration {
 }
 
 /// Prints where the server listens and "ready" once the service group runs, so that its signal
-/// handlers are installed before anyone who waits for "ready" can send SIGTERM.
+/// handlers are installed before anyone who waits for "ready" can send SIGTERM; tells systemd
+/// the same (`READY=1`), and that it is stopping when shutdown begins.
 struct ReadyAnnouncer: Service {
     let lines: [String]
+    let systemd: SystemdNotifier
 
     func run() async throws {
         for line in lines { print(line) }
         fflush(nil)
+        systemd.ready(status: "accepting mail")
         // A service that returns ends the group; this one waits for the shutdown.
         try? await gracefulShutdown()
+        systemd.stopping()
     }
 }
