@@ -83,6 +83,9 @@ public final class POP3Listener: Service, Sendable {
     }
 
     /// Stops accepting and asks every session to close.
+    /// True while every listener is bound and accepting (readiness).
+    public var isListening: Bool { listener.isListening }
+
     public func shutdown() {
         listener.shutdown()
     }

@@ -87,6 +87,9 @@ public final class SMTPListener: Service, Sendable {
     }
 
     /// Stops accepting new connections and asks every session to close.
+    /// True while every listener is bound and accepting (readiness).
+    public var isListening: Bool { listener.isListening }
+
     public func shutdown() {
         listener.shutdown()
     }

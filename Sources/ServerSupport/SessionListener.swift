@@ -97,6 +97,13 @@ public final class SessionListener<Service: Sendable & Hashable>: Sendable {
         }
     }
 
+    /// True while every endpoint is bound and accepting: false before `bind`, and from the
+    /// start of shutdown (a load balancer's readiness check stops sending new clients).
+    public var isListening: Bool {
+        let listeners = channels.withLockedValue { $0 }
+        return listeners.count == endpoints.count && listeners.allSatisfy(\.isActive)
+    }
+
     /// The channels of the sessions open now (accepted connections).
     public var sessionChannels: [Channel] {
         children.withLockedValue { Array($0.values) }
