@@ -1,7 +1,9 @@
 import Directory
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Policy
+import ServerSupport
 
 /// Builds the customer web as a Hummingbird application listening on `host`:`port`;
 /// run it as a service of `portcullis serve`. For several listen addresses, build one
@@ -16,6 +18,9 @@ import Policy
 /// - `GET /apple/mail.mobileconfig?email=…`: Apple configuration profile
 /// - `GET /healthz`: liveness
 ///
+/// With `proxyProtocol`, connections from its trusted proxies start with a PROXY header whose
+/// source is the visitor (``ProxyProtocolHTTP1Channel``).
+///
 /// Throws when the page templates cannot be loaded (a packaging problem).
 public func buildWebApplication(
     settings: WebSettings,
@@ -24,12 +29,19 @@ public func buildWebApplication(
     srvLookup: any SRVLookup,
     logger: Logger,
     host: String = "127.0.0.1",
-    port: Int = 8080
+    port: Int = 8080,
+    proxyProtocol: ProxyProtocolSettings? = nil
 ) throws(PageRenderer.LoadError) -> some ApplicationProtocol {
     let router = try buildRouter(settings: settings, policy: policy, directory: directory,
                                  srvLookup: srvLookup, logger: logger)
+    let server: HTTPServerBuilder = proxyProtocol.map { proxyProtocol in
+        HTTPServerBuilder { responder in
+            ProxyProtocolHTTP1Channel(http: HTTP1Channel(responder: responder), settings: proxyProtocol)
+        }
+    } ?? .http1()
     return Application(
         router: router,
+        server: server,
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
         logger: logger)
 }
