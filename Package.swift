@@ -239,6 +239,7 @@ if Context.environment["PORTCULLIS_FUZZ"] != nil {
         ("FuzzAutodiscoverRequest", ["Web"]),
         ("FuzzJournalRecovery", ["Spool"]),
         ("FuzzConfiguration", ["Config"]),
+        ("FuzzProxyHeader", ["ServerSupport"]),
     ]
     package.targets += fuzzTargets.map { target in
         .executableTarget(name: target.name, dependencies: target.dependencies, path: "Fuzz/Targets/\(target.name)")
