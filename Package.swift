@@ -78,7 +78,7 @@ let package = Package(
             "SMTPCore", "BlockingWork",
         ]),
         // portcullis.toml: a strict TOML 1.0 parser of its own, and the typed configuration.
-        .target(name: "Config"),
+        .target(name: "Config", dependencies: ["Policy"]),
         // The abuse rules (rate limits, failed-login defence, compromised-account hold) as pure
         // functions over a snapshot of the abuse store, and the guard that fetches and applies them.
         .target(name: "Abuse", dependencies: [
@@ -89,6 +89,7 @@ let package = Package(
         // What every session protocol's server shares: the listener and its graceful shutdown,
         // the connection limits, session IDs, input back-pressure.
         .target(name: "ServerSupport", dependencies: [
+            "Policy",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -136,8 +137,11 @@ let package = Package(
         ]),
         // Customer web: OP25B checker, setup guides, autoconfig/autodiscover/mobileconfig.
         .target(name: "Web", dependencies: [
-            "Policy", "Directory", "DNS", "SMTPCore",
+            "Policy", "Directory", "DNS", "SMTPCore", "ServerSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
+            // HTTP1Channel and ServerChildChannel, for the PROXY protocol in front of HTTP/1.
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Templates")]),
@@ -178,7 +182,13 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], resources: [.copy("Golden")]),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory", "PostgresDirectory", "BlockingWork", "TestSupport"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore", "TestSupport"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Policy"]),
+        .testTarget(name: "ServerSupportTests", dependencies: [
+            "ServerSupport", "Policy",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM", "TestSupport"]),
         // Helpers shared by test targets and the load generator: real peers (dnsmasq,
         // smtp-sink), a small file system, a seeded random generator.
@@ -230,6 +240,7 @@ if Context.environment["PORTCULLIS_FUZZ"] != nil {
         ("FuzzAutodiscoverRequest", ["Web"]),
         ("FuzzJournalRecovery", ["Spool"]),
         ("FuzzConfiguration", ["Config"]),
+        ("FuzzProxyHeader", ["ServerSupport"]),
     ]
     package.targets += fuzzTargets.map { target in
         .executableTarget(name: target.name, dependencies: target.dependencies, path: "Fuzz/Targets/\(target.name)")

@@ -42,6 +42,8 @@ public struct ServiceGraph: Sendable {
         /// ``BufferedAbuseStore``), as `serve` does; false reads the database at every step,
         /// for tests that compare both.
         public var answersFromMemory = true
+        /// The trusted proxies, for listeners with `proxyProtocol` set.
+        public var proxyProtocol: ProxyProtocolSettings?
 
         public init(abuse: AbuseSettings, postmaster: String, smtp: SMTPListener.Settings, listeners: [ListenerSpec],
                     maxConnections: Int, maxConnectionsPerClient: Int, authFailureDelay: Duration) {
@@ -108,12 +110,12 @@ public struct ServiceGraph: Sendable {
         let limiter = ConnectionLimiter(maxTotal: settings.maxConnections, maxPerClient: settings.maxConnectionsPerClient)
         listener = SMTPListener(
             specs: settings.listeners, settings: settings.smtp, services: services,
-            limiter: limiter, group: group, logger: logger)
+            limiter: limiter, group: group, logger: logger, proxyProtocol: settings.proxyProtocol)
         if let pop3 = settings.pop3, !settings.pop3Listeners.isEmpty {
             pop3Listener = POP3Listener(
                 specs: settings.pop3Listeners, settings: pop3,
                 services: MaildropServices(mailboxRoot: settings.mailboxRoot, login: login, abuse: abuse, logger: logger),
-                limiter: limiter, group: group, logger: logger)
+                limiter: limiter, group: group, logger: logger, proxyProtocol: settings.proxyProtocol)
         } else {
             pop3Listener = nil
         }

@@ -8,6 +8,8 @@ extension Configuration {
         /// Seconds a session may stay silent. RFC 1939 §3: an autologout timer of at least
         /// 10 minutes.
         public var idleTimeoutSeconds: Int = 600
+        /// `proxy_protocol`, for both POP3 listeners.
+        public var proxyProtocol = false
 
         public init() {}
     }
@@ -31,6 +33,7 @@ extension Reader {
         settings.listen = try listen("listen") ?? settings.listen
         settings.implicitTLSListen = try listen("implicit_tls_listen") ?? settings.implicitTLSListen
         settings.idleTimeoutSeconds = try int("idle_timeout", in: 600...86_400) ?? settings.idleTimeoutSeconds
+        settings.proxyProtocol = try bool("proxy_protocol") ?? false
         return settings
     }
 }

@@ -1,3 +1,5 @@
+import Policy
+
 /// Everything `portcullis.toml` says, with defaults filled in and paths resolved against the data dir.
 ///
 /// Read once at start-up and passed down. The keys are the contract in DESIGN.md.
@@ -40,6 +42,8 @@ public struct Configuration: Sendable, Equatable {
         /// `greet_pause`: milliseconds to hold the 220 greeting; a client that talks first is
         /// refused (RFC 5321 §3.1, postscreen's pregreet test). 0: greet at once.
         public var greetPauseMilliseconds: Int = 0
+        /// `proxy_protocol`: connections from `[limits] trusted_proxies` start with a PROXY header.
+        public var proxyProtocol = false
     }
 
     public struct Submission: Sendable, Equatable {
@@ -47,6 +51,8 @@ public struct Configuration: Sendable, Equatable {
         public var implicitTLSListen: [ListenAddress]
         public var maxMessageSize: Int
         public var maxRecipients: Int
+        /// `proxy_protocol`, for both submission listeners (STARTTLS and implicit TLS).
+        public var proxyProtocol = false
     }
 
     /// Connection and session limits shared by all SMTP listeners.
@@ -63,6 +69,9 @@ public struct Configuration: Sendable, Equatable {
         public var shutdownGraceSeconds: Int
         /// Base delay before a failed AUTH is answered; doubles with repeated failures from a client.
         public var authFailureDelayMilliseconds: Int
+        /// `trusted_proxies`: the load balancers whose PROXY header is believed, on the
+        /// listeners with `proxy_protocol = true`.
+        public var trustedProxies: [IPPrefix] = []
     }
 
     public struct Delivery: Sendable, Equatable {
@@ -100,6 +109,8 @@ public struct Configuration: Sendable, Equatable {
         /// The mail host name customers are told to use (autoconfig, profiles, guides) when it
         /// differs from `hostname`, e.g. behind a load balancer.
         public var publicHost: String? = nil
+        /// `proxy_protocol`: the web listeners read a PROXY header from `[limits] trusted_proxies`.
+        public var proxyProtocol = false
     }
 
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Policy
 
 extension Configuration {
     /// Loads and validates `portcullis.toml`. Relative paths in it are relative to `dataDirectory`
@@ -106,6 +107,18 @@ final class Reader {
         }
     }
 
+    /// IPv4 or IPv6 prefixes (`203.0.113.0/24`, `2001:db8::/32`) or single addresses.
+    func prefixes(_ name: String) throws -> [IPPrefix]? {
+        guard let texts = try strings(name) else { return nil }
+        return try texts.enumerated().map { index, text in
+            do {
+                return try IPPrefix(text)
+            } catch {
+                throw KeyProblem(key: "\(key(name))[\(index)]", message: "\(error) (write an address or a prefix such as 192.0.2.0/24 or 2001:db8::/32)")
+            }
+        }
+    }
+
     func listen(_ name: String) throws -> [ListenAddress]? {
         guard let texts = try strings(name) else { return nil }
         return try texts.enumerated().map { index, text in
@@ -207,24 +220,26 @@ extension Reader {
         try directoryTable.finish()
 
         let smtpTable = try table("smtp")
-        let smtp = Configuration.SMTP(
+        var smtp = Configuration.SMTP(
             listen: try smtpTable.listen("listen") ?? [ListenAddress(host: "127.0.0.1", port: 2525)],
             // Postscreen waits 6 s by default. Clients wait 5 minutes for the greeting (RFC 5321
             // §4.5.3.2.1), but a pause over a minute only ties up connection slots.
             greetPauseMilliseconds: try smtpTable.int("greet_pause", in: 0...60_000) ?? 0)
+        smtp.proxyProtocol = try smtpTable.bool("proxy_protocol") ?? false
         try smtpTable.finish()
 
         let submissionTable = try table("submission")
-        let submission = Configuration.Submission(
+        var submission = Configuration.Submission(
             listen: try submissionTable.listen("listen") ?? [ListenAddress(host: "127.0.0.1", port: 2587)],
             implicitTLSListen: try submissionTable.listen("implicit_tls_listen") ?? [ListenAddress(host: "127.0.0.1", port: 2465)],
             maxMessageSize: try submissionTable.int("max_message_size", in: 1024...1 << 31) ?? 26_214_400,
             // RFC 5321 §4.5.3.1.8: at least 100 recipients must be accepted.
             maxRecipients: try submissionTable.int("max_recipients", in: 1...100_000) ?? 100)
+        submission.proxyProtocol = try submissionTable.bool("proxy_protocol") ?? false
         try submissionTable.finish()
 
         let limitsTable = try table("limits")
-        let limits = Configuration.Limits(
+        var limits = Configuration.Limits(
             maxConnections: try limitsTable.int("max_connections", in: 1...1_000_000) ?? 20_000,
             maxConnectionsPerClient: try limitsTable.int("max_connections_per_client", in: 1...1_000_000) ?? 50,
             maxErrors: try limitsTable.int("max_errors", in: 1...1000) ?? 10,
@@ -232,6 +247,7 @@ extension Reader {
             dataTimeoutSeconds: try limitsTable.int("data_timeout", in: 1...86_400) ?? 600,
             shutdownGraceSeconds: try limitsTable.int("shutdown_grace", in: 0...3600) ?? 30,
             authFailureDelayMilliseconds: try limitsTable.int("auth_failure_delay_ms", in: 0...60_000) ?? 1000)
+        limits.trustedProxies = try limitsTable.prefixes("trusted_proxies") ?? []
         try limitsTable.finish()
 
         let deliveryTable = try table("delivery")
@@ -270,10 +286,11 @@ extension Reader {
         try op25bTable.finish()
 
         let webTable = try table("web")
-        let web = Configuration.Web(
+        var web = Configuration.Web(
             listen: try webTable.listen("listen") ?? [ListenAddress(host: "127.0.0.1", port: 8080)],
             trustedProxies: try webTable.strings("trusted_proxies") ?? [],
             publicHost: try webTable.string("public_host"))
+        web.proxyProtocol = try webTable.bool("proxy_protocol") ?? false
         if let publicHost = web.publicHost, !Reader.isHostName(publicHost) {
             throw KeyProblem(key: "web.public_host", message: "\"\(publicHost)\" is not a host name")
         }
@@ -304,6 +321,14 @@ extension Reader {
         try processTable.finish()
 
         try finish()
+        // A PROXY header is believed from the trusted proxies only: with none, nobody could
+        // reach a listener that requires one.
+        let proxyListeners = [("smtp", smtp.proxyProtocol), ("submission", submission.proxyProtocol),
+                              ("pop3", pop3.proxyProtocol), ("web", web.proxyProtocol)]
+        if limits.trustedProxies.isEmpty, let (table, _) = proxyListeners.first(where: { $0.1 }) {
+            throw KeyProblem(key: "\(table).proxy_protocol",
+                             message: "is true but limits.trusted_proxies is empty; list the load balancers' addresses there (e.g. trusted_proxies = [\"10.0.0.0/24\"])")
+        }
         var configuration = Configuration(
             hostname: hostname, dataDirectory: dataDirectory, tls: tls, directory: directory,
             smtp: smtp, submission: submission, limits: limits, delivery: delivery,

@@ -33,6 +33,8 @@ public enum DefaultConfiguration {
         command_timeout = 300
         data_timeout = 600
         auth_failure_delay_ms = 1000
+        # trusted_proxies = ["10.0.0.0/24"]      # load balancers whose PROXY header is believed
+        #                                        # (on listeners with proxy_protocol = true)
 
         [abuse]                     # rate limits, failed-login defence, compromised-account hold
         messages_per_hour = 100

@@ -47,20 +47,21 @@ public final class POP3Listener: Service, Sendable {
 
     private let listener: SessionListener<POP3Service>
 
+    /// - Parameter proxyProtocol: the trusted proxies, for specs with `proxyProtocol` set.
     public init(specs: [POP3ListenerSpec], settings: Settings, services: MaildropServices, limiter: ConnectionLimiter,
-                group: EventLoopGroup, logger: Logger) {
+                group: EventLoopGroup, logger: Logger, proxyProtocol: ProxyProtocolSettings? = nil) {
         let sessionIDs = SessionIDGenerator()
         let configuration = POP3SessionConfiguration(
             hostname: settings.hostname, tlsAvailable: settings.tlsContext != nil, maxErrors: settings.maxErrors)
         listener = SessionListener(
-            endpoints: specs, group: group, shutdownGrace: settings.shutdownGrace, logger: logger,
-            shutdownEvent: { POP3SessionHandler.ShutdownRequested() }
-        ) { channel, service in
+            endpoints: specs, group: group, shutdownGrace: settings.shutdownGrace, proxyProtocol: proxyProtocol,
+            logger: logger, shutdownEvent: { POP3SessionHandler.ShutdownRequested() }
+        ) { channel, service, origin in
             let handler = POP3SessionHandler(
                 settings: .init(configuration: configuration, tlsContext: settings.tlsContext,
                                 idleTimeout: settings.idleTimeout, implicitTLS: service.implicitTLS),
                 services: services, limiter: limiter, pool: BlockingWorkPool.shared, logger: logger,
-                sessionID: sessionIDs.next(), clientAddress: channel.remoteAddress?.ipAddress ?? "unknown")
+                sessionID: sessionIDs.next(), origin: origin)
             if service.implicitTLS {
                 guard let tls = settings.tlsContext else { throw ChannelError.operationUnsupported }
                 try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))

@@ -80,22 +80,32 @@ final class POP3SessionHandler: ChannelInboundHandler {
     private static let flushThreshold = 16 * 1024
 
     init(settings: Settings, services: MaildropServices, limiter: ConnectionLimiter, pool: BlockingWorkPool,
-         logger: Logger, sessionID: String, clientAddress: String) {
+         logger: Logger, sessionID: String, origin: ClientOrigin) {
         self.settings = settings
         self.services = services
         self.limiter = limiter
         self.pool = pool
         self.logger = logger
         self.sessionID = sessionID
-        self.clientAddress = clientAddress
+        self.clientAddress = origin.address
         self.machine = POP3SessionStateMachine(configuration: settings.configuration, tlsActive: settings.implicitTLS)
         self.logger[metadataKey: "session"] = .string(sessionID)
-        self.logger[metadataKey: "client"] = .string(clientAddress)
+        self.logger[metadataKey: "client"] = .string(origin.address)
+        if let proxy = origin.proxy { self.logger[metadataKey: "proxy"] = .string(proxy) }
     }
 
     // MARK: Channel events
 
+    /// Behind a PROXY header the handler is added once the channel is already active.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { opened(context: context) }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
+        opened(context: context)
+    }
+
+    private func opened(context: ChannelHandlerContext) {
         let verdict = limiter.acquire(client: clientAddress)
         if verdict == .accepted {
             logger.info("session opened", metadata: ["service": .string(settings.implicitTLS ? "pop3s" : "pop3")])

@@ -18,7 +18,9 @@ extension POP3Listener.Settings {
 extension Configuration {
     /// `[pop3] listen` (STLS) then `implicit_tls_listen`; an empty list turns that service off.
     var pop3ListenerSpecs: [POP3ListenerSpec] {
-        pop3.listen.map { POP3ListenerSpec(host: $0.host, port: $0.port, service: .pop3) }
-            + pop3.implicitTLSListen.map { POP3ListenerSpec(host: $0.host, port: $0.port, service: .pop3s) }
+        pop3.listen.map { POP3ListenerSpec(host: $0.host, port: $0.port, service: .pop3, proxyProtocol: pop3.proxyProtocol) }
+            + pop3.implicitTLSListen.map {
+                POP3ListenerSpec(host: $0.host, port: $0.port, service: .pop3s, proxyProtocol: pop3.proxyProtocol)
+            }
     }
 }

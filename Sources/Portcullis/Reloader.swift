@@ -88,6 +88,7 @@ struct Reloader: Service {
         compare("spool", \.spool)
         compare("process", \.process)
         compare("web.listen", \.web.listen)
+        compare("web.proxy_protocol", \.web.proxyProtocol)
         compare("abuse.postmaster", \.abuse.postmaster)
         compare("abuse.clock_offset_file", \.abuse.clockOffsetFile)
         var oldDelivery = old.delivery, newDelivery = new.delivery

@@ -3,6 +3,7 @@ import NIOCore
 import NIOSSL
 import SMTPCore
 import SMTPServer
+import ServerSupport
 
 extension SMTPListener.Settings {
     /// The listener's settings from `hostname`, `[smtp]`, `[submission]` and `[limits]`.
@@ -22,7 +23,24 @@ extension SMTPListener.Settings {
 
 extension ListenerSpec {
     /// A listener on a `listen` address of the configuration.
-    init(address: ListenAddress, service: ServiceKind) {
-        self.init(host: address.host, port: address.port, service: service)
+    init(address: ListenAddress, service: ServiceKind, proxyProtocol: Bool) {
+        self.init(host: address.host, port: address.port, service: service, proxyProtocol: proxyProtocol)
+    }
+}
+
+extension Configuration {
+    /// `[smtp] listen`, then `[submission] listen` and `implicit_tls_listen`.
+    var smtpListenerSpecs: [ListenerSpec] {
+        smtp.listen.map { ListenerSpec(address: $0, service: .relay, proxyProtocol: smtp.proxyProtocol) }
+            + submission.listen.map { ListenerSpec(address: $0, service: .submission, proxyProtocol: submission.proxyProtocol) }
+            + submission.implicitTLSListen.map {
+                ListenerSpec(address: $0, service: .submissionImplicitTLS, proxyProtocol: submission.proxyProtocol)
+            }
+    }
+
+    /// `[limits] trusted_proxies`; nil when there are none (then no listener reads a header:
+    /// loading refuses `proxy_protocol = true` without them).
+    var proxyProtocolSettings: ProxyProtocolSettings? {
+        limits.trustedProxies.isEmpty ? nil : ProxyProtocolSettings(trustedProxies: limits.trustedProxies)
     }
 }

@@ -79,9 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard let abuseStore = directory as? any AbuseStore else {
             throw CLIError("the directory \(configuration.directory.location) cannot keep the abuse-control counters")
         }
-        let specs = configuration.smtp.listen.map { ListenerSpec(address: $0, service: .relay) }
-            + configuration.submission.listen.map { ListenerSpec(address: $0, service: .submission) }
-            + configuration.submission.implicitTLSListen.map { ListenerSpec(address: $0, service: .submissionImplicitTLS) }
+        let specs = configuration.smtpListenerSpecs
         var graphSettings = ServiceGraph.Settings(
             abuse: configuration.abuseSettings(), postmaster: configuration.abuse.postmaster,
             smtp: .init(configuration: configuration, tlsContext: tls), listeners: specs,
@@ -90,6 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
             authFailureDelay: .milliseconds(Int64(configuration.limits.authFailureDelayMilliseconds)))
         graphSettings.pop3 = .init(configuration: configuration, tlsContext: tls)
         graphSettings.pop3Listeners = configuration.pop3ListenerSpecs
+        graphSettings.proxyProtocol = configuration.proxyProtocolSettings
         // Where local delivery writes (DeliverySettings.mailboxRoot), so POP3 reads the same Maildirs.
         graphSettings.mailboxRoot = DeliverySettings(configuration: configuration).mailboxRoot
         // The session path reads counters and directory answers from memory; the
@@ -130,8 +129,10 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("cannot start the web service: \(error)")
         }
+        let webProxyProtocol = configuration.web.proxyProtocol ? configuration.proxyProtocolSettings : nil
         let webApplications: [any Service] = configuration.web.listen.map { address in
-            buildWebApplication(web: web, logger: logger, host: address.host, port: address.port)
+            buildWebApplication(web: web, logger: logger, host: address.host, port: address.port,
+                                proxyProtocol: webProxyProtocol)
         }
 
         let systemd = SystemdNotifier()

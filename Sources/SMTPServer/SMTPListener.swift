@@ -45,27 +45,28 @@ public final class SMTPListener: Service, Sendable {
 
     private let listener: SessionListener<ServiceKind>
 
+    /// - Parameter proxyProtocol: the trusted proxies, for specs with `proxyProtocol` set.
     public init(specs: [ListenerSpec], settings: Settings, services: any SessionServices, limiter: ConnectionLimiter,
-                group: EventLoopGroup, logger: Logger) {
+                group: EventLoopGroup, logger: Logger, proxyProtocol: ProxyProtocolSettings? = nil) {
         let sessionIDs = SessionIDGenerator()
         listener = SessionListener(
-            endpoints: specs, group: group, shutdownGrace: settings.shutdownGrace, logger: logger,
-            shutdownEvent: { SMTPSessionHandler.ShutdownRequested() }
-        ) { channel, service in
+            endpoints: specs, group: group, shutdownGrace: settings.shutdownGrace, proxyProtocol: proxyProtocol,
+            logger: logger, shutdownEvent: { SMTPSessionHandler.ShutdownRequested() }
+        ) { channel, service, origin in
             let configuration = SessionConfiguration(
                 hostname: settings.hostname, service: service, maxMessageSize: settings.maxMessageSize,
                 maxRecipients: settings.maxRecipients, maxErrors: settings.maxErrors,
                 tlsAvailable: settings.tlsContext != nil,
                 // Submission clients authenticate; the pregreet test is for the port-25 service.
-                greetPause: service == .relay ? settings.greetPause : .zero)
+                greetPause: service == .relay ? settings.greetPause : .zero,
+                refusesProxyHeader: origin.refusesProxyHeader)
             let implicitTLS = service == .submissionImplicitTLS
             let handler = SMTPSessionHandler(
                 settings: .init(configuration: configuration, tlsContext: settings.tlsContext,
                                 commandTimeout: settings.commandTimeout, dataTimeout: settings.dataTimeout,
                                 hostname: settings.hostname),
                 services: services, limiter: limiter, logger: logger,
-                sessionID: sessionIDs.next(), clientAddress: channel.remoteAddress?.ipAddress ?? "unknown",
-                tlsActive: implicitTLS)
+                sessionID: sessionIDs.next(), origin: origin, tlsActive: implicitTLS)
             if implicitTLS, let tls = settings.tlsContext {
                 try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
             }

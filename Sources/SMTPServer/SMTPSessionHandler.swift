@@ -54,21 +54,31 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var needsFlush = false
 
     init(settings: Settings, services: any SessionServices, limiter: ConnectionLimiter, logger: Logger,
-         sessionID: String, clientAddress: String, tlsActive: Bool) {
+         sessionID: String, origin: ClientOrigin, tlsActive: Bool) {
         self.settings = settings
         self.services = services
         self.limiter = limiter
         self.logger = logger
         self.machine = SessionStateMachine(configuration: settings.configuration, tlsActive: tlsActive)
         self.sessionContext = SessionContext(
-            sessionID: sessionID, clientAddress: clientAddress, service: settings.configuration.service, authenticatedAccount: nil)
+            sessionID: sessionID, clientAddress: origin.address, service: settings.configuration.service, authenticatedAccount: nil)
         self.logger[metadataKey: "session"] = .string(sessionID)
-        self.logger[metadataKey: "client"] = .string(clientAddress)
+        self.logger[metadataKey: "client"] = .string(origin.address)
+        if let proxy = origin.proxy { self.logger[metadataKey: "proxy"] = .string(proxy) }
     }
 
     // MARK: Channel events
 
+    /// Behind a PROXY header the handler is added once the channel is already active.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { opened(context: context) }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
+        opened(context: context)
+    }
+
+    private func opened(context: ChannelHandlerContext) {
         let verdict = limiter.acquire(client: sessionContext.clientAddress)
         if verdict == .accepted {
             logger.info("session opened", metadata: ["service": .string("\(sessionContext.service)")])
@@ -216,6 +226,10 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             if actions.contains(.send(Reply.pipeliningViolation)) {
                 logger.notice("session refused", metadata: ["reply": .string(Reply.pipeliningViolation.description),
                                                             "reason": "content before 354"])
+            }
+            if actions.contains(.send(Reply.proxyHeaderNotTrusted)) {
+                logger.notice("session refused", metadata: ["reply": .string(Reply.proxyHeaderNotTrusted.description),
+                                                            "reason": "PROXY header from an address not in trusted_proxies"])
             }
             perform(actions, context: context)
         case .lineTooLong:

@@ -11,15 +11,35 @@ public struct ListeningEndpoint<Service: Sendable & Hashable>: Sendable, Hashabl
     /// The port; 0 picks a free one (tests).
     public var port: Int
     public var service: Service
+    /// Connections from a trusted proxy start with a PROXY header (`proxy_protocol = true`).
+    public var proxyProtocol: Bool
 
-    public init(host: String, port: Int, service: Service) {
+    public init(host: String, port: Int, service: Service, proxyProtocol: Bool = false) {
         self.host = host
         self.port = port
         self.service = service
+        self.proxyProtocol = proxyProtocol
     }
 
     /// `host:port`, with an IPv6 host in brackets.
     public var addressDescription: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Where an accepted connection's client is, as every rule of the session sees it.
+public struct ClientOrigin: Sendable, Equatable {
+    /// The client: the socket's peer, or the source a trusted proxy's PROXY header names.
+    public var address: String
+    /// The trusted proxy that relayed the connection; nil for a direct connection.
+    public var proxy: String?
+    /// The listener speaks the PROXY protocol but the peer is not a trusted proxy: a header
+    /// from it is not believed, and the session may refuse it.
+    public var refusesProxyHeader: Bool
+
+    public init(address: String, proxy: String? = nil, refusesProxyHeader: Bool = false) {
+        self.address = address
+        self.proxy = proxy
+        self.refusesProxyHeader = refusesProxyHeader
+    }
 }
 
 /// The listening half of every session protocol: binds the endpoints, keeps the accepted
@@ -31,23 +51,30 @@ public struct ListeningEndpoint<Service: Sendable & Hashable>: Sendable, Hashabl
 /// `shutdownGrace` for them, then closes what is left.
 public final class SessionListener<Service: Sendable & Hashable>: Sendable {
     /// Adds the session's handlers to an accepted connection's pipeline, on its event loop.
-    public typealias ChildInitializer = @Sendable (Channel, Service) throws -> Void
+    /// With the PROXY protocol it runs once the header is read, behind the header's handler.
+    public typealias ChildInitializer = @Sendable (Channel, Service, ClientOrigin) throws -> Void
 
     private let endpoints: [ListeningEndpoint<Service>]
     private let group: EventLoopGroup
     private let shutdownGrace: TimeAmount
     private let shutdownEvent: @Sendable () -> any Sendable
     private let initializeChild: ChildInitializer
+    private let proxyProtocol: ProxyProtocolSettings?
     private let logger: Logger
     private let channels = NIOLockedValueBox<[Channel]>([])
     private let children = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
 
     /// - Parameters:
     ///   - shutdownEvent: the user inbound event that tells a session the server is stopping.
+    ///   - proxyProtocol: the trusted proxies, for endpoints with `proxyProtocol` set.
     ///   - initializeChild: builds an accepted connection's pipeline for its endpoint's service.
     public init(endpoints: [ListeningEndpoint<Service>], group: EventLoopGroup, shutdownGrace: TimeAmount,
+                proxyProtocol: ProxyProtocolSettings? = nil,
                 logger: Logger, shutdownEvent: @escaping @Sendable () -> any Sendable,
                 initializeChild: @escaping ChildInitializer) {
+        precondition(proxyProtocol != nil || !endpoints.contains(where: \.proxyProtocol),
+                     "a PROXY protocol endpoint needs the trusted proxies")
+        self.proxyProtocol = proxyProtocol
         self.endpoints = endpoints
         self.group = group
         self.shutdownGrace = shutdownGrace
@@ -65,7 +92,7 @@ public final class SessionListener<Service: Sendable & Hashable>: Sendable {
     public func bind(accepting: Bool = true) async throws -> [SocketAddress] {
         var bound: [SocketAddress] = []
         for endpoint in endpoints {
-            let channel = try await bootstrap(for: endpoint.service)
+            let channel = try await bootstrap(for: endpoint)
                 .serverChannelOption(ChannelOptions.autoRead, value: accepting)
                 .bind(host: endpoint.host, port: endpoint.port).get()
             channels.withLockedValue { $0.append(channel) }
@@ -121,9 +148,12 @@ public final class SessionListener<Service: Sendable & Hashable>: Sendable {
         for channel in remaining { try? await channel.close() }
     }
 
-    private func bootstrap(for service: Service) -> ServerBootstrap {
+    private func bootstrap(for endpoint: ListeningEndpoint<Service>) -> ServerBootstrap {
         let children = self.children
         let initializeChild = self.initializeChild
+        let service = endpoint.service
+        let proxyProtocol = endpoint.proxyProtocol ? self.proxyProtocol : nil
+        let logger = self.logger
         return ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -136,7 +166,21 @@ public final class SessionListener<Service: Sendable & Hashable>: Sendable {
                 children.withLockedValue { $0[id] = channel }
                 channel.closeFuture.whenComplete { _ in _ = children.withLockedValue { $0.removeValue(forKey: id) } }
                 do {
-                    try initializeChild(channel, service)
+                    let peer = channel.remoteAddress?.ipAddress ?? "unknown"
+                    guard let proxyProtocol else {
+                        try initializeChild(channel, service, ClientOrigin(address: peer))
+                        return channel.eventLoop.makeSucceededVoidFuture()
+                    }
+                    guard proxyProtocol.trusts(peer: peer) else {
+                        try initializeChild(channel, service, ClientOrigin(address: peer, refusesProxyHeader: true))
+                        return channel.eventLoop.makeSucceededVoidFuture()
+                    }
+                    // Nothing of the protocol (no greeting) before the header names the client.
+                    let header = ProxyHeaderHandler(deadline: proxyProtocol.headerDeadline, logger: logger) { context, header in
+                        let origin = ClientOrigin(address: header.clientAddress(peer: peer), proxy: peer)
+                        try initializeChild(context.channel, service, origin)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(header)
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)

@@ -1,7 +1,9 @@
 import Directory
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Policy
+import ServerSupport
 import Synchronization
 
 /// The customer web's settings and OP25B policy as in force now: `portcullis reload` replaces
@@ -62,10 +64,19 @@ public final class CustomerWeb: Sendable {
 /// - `POST /autodiscover/autodiscover.xml`: Outlook POX autodiscover
 /// - `GET /apple/mail.mobileconfig?email=…`: Apple configuration profile
 /// - `GET /healthz`: liveness
-public func buildWebApplication(web: CustomerWeb, logger: Logger, host: String = "127.0.0.1",
-                                port: Int = 8080) -> some ApplicationProtocol {
-    Application(
+///
+/// With `proxyProtocol`, connections from its trusted proxies start with a PROXY header whose
+/// source is the visitor (``ProxyProtocolHTTP1Channel``).
+public func buildWebApplication(web: CustomerWeb, logger: Logger, host: String = "127.0.0.1", port: Int = 8080,
+                                proxyProtocol: ProxyProtocolSettings? = nil) -> some ApplicationProtocol {
+    let server: HTTPServerBuilder = proxyProtocol.map { proxyProtocol in
+        HTTPServerBuilder { responder in
+            ProxyProtocolHTTP1Channel(http: HTTP1Channel(responder: responder), settings: proxyProtocol)
+        }
+    } ?? .http1()
+    return Application(
         router: buildRouter(web: web),
+        server: server,
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
         logger: logger)
 }

@@ -12,6 +12,7 @@ import Policy
 import SelfSigned
 import SMTPCore
 @testable import SMTPServer
+import ServerSupport
 import Spool
 import TestSupport
 import Testing
@@ -58,6 +59,8 @@ final class TestServer: @unchecked Sendable {
         var pop3IdleTimeout: TimeAmount = .seconds(600)
         /// The directory and abuse store (empty); nil: an SQLite file in the server's folder.
         var directory: (any AccountDirectory & AbuseStore)?
+        /// Every listener requires a PROXY header from 127.0.0.1 (the test client's address).
+        var proxyProtocol = false
     }
 
     init(_ options: Options = Options()) async throws {
@@ -87,16 +90,20 @@ final class TestServer: @unchecked Sendable {
             shutdownGrace: .seconds(30), tlsContext: tlsContext, greetPause: options.greetPause)
         var settings = ServiceGraph.Settings(
             abuse: options.abuse, postmaster: "postmaster@alato.example", smtp: smtp,
-            listeners: [ListenerSpec(host: "127.0.0.1", port: 0, service: .relay),
-                        ListenerSpec(host: "127.0.0.1", port: 0, service: .submission),
-                        ListenerSpec(host: "127.0.0.1", port: 0, service: .submissionImplicitTLS)],
+            listeners: [ListenerSpec(host: "127.0.0.1", port: 0, service: .relay, proxyProtocol: options.proxyProtocol),
+                        ListenerSpec(host: "127.0.0.1", port: 0, service: .submission, proxyProtocol: options.proxyProtocol),
+                        ListenerSpec(host: "127.0.0.1", port: 0, service: .submissionImplicitTLS,
+                                     proxyProtocol: options.proxyProtocol)],
             maxConnections: 1000, maxConnectionsPerClient: options.maxPerClient, authFailureDelay: options.authFailureDelay)
         settings.answersFromMemory = options.answersFromMemory
         settings.pop3 = POP3Listener.Settings(hostname: "mail.alato.example", tlsContext: tlsContext,
                                               idleTimeout: options.pop3IdleTimeout, maxErrors: options.maxErrors,
                                               shutdownGrace: .seconds(30))
-        settings.pop3Listeners = [POP3ListenerSpec(host: "127.0.0.1", port: 0, service: .pop3),
-                                  POP3ListenerSpec(host: "127.0.0.1", port: 0, service: .pop3s)]
+        settings.pop3Listeners = [POP3ListenerSpec(host: "127.0.0.1", port: 0, service: .pop3, proxyProtocol: options.proxyProtocol),
+                                  POP3ListenerSpec(host: "127.0.0.1", port: 0, service: .pop3s, proxyProtocol: options.proxyProtocol)]
+        if options.proxyProtocol {
+            settings.proxyProtocol = ProxyProtocolSettings(trustedProxies: [try IPPrefix("127.0.0.1/32")], headerDeadline: .seconds(1))
+        }
         settings.mailboxRoot = directoryPath + "/mailboxes"
         let clock = options.clock
         self.clock = clock

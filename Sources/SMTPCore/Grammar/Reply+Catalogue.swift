@@ -362,6 +362,13 @@ extension Reply {
     public static let pipeliningViolation = Reply(
         code: 554, enhanced: .protocolPermanent, "Protocol error: message content sent before the 354 reply")
 
+    /// `554 5.7.0 PROXY header not accepted from this address`: a PROXY protocol header
+    /// (HAProxy's spec §2.1) from a client that is not in `[limits] trusted_proxies`, on a
+    /// listener with `proxy_protocol = true`. The address it claims is not believed; the
+    /// server closes after it. RFC 3463 X.7.0: other security status.
+    public static let proxyHeaderNotTrusted = Reply(
+        code: 554, enhanced: .securityPermanent, "PROXY header not accepted from this address")
+
     /// `554 5.5.0 Protocol error: talking before the greeting`: RFC 5321 §3.1 and §4.3.1
     /// have the client wait for the 220 greeting before it sends anything; during
     /// `[smtp] greet_pause` a client that talks first is refused and disconnected, as

@@ -21,6 +21,10 @@ public struct SessionConfiguration: Sendable, Hashable {
     /// How long to wait before the 220 greeting; a client that sends anything meanwhile is
     /// refused (`[smtp] greet_pause`, the port-25 service only). Zero: greet at once.
     public var greetPause: Duration
+    /// The listener speaks the PROXY protocol, but this client is not one of the trusted
+    /// proxies: a PROXY header line from it is refused and the session closed, so a
+    /// misconfigured load balancer is told at once instead of having its header read as SMTP.
+    public var refusesProxyHeader: Bool
 
     /// Creates a configuration.
     public init(hostname: String,
@@ -30,7 +34,8 @@ public struct SessionConfiguration: Sendable, Hashable {
                 maxErrors: Int = 10,
                 tlsAvailable: Bool,
                 authMechanisms: [String] = ["PLAIN", "LOGIN"],
-                greetPause: Duration = .zero) {
+                greetPause: Duration = .zero,
+                refusesProxyHeader: Bool = false) {
         self.hostname = hostname
         self.service = service
         self.maxMessageSize = maxMessageSize
@@ -39,5 +44,6 @@ public struct SessionConfiguration: Sendable, Hashable {
         self.tlsAvailable = tlsAvailable
         self.authMechanisms = authMechanisms.map { $0.uppercased() }
         self.greetPause = greetPause
+        self.refusesProxyHeader = refusesProxyHeader
     }
 }

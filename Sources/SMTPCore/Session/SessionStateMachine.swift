@@ -97,6 +97,9 @@ public struct SessionStateMachine: Sendable {
     private var phase: Phase = .notStarted
     private var transaction: Transaction?
 
+    /// A PROXY protocol v1 line starts with exactly these octets (HAProxy's spec §2.1).
+    static let proxyHeaderPrefix: [UInt8] = Array("PROXY ".utf8)
+
     /// Creates a session.
     ///
     /// - Parameters:
@@ -205,6 +208,9 @@ public struct SessionStateMachine: Sendable {
         case .auth(let exchange):
             return handleSASLResponse(line, exchange: exchange)
         case .command:
+            if configuration.refusesProxyHeader, line.starts(with: Self.proxyHeaderPrefix) {
+                return closeWith(.proxyHeaderNotTrusted)
+            }
             switch CommandParser.parse(line) {
             case .success(.data) where moreInputBuffered && authenticatedAccount == nil:
                 // RFC 2920 §3.1: DATA ends a pipelined group; the content must wait for the 354.

@@ -8,11 +8,12 @@ struct SessionHarness {
     var machine: SessionStateMachine
 
     init(service: ServiceKind = .relay, tlsActive: Bool = false, tlsAvailable: Bool = true,
-         maxMessageSize: Int = 1000, maxRecipients: Int = 3, maxErrors: Int = 10, greetPause: Duration = .zero, start: Bool = true) {
+         maxMessageSize: Int = 1000, maxRecipients: Int = 3, maxErrors: Int = 10, greetPause: Duration = .zero, refusesProxyHeader: Bool = false,
+         start: Bool = true) {
         let configuration = SessionConfiguration(
             hostname: Self.hostname, service: service, maxMessageSize: maxMessageSize,
             maxRecipients: maxRecipients, maxErrors: maxErrors, tlsAvailable: tlsAvailable,
-            greetPause: greetPause)
+            greetPause: greetPause, refusesProxyHeader: refusesProxyHeader)
         machine = SessionStateMachine(configuration: configuration, tlsActive: tlsActive,
                                       tls: tlsActive ? Self.tlsInfo : nil)
         if start { _ = machine.start() }
