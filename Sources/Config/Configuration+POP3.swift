@@ -14,8 +14,20 @@ extension Configuration {
 }
 
 extension Reader {
-    func pop3Settings() throws -> Configuration.POP3 {
+    /// With `[mailbox] store = "lmtp"` the mail is in the LMTP server (Dovecot), which serves
+    /// POP3 itself: the listeners are off, and asking for one is a mistake worth a clear error.
+    func pop3Settings(mailStore: Configuration.Mailbox.Store) throws -> Configuration.POP3 {
         var settings = Configuration.POP3()
+        if case .lmtp = mailStore {
+            settings.listen = []
+            settings.implicitTLSListen = []
+            for name in ["listen", "implicit_tls_listen"] {
+                if let addresses = try listen(name), !addresses.isEmpty {
+                    throw KeyProblem(key: key(name), message: "must be empty with [mailbox] store = \"lmtp\": "
+                                     + "the LMTP server keeps the mail and serves POP3 and IMAP (see portcullis dovecot-config)")
+                }
+            }
+        }
         settings.listen = try listen("listen") ?? settings.listen
         settings.implicitTLSListen = try listen("implicit_tls_listen") ?? settings.implicitTLSListen
         settings.idleTimeoutSeconds = try int("idle_timeout", in: 600...86_400) ?? settings.idleTimeoutSeconds

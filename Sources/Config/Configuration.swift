@@ -26,6 +26,8 @@ public struct Configuration: Sendable, Equatable {
     public var process = ProcessSettings()
     /// `[pop3]`: mailbox access for customers.
     public var pop3 = POP3()
+    /// `[mailbox]`: where local mail is kept.
+    public var mailbox = Mailbox()
 
     public struct TLS: Sendable, Equatable {
         public var certificatePath: String

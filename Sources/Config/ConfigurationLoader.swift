@@ -291,8 +291,12 @@ extension Reader {
         let spool = try spoolTable.spoolSettings()
         try spoolTable.finish()
 
+        let mailboxTable = try table("mailbox")
+        let mailbox = try mailboxTable.mailboxSettings()
+        try mailboxTable.finish()
+
         let pop3Table = try table("pop3")
-        let pop3 = try pop3Table.pop3Settings()
+        let pop3 = try pop3Table.pop3Settings(mailStore: mailbox.store)
         try pop3Table.finish()
 
         let processTable = try table("process")
@@ -308,6 +312,7 @@ extension Reader {
         configuration.spool = spool
         configuration.process = process
         configuration.pop3 = pop3
+        configuration.mailbox = mailbox
         return configuration
     }
 }

@@ -16,6 +16,17 @@ extension DeliverySettings {
                   maximumConnections: delivery.maxConnections,
                   maximumConnectionsPerDestination: delivery.maxConnectionsPerDestination,
                   tlsFallbackToCleartext: delivery.tlsFallbackToCleartext,
-                  postmaster: Mailbox(parsing: configuration.abuse.postmaster))
+                  postmaster: Mailbox(parsing: configuration.abuse.postmaster),
+                  mailStore: MailStoreKind(configuration.mailbox.store))
+    }
+}
+
+extension MailStoreKind {
+    init(_ store: Configuration.Mailbox.Store) {
+        switch store {
+        case .maildir: self = .maildir
+        case .lmtp(.tcp(let host, let port)): self = .lmtp(.tcp(address: host, port: port))
+        case .lmtp(.unix(let path)): self = .lmtp(.unix(path: path))
+        }
     }
 }

@@ -13,6 +13,10 @@ struct MailboxCommand: AsyncParsableCommand {
     /// The account's Maildir, or the one-line error saying the address is not an account.
     static func maildir(of address: String, _ location: DataLocation) async throws -> Maildir {
         let configuration = try location.load()
+        if case .lmtp(let server) = configuration.mailbox.store {
+            throw CLIError("mail is kept by the LMTP server at \(server) ([mailbox] store = \"lmtp\"), not in Maildirs here: "
+                           + "use its own tools (for Dovecot: doveadm mailbox status, doveadm expunge)")
+        }
         guard let account = try await withDirectory(location, { try await $0.user(address) }) else {
             throw CLIError("\(address) is not an account hosted here (see `portcullis user list`)")
         }

@@ -23,16 +23,20 @@ struct LocalDeliveryDiskFullTests {
         let message = work + "/message"
         try Data(("Subject: full\r\n\r\n" + String(repeating: "x", count: 200_000) + "\r\n").utf8)
             .write(to: URL(fileURLWithPath: message))
-        let agent = LocalDeliveryAgent(directory: directory, mailboxRoot: disk.path + "/mailboxes", hostname: "mail.alato.example")
+        let agent = LocalDeliveryAgent(directory: directory, store: MaildirMailStore(
+            root: disk.path + "/mailboxes", hostname: "mail.alato.example"))
+        let envelope = SpoolEnvelope(sender: .mailbox(mailbox("a@example.net")),
+                                     recipients: [SpoolRecipient(mailbox("taro@alato.example"))],
+                                     clientAddress: "127.0.0.1", origin: .received(.relay), size: 200_021)
 
         let filler = try disk.fill(leaving: 32 * 1024)
-        let full = await agent.deliver(.file(message), sender: .mailbox(mailbox("a@example.net")), recipient: mailbox("taro@alato.example"))
+        let full = try #require(await agent.deliver(.file(message), envelope: envelope, recipients: [mailbox("taro@alato.example")]).first)
         #expect(full.result.kind == .deferred)
         #expect(full.result.reply.code == 451)
         #expect(full.result.reply.enhanced == EnhancedStatusCode(4, 3, 1))
 
         unlink(filler)
-        let freed = await agent.deliver(.file(message), sender: .mailbox(mailbox("a@example.net")), recipient: mailbox("taro@alato.example"))
+        let freed = try #require(await agent.deliver(.file(message), envelope: envelope, recipients: [mailbox("taro@alato.example")]).first)
         #expect(freed.result.kind == .delivered)
         let maildir = try #require(Maildir.path(root: disk.path + "/mailboxes", account: "taro@alato.example"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: maildir + "/new").count == 1)

@@ -1,12 +1,10 @@
-import BlockingWork
 import Directory
-import Foundation
-import MaildirStore
 import SMTPCore
 import Spool
 
-/// Delivers to hosted recipients: Maildirs for accounts, forwarding for aliases that
-/// point outside (the queue manager queues those as new remote mail).
+/// Delivers to hosted recipients: the directory says which accounts (mailboxes) and outside
+/// addresses each recipient reaches, the mail store keeps the message for the mailboxes, and
+/// the queue manager queues the outside ones as new remote mail.
 public struct LocalDeliveryAgent: Sendable {
     /// What happened to one local recipient.
     public struct Outcome: Sendable, Hashable {
@@ -17,63 +15,62 @@ public struct LocalDeliveryAgent: Sendable {
         public var forwards: [String]
     }
 
-    /// `<data>/mailboxes`.
-    public let mailboxRoot: String
-    /// Our host name (Maildir names, replies).
-    public let hostname: String
     private let directory: any AccountDirectory
+    private let store: any MailStore
 
-    /// Creates an agent writing under `mailboxRoot`.
-    public init(directory: any AccountDirectory, mailboxRoot: String, hostname: String) {
+    /// Creates an agent keeping mail in `store`.
+    public init(directory: any AccountDirectory, store: any MailStore) {
         self.directory = directory
-        self.mailboxRoot = mailboxRoot
-        self.hostname = hostname
+        self.store = store
     }
 
-    /// Delivers the message to `recipient`, with `sender` as Return-Path.
-    public func deliver(_ source: MessageSource, sender: ReversePath, recipient: Mailbox) async -> Outcome {
-        let resolution: RecipientResolution
-        do {
-            resolution = try await directory.resolveRecipient(recipient.string)
-        } catch {
-            // A failing directory means 4xx, never 5xx.
-            return Outcome(result: RecipientResult(kind: .deferred, reply: .directoryLookupFailed("\(error)")), forwards: [])
-        }
-        switch resolution {
-        case .notHosted, .unknownUser:
-            // RFC 3463 §3.2 X.1.1: bad destination mailbox address.
-            return Outcome(result: RecipientResult(kind: .failed, reply: .noSuchLocalUser(recipient.string)), forwards: [])
-        case .local(let mailboxes, let forwards):
-            let findings = LoopDetector.scan(source)
-            for mailbox in mailboxes {
-                if LoopDetector.isLooping(findings, mailbox: mailbox) {
-                    return Outcome(result: RecipientResult(kind: .failed, reply: .mailLoop(mailbox: mailbox)), forwards: [])
+    /// Delivers the message to `recipients`, storing it once per distinct mailbox they reach
+    /// (one LMTP transaction for all of them); returns one outcome per recipient, in order.
+    ///
+    /// A recipient reaching several mailboxes takes the worst of their results: failed before
+    /// deferred before delivered. A retry then stores it again in the mailboxes that took it
+    /// (at least once, never lost).
+    public func deliver(_ source: MessageSource, envelope: SpoolEnvelope, recipients: [Mailbox]) async -> [Outcome] {
+        var outcomes = [Outcome?](repeating: nil, count: recipients.count)
+        var reached: [(index: Int, mailboxes: [String], forwards: [String])] = []
+        var findings: LoopDetector.Findings?
+        for (index, recipient) in recipients.enumerated() {
+            let resolution: RecipientResolution
+            do {
+                resolution = try await directory.resolveRecipient(recipient.string)
+            } catch {
+                // A failing directory means 4xx, never 5xx.
+                outcomes[index] = Outcome(result: RecipientResult(kind: .deferred, reply: .directoryLookupFailed("\(error)")), forwards: [])
+                continue
+            }
+            switch resolution {
+            case .notHosted, .unknownUser:
+                // RFC 3463 §3.2 X.1.1: bad destination mailbox address.
+                outcomes[index] = Outcome(result: RecipientResult(kind: .failed, reply: .noSuchLocalUser(recipient.string)), forwards: [])
+            case .local(let mailboxes, let forwards):
+                let scan = findings ?? LoopDetector.scan(source)
+                findings = scan
+                if let looping = mailboxes.first(where: { LoopDetector.isLooping(scan, mailbox: $0) }) {
+                    outcomes[index] = Outcome(result: RecipientResult(kind: .failed, reply: .mailLoop(mailbox: looping)), forwards: [])
+                } else if scan.receivedCount > LoopDetector.maximumReceivedHeaders {
+                    outcomes[index] = Outcome(result: RecipientResult(kind: .failed, reply: .tooManyReceivedHeaders), forwards: [])
+                } else {
+                    reached.append((index, mailboxes, forwards))
                 }
             }
-            if findings.receivedCount > LoopDetector.maximumReceivedHeaders {
-                return Outcome(result: RecipientResult(kind: .failed, reply: .tooManyReceivedHeaders), forwards: [])
-            }
-            for mailbox in mailboxes {
-                guard let path = Maildir.path(root: mailboxRoot, account: mailbox) else { continue }
-                let maildir = Maildir(path: path, hostname: hostname)
-                let headers = ["Return-Path: \(sender)", "Delivered-To: \(mailbox)"]
-                do {
-                    try await Self.offload { try maildir.deliver(from: source, headerLines: headers) }
-                } catch {
-                    // Never a bounce: the operator can fix a disk.
-                    let full = (error as? MaildirError)?.isStorageFull == true
-                    return Outcome(result: RecipientResult(kind: .deferred, reply: .localDeliveryFailed(
-                        mailbox: mailbox, detail: "\(error)", storageFull: full)), forwards: [])
-                }
-            }
-            return Outcome(result: RecipientResult(kind: .delivered, reply: .deliveredLocally(
-                to: mailboxes.isEmpty ? "forward" : "maildir")),
-                           forwards: forwards)
         }
-    }
-
-    // fsync-heavy work stays off the cooperative pool.
-    private static func offload(_ work: @escaping @Sendable () throws -> Void) async throws {
-        try await BlockingWorkPool.shared.run(work)
+        var mailboxes: [String] = []
+        for entry in reached {
+            for mailbox in entry.mailboxes where !mailboxes.contains(mailbox) { mailboxes.append(mailbox) }
+        }
+        let stored = await store.store(source, envelope: envelope, mailboxes: mailboxes)
+        let results = Dictionary(zip(mailboxes, stored), uniquingKeysWith: { first, _ in first })
+        for entry in reached {
+            let own = entry.mailboxes.compactMap { results[$0] }
+            let worst = own.first { $0.kind == .failed } ?? own.first { $0.kind == .deferred }
+            let result = worst ?? own.first ?? RecipientResult(kind: .delivered, reply: .deliveredLocally(to: "forward"))
+            outcomes[entry.index] = Outcome(result: result, forwards: entry.forwards)
+        }
+        return outcomes.map { $0! }
     }
 }

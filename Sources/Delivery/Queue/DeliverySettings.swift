@@ -46,6 +46,8 @@ public struct DeliverySettings: Sendable {
     /// Where mail to the bare `<Postmaster>` goes (RFC 5321 §4.5.1 makes every server accept
     /// it); nil: it fails as unroutable.
     public var postmaster: Mailbox?
+    /// Where local mail is kept (`[mailbox] store`): Maildirs here, or an LMTP server.
+    public var mailStore: MailStoreKind
 
     /// Creates settings with defaults for everything but the host name and data directory.
     public init(hostname: String, dataDirectory: String, nameservers: [String] = [], smtpPort: Int = 25,
@@ -55,7 +57,7 @@ public struct DeliverySettings: Sendable {
                 maximumMessagesPerConnection: Int = 100, connectionIdleTime: Duration = .seconds(1), useSTARTTLS: Bool = true,
                 tlsFallbackToCleartext: Bool = false, timeouts: SMTPClientTimeouts = .rfc5321,
                 scanInterval: Duration = .seconds(60), maximumReturnedMessageSize: Int = 10 * 1024 * 1024,
-                postmaster: Mailbox? = nil) {
+                postmaster: Mailbox? = nil, mailStore: MailStoreKind = .maildir) {
         self.hostname = hostname
         self.dataDirectory = dataDirectory
         self.nameservers = nameservers
@@ -74,6 +76,7 @@ public struct DeliverySettings: Sendable {
         self.scanInterval = scanInterval
         self.maximumReturnedMessageSize = maximumReturnedMessageSize
         self.postmaster = postmaster
+        self.mailStore = mailStore
     }
 
     /// The mailbox a recipient's mail is delivered to: its own, or ``postmaster`` for the bare

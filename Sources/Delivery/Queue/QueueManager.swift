@@ -62,7 +62,15 @@ public final class QueueManager: Service {
             clientName: settings.hostname, resolver: resolver, group: group, timeouts: settings.timeouts,
             tls: TLSPolicy(enabled: settings.useSTARTTLS, fallbackToCleartext: settings.tlsFallbackToCleartext),
             logger: logger)
-        self.local = LocalDeliveryAgent(directory: directory, mailboxRoot: settings.mailboxRoot, hostname: settings.hostname)
+        let store: any MailStore
+        switch settings.mailStore {
+        case .maildir:
+            store = MaildirMailStore(root: settings.mailboxRoot, hostname: settings.hostname)
+        case .lmtp(let endpoint):
+            store = LMTPMailStore(endpoint: endpoint, clientName: settings.hostname, group: group,
+                                  timeouts: settings.timeouts, logger: logger)
+        }
+        self.local = LocalDeliveryAgent(directory: directory, store: store)
         self.limiter = ConnectionLimiter(global: settings.maximumConnections,
                                          perDestination: settings.maximumConnectionsPerDestination)
         self.stateWriter = StateWriter(spool: spool, settings: settings)
@@ -324,12 +332,14 @@ public final class QueueManager: Service {
         case .finalize(let id):
             await finishJob(of: id)
         case .local(let id, let envelope, let source, let indexes):
+            // Routing sent only recipients with a domain here.
+            let recipients = indexes.compactMap { index in
+                settings.mailbox(for: envelope.recipients[index].path).map { (index: index, mailbox: $0) }
+            }
+            let outcomes = await local.deliver(source, envelope: envelope, recipients: recipients.map(\.mailbox))
             var results: [(Int, RecipientResult)] = []
-            for index in indexes {
+            for ((index, mailbox), outcome) in zip(recipients, outcomes) {
                 let recipient = envelope.recipients[index]
-                // Routing sent only recipients with a domain here.
-                guard let mailbox = settings.mailbox(for: recipient.path) else { continue }
-                let outcome = await local.deliver(source, sender: envelope.sender, recipient: mailbox)
                 var result = outcome.result
                 if result.kind == .delivered && !outcome.forwards.isEmpty {
                     do {

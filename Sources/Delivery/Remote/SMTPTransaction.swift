@@ -2,8 +2,9 @@ import Foundation
 import SMTPCore
 import Spool
 
-/// One mail transaction on an open, greeted connection (RFC 5321 §3.3), with the extension
-/// checks that decide before sending whether the server can take the message at all.
+/// One mail transaction on an open, greeted connection (RFC 5321 §3.3; LMTP, RFC 2033, after
+/// LHLO), with the extension checks that decide before sending whether the server can take the
+/// message at all.
 ///
 /// ```
 /// C: MAIL FROM:<taro@alato.example> SIZE=1234 BODY=8BITMIME RET=HDRS ENVID=QQ314159
@@ -133,6 +134,15 @@ public enum SMTPTransaction {
         }
 
         try await sendBody(of: message, on: connection)
+        if connection.isLMTP {
+            // RFC 2033 §4.2: one reply per accepted recipient, in RCPT order, each that
+            // recipient's own outcome (one mailbox may be over quota while another took it).
+            for index in accepted {
+                let final = try await connection.readReply(timeout: timeouts.dataTermination, stage: "the end of data")
+                results[index] = RecipientResult.from(final, remoteMTA: host)
+            }
+            return results
+        }
         let final = try await connection.readReply(timeout: timeouts.dataTermination, stage: "the end of data")
         for index in accepted { results[index] = RecipientResult.from(final, remoteMTA: host) }
         if !final.isPositive { _ = try? await connection.reset() }

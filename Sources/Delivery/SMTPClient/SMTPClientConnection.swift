@@ -31,6 +31,9 @@ public final class SMTPClientConnection: @unchecked Sendable {
     public private(set) var isTLS = false
     /// The 220 greeting.
     public private(set) var greeting: Reply?
+    /// True once the session spoke LHLO: the server answers the end of data once per
+    /// accepted recipient (RFC 2033 §4.2).
+    public private(set) var isLMTP = false
 
     private init(channel: any Channel, dispatcher: NIOLoopBound<ReplyDispatcher>, timeouts: SMTPClientTimeouts,
                  hostName: String, peerDescription: String) {
@@ -50,28 +53,37 @@ public final class SMTPClientConnection: @unchecked Sendable {
         } catch {
             throw SMTPClientError.connectFailed("\(address) is not an IP address")
         }
-        let bootstrap = ClientBootstrap(group: group)
+        let peer = address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
+        return try await connect(to: socketAddress, peerDescription: peer, hostName: hostName, group: group,
+                                 timeouts: timeouts)
+    }
+
+    /// Connects to `socketAddress` (TCP, or a unix socket for LMTP) and reads nothing yet.
+    public static func connect(to socketAddress: SocketAddress, peerDescription: String, hostName: String,
+                               group: any EventLoopGroup, timeouts: SMTPClientTimeouts) async throws -> SMTPClientConnection {
+        var bootstrap = ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(timeouts.connect))
-            // TCP level (IPPROTO_TCP), not socket level, where the same number means SO_DEBUG.
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ReplyDecoder()))
                     try channel.pipeline.syncOperations.addHandler(ReplyDispatcher())
                 }
             }
+        if socketAddress.protocol != .unix {
+            // TCP level (IPPROTO_TCP), not socket level, where the same number means SO_DEBUG.
+            bootstrap = bootstrap.channelOption(.tcpOption(.tcp_nodelay), value: 1)
+        }
         let channel: any Channel
         do {
             channel = try await bootstrap.connect(to: socketAddress).get()
         } catch {
-            throw SMTPClientError.connectFailed("\(socketAddress): \(error)")
+            throw SMTPClientError.connectFailed("\(peerDescription): \(error)")
         }
         let dispatcher = try await channel.eventLoop.submit {
             NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ReplyDispatcher.self), eventLoop: channel.eventLoop)
         }.get()
-        let peer = address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
         return SMTPClientConnection(channel: channel, dispatcher: dispatcher, timeouts: timeouts,
-                                    hostName: hostName, peerDescription: peer)
+                                    hostName: hostName, peerDescription: peerDescription)
     }
 
     /// Waits for the next reply, closing the connection if it does not come within `timeout`.
@@ -141,6 +153,14 @@ public final class SMTPClientConnection: @unchecked Sendable {
         let helo = try await command("HELO \(clientName)", stage: "HELO")
         capabilities = .none
         return helo
+    }
+
+    /// LHLO (RFC 2033 §4.1), LMTP's EHLO: there is no HELO to fall back to. Sets ``capabilities``.
+    public func lmtpHello(clientName: String) async throws -> Reply {
+        let reply = try await command("LHLO \(clientName)", stage: "LHLO")
+        isLMTP = true
+        capabilities = reply.isPositive ? ServerCapabilities(ehloReply: reply) : .none
+        return reply
     }
 
     /// Sends STARTTLS and, after 220, runs the TLS handshake (RFC 3207 §4). Returns the

@@ -61,6 +61,15 @@ class PostgresServer:
         self._as_server_user("initdb", "-D", str(self.root / "data"), "-U", self.user,
                              "--auth=scram-sha-256", f"--pwfile={password_file}",
                              "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        self.resume()
+
+    def pause(self) -> None:
+        """Stops the server as a crash would (immediate shutdown) and keeps its data."""
+        self._as_server_user("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
+        self.pid = None
+
+    def resume(self) -> None:
+        """Starts the paused server again on the same port and data."""
         self._as_server_user("pg_ctl", "-D", str(self.root / "data"), "-l", str(self.root / "server.log"),
                              "-w", "-t", "60", "-o",
                              f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
@@ -68,20 +77,21 @@ class PostgresServer:
         self.pid = int((self.root / "data" / "postmaster.pid").read_text().split("\n")[0])
 
     def stop(self) -> None:
-        if self.pid is None:
+        if not self.root.exists():
             return
-        try:
-            os.kill(self.pid, signal.SIGQUIT)  # immediate shutdown
-        except ProcessLookupError:
-            pass
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        if self.pid is not None:
             try:
-                os.kill(self.pid, 0)
+                os.kill(self.pid, signal.SIGQUIT)  # immediate shutdown
             except ProcessLookupError:
-                break
-            time.sleep(0.05)
-        self.pid = None
+                pass
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(self.pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
+            self.pid = None
         # The log is kept for a look after a failure; the rest goes.
         if (self.root / "server.log").is_file():
             self.artifacts.mkdir(parents=True, exist_ok=True)
