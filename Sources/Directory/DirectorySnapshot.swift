@@ -138,8 +138,10 @@ package protocol DirectoryTransfer: AccountDirectory, AbuseStore {
     /// Writes `snapshot` in one transaction: refuses with ``DirectoryError/directoryNotEmpty(_:)``
     /// unless the directory holds nothing, writers are kept out until it commits, and before
     /// committing the directory is read back in the same transaction and given to `verify`,
-    /// whose error rolls everything back. Hashes are taken as they are, under the rule for an
-    /// imported hash (``NewAccountHash/imported(_:for:hasher:)``).
+    /// whose error rolls everything back. Hashes are written as stored, not re-checked with
+    /// the hasher: they were checked when first stored, a copy changes nothing about them
+    /// (a hash that did not verify before does not after), and a check is one crypt(3) per
+    /// account, tens of milliseconds each, with the target locked.
     func importSnapshot(_ snapshot: DirectorySnapshot,
                         verify: @escaping @Sendable (DirectorySnapshot) throws -> Void) async throws
 }

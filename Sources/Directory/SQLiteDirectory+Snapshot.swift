@@ -10,7 +10,6 @@ extension SQLiteDirectory: DirectoryTransfer {
 
     package func importSnapshot(_ snapshot: DirectorySnapshot,
                                 verify: @escaping @Sendable (DirectorySnapshot) throws -> Void) async throws {
-        let hasher = self.hasher
         try await storage {
             // BEGIN IMMEDIATE: the write lock from the emptiness check to the commit, so no
             // other process writes in between; any error rolls the whole copy back.
@@ -18,7 +17,7 @@ extension SQLiteDirectory: DirectoryTransfer {
                 try db.inTransaction(.immediate) {
                     let present = try Self.contents(db)
                     guard present.isEmpty else { throw DirectoryError.directoryNotEmpty(present) }
-                    try Self.write(snapshot, to: db, hasher: hasher)
+                    try Self.write(snapshot, to: db)
                     try verify(try Self.readSnapshot(db))
                     return .commit
                 }
@@ -79,7 +78,7 @@ extension SQLiteDirectory: DirectoryTransfer {
                                  blocks: blocks, counters: counters)
     }
 
-    private static func write(_ snapshot: DirectorySnapshot, to db: Database, hasher: any PasswordHashing) throws {
+    private static func write(_ snapshot: DirectorySnapshot, to db: Database) throws {
         let domain = try db.makeStatement(sql: "INSERT INTO domains (name, kind, created) VALUES (?, ?, ?)")
         for entry in snapshot.domains {
             try domain.execute(arguments: [entry.name, entry.kind.rawValue, entry.created])
@@ -96,8 +95,7 @@ extension SQLiteDirectory: DirectoryTransfer {
         let login = try db.makeStatement(sql: "INSERT INTO account_logins (address_key, client, last_success) VALUES (?, ?, ?)")
         for entry in snapshot.accounts {
             let address = try DirectorySnapshot.storedAddress(entry.account.address)
-            let hash = try NewAccountHash.imported(entry.passwordHash, for: address, hasher: hasher)
-            try account.execute(arguments: [entry.account.address, address.key, entry.account.domain, hash,
+            try account.execute(arguments: [entry.account.address, address.key, entry.account.domain, entry.passwordHash,
                                             entry.account.isEnabled, entry.account.created])
             if entry.limits != .none {
                 try limits.execute(arguments: [address.key, entry.limits.messagesPerHour, entry.limits.recipientsPerDay])

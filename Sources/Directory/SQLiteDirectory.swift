@@ -13,7 +13,7 @@ public final class SQLiteDirectory: AccountDirectory {
     public static let defaultMaximumAliasDepth = 8
 
     let pool: DatabasePool
-    let hasher: any PasswordHashing
+    private let hasher: any PasswordHashing
     private let workPool: BlockingWorkPool
     private let maximumAliasDepth: Int
     /// A hash of a random password, verified for unknown users so they take as long as known ones.

@@ -57,7 +57,7 @@ extension DirectoryCommand {
                 switch error {
                 case .copyMismatch:
                     throw CLIError("--to \(to.location): \(error)")
-                case .directoryNotEmpty, .unsupportedPasswordHash:
+                case .directoryNotEmpty:
                     throw CLIError("--to \(to.location): \(error); nothing was copied")
                 default:
                     throw CLIError("\(error); nothing was copied")

@@ -27,7 +27,6 @@ extension PostgresDirectory: DirectoryTransfer {
     package func importSnapshot(_ snapshot: DirectorySnapshot,
                                 verify: @escaping @Sendable (DirectorySnapshot) throws -> Void) async throws {
         let logger = queryLogger
-        let hasher = self.hasher
         let location = settings.description
         try await inTransaction(bounded: false) { connection in
             // Copying is no reason to change a schema: that stays `directory migrate`'s.
@@ -38,7 +37,7 @@ extension PostgresDirectory: DirectoryTransfer {
             try await execute(connection, "LOCK TABLE \(unescaped: Self.snapshotTables) IN SHARE ROW EXCLUSIVE MODE", logger)
             let present = try await Self.contents(connection, logger)
             guard present.isEmpty else { throw DirectoryError.directoryNotEmpty(present) }
-            try await Self.write(snapshot, to: connection, hasher: hasher, logger)
+            try await Self.write(snapshot, to: connection, logger)
             try verify(try await Self.readSnapshot(connection, logger))
         }
     }
@@ -120,8 +119,7 @@ extension PostgresDirectory: DirectoryTransfer {
                                  blocks: blocks, counters: counters)
     }
 
-    private static func write(_ snapshot: DirectorySnapshot, to connection: PostgresConnection,
-                              hasher: any PasswordHashing, _ logger: Logger) async throws {
+    private static func write(_ snapshot: DirectorySnapshot, to connection: PostgresConnection, _ logger: Logger) async throws {
         /// A placeholder in a value array where the "has a value" array says NULL.
         let noDate = Date(timeIntervalSince1970: 0)
 
@@ -133,17 +131,15 @@ extension PostgresDirectory: DirectoryTransfer {
                 """, logger)
         }
 
-        struct AccountRow { let entry: DirectorySnapshot.StoredAccount; let key: String; let hash: String }
+        struct AccountRow { let entry: DirectorySnapshot.StoredAccount; let key: String }
         let accounts = try snapshot.accounts.map { entry in
-            let address = try DirectorySnapshot.storedAddress(entry.account.address)
-            return AccountRow(entry: entry, key: address.key,
-                              hash: try NewAccountHash.imported(entry.passwordHash, for: address, hasher: hasher))
+            AccountRow(entry: entry, key: try DirectorySnapshot.storedAddress(entry.account.address).key)
         }
         for batch in batches(accounts) {
             try await execute(connection, """
                 INSERT INTO accounts (address, address_key, domain, password_hash, enabled, created)
                 SELECT * FROM unnest(\(batch.map(\.entry.account.address))::text[], \(batch.map(\.key))::text[],
-                                     \(batch.map(\.entry.account.domain))::text[], \(batch.map(\.hash))::text[],
+                                     \(batch.map(\.entry.account.domain))::text[], \(batch.map(\.entry.passwordHash))::text[],
                                      \(batch.map(\.entry.account.isEnabled))::boolean[], \(batch.map(\.entry.account.created))::timestamptz[])
                 """, logger)
         }

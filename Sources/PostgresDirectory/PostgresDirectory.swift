@@ -31,7 +31,7 @@ public final class PostgresDirectory: AccountDirectory, Sendable {
     /// Queries are logged nowhere: their binds include password hashes.
     let queryLogger = Logger(label: "portcullis.directory.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
     let settings: PostgresDirectorySettings
-    let hasher: any PasswordHashing
+    private let hasher: any PasswordHashing
     private let workPool: BlockingWorkPool
     private let maximumAliasDepth: Int
     /// A hash of a random password, verified for unknown users so they take as long as known ones.
