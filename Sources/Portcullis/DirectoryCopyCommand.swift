@@ -17,14 +17,17 @@ extension DirectoryCommand {
                 on the target, then reads the target back and compares. Stop the servers using the source \
                 first: changes made after the copy starts are not copied.
                 """)
-        @Option(name: .customLong("from"), help: "The directory to read: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=….")
+        @Option(name: .customLong("from"),
+                help: ArgumentHelp("The directory to read: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=….", valueName: "url"))
         var source: String
         @Option(name: .customLong("to"),
-                help: "The empty directory to fill: sqlite:PATH (created if missing) or a PostgreSQL database already migrated with `portcullis directory migrate --directory-url URL`.")
+                help: ArgumentHelp("The empty directory to fill: sqlite:PATH (created if missing) or a PostgreSQL database already migrated with `portcullis directory migrate --directory-url URL`.", valueName: "url"))
         var target: String
-        @Option(name: .customLong("from-password-file"), help: "PostgreSQL source: the password from this file's first line instead of the URL.")
+        @Option(name: .customLong("from-password-file"),
+                help: ArgumentHelp("PostgreSQL source: the password from this file's first line instead of the URL.", valueName: "file"))
         var sourcePasswordFile: String?
-        @Option(name: .customLong("to-password-file"), help: "PostgreSQL target: the password from this file's first line instead of the URL.")
+        @Option(name: .customLong("to-password-file"),
+                help: ArgumentHelp("PostgreSQL target: the password from this file's first line instead of the URL.", valueName: "file"))
         var targetPasswordFile: String?
 
         func run() async throws {
