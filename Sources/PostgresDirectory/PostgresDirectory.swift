@@ -454,7 +454,7 @@ public final class PostgresDirectory: AccountDirectory, Sendable {
     /// Runs `body` in one transaction. A unique-key violation (another server inserted the
     /// same row between our check and our insert) becomes `uniqueViolation` when given.
     /// `bounded: false` lifts the operation deadline, for a whole-directory copy whose length
-    /// grows with the directory (its connection was checked with ``checkReachable()`` first).
+    /// grows with the directory (`directory copy` checks the database is reachable first).
     func inTransaction<Result: Sendable>(uniqueViolation: DirectoryError? = nil, bounded: Bool = true,
                                  _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let logger = queryLogger
