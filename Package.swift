@@ -150,6 +150,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         // Benchmark load generator: authenticated STARTTLS submission, the Swift
         // counterpart of Benchmarks/portbench/submission.py. Its own small core: no server code.

@@ -34,8 +34,9 @@ public final class AbuseGuard: Sendable {
         case refused(Reply)
     }
 
-    /// The rules this guard applies.
-    public let rules: AbuseRules
+    /// The rules this guard applies now (each decision takes them once).
+    public var rules: AbuseRules { currentRules.withLock { $0 } }
+    private let currentRules: Mutex<AbuseRules>
     private let store: any AbuseStore
     /// The store again when it keeps counters and answers in memory: immediate decisions.
     private let buffer: BufferedAbuseStore?
@@ -54,10 +55,16 @@ public final class AbuseGuard: Sendable {
                 clock: AbuseClock = .system, notifier: SuspensionNotifier? = nil, logger: Logger) {
         self.store = store
         self.buffer = store as? BufferedAbuseStore
-        self.rules = AbuseRules(settings: settings, policy: policy)
+        self.currentRules = Mutex(AbuseRules(settings: settings, policy: policy))
         self.clock = clock
         self.notifier = notifier
         self.logger = logger
+    }
+
+    /// Applies new `[abuse]` numbers and access networks (`portcullis reload`) to the decisions
+    /// that start from now on; the counters and blocks already stored keep counting.
+    public func update(settings: AbuseSettings, policy: OP25BPolicy) {
+        currentRules.withLock { $0 = AbuseRules(settings: settings, policy: policy) }
     }
 
     /// The current time of the guard's clock.
@@ -115,6 +122,7 @@ public final class AbuseGuard: Sendable {
     /// it exists, so a lock reveals nothing); past `[abuse] auth_failure_limit` in the window,
     /// blocks the address and locks the name for `auth_lockout` seconds.
     public func recordAuthenticationFailure(username: String, client: String) async throws {
+        let rules = self.rules
         let settings = rules.settings
         guard settings.authFailureLimit > 0 else { return }
         let now = clock.now()
@@ -145,9 +153,9 @@ public final class AbuseGuard: Sendable {
     /// Decides on MAIL FROM: nil to go on, or the refusal (550 5.7.1 suspended account,
     /// 450 4.7.1 messages per hour).
     public func checkSender(context: AbuseContext) -> Decision<Reply?> {
+        let rules = self.rules
         guard let subject = rules.rateSubject(context) else { return .immediate(nil) }
         let account = subject.kind == .account ? context.authenticatedAccount : nil
-        let rules = self.rules
         let logger = self.logger
         let query = AbuseQuery(now: clock.now(), limitsOf: account, suspensionOf: account,
                                counters: { rules.senderCounters(subject, $0) })
@@ -170,9 +178,9 @@ public final class AbuseGuard: Sendable {
     /// Counted once, in memory or in the load; a burst found in memory is written through
     /// (deferred), after the recipient was counted.
     public func admitRecipient(context: AbuseContext) -> Decision<RecipientVerdict> {
+        let rules = self.rules
         guard let subject = rules.rateSubject(context) else { return .immediate(.accepted) }
         let account = subject.kind == .account ? context.authenticatedAccount : nil
-        let rules = self.rules
         let logger = self.logger
         let query = AbuseQuery(now: clock.now(), limitsOf: account, suspensionOf: account,
                                counters: { rules.recipientCounters(subject, $0) })
@@ -203,8 +211,8 @@ public final class AbuseGuard: Sendable {
 
     /// Counts a queued message against the hourly allowance.
     public func messageQueued(context: AbuseContext) -> Decision<Void> {
-        guard let subject = rules.rateSubject(context) else { return .immediate(()) }
         let rules = self.rules
+        guard let subject = rules.rateSubject(context) else { return .immediate(()) }
         return snapshot(AbuseQuery(now: clock.now(), counters: { _ in rules.queuedCounters(subject) })).map { _ in () }
     }
 

@@ -7,6 +7,6 @@ struct Portcullis: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ServeCommand.self, DomainCommand.self, UserCommand.self,
             AliasCommand.self, QueueCommand.self, OP25BCommand.self, DKIMCommand.self, SecurityCommand.self, DNSRecordsCommand.self,
-            MailboxCommand.self, DirectoryCommand.self, DovecotConfigCommand.self,
+            MailboxCommand.self, DirectoryCommand.self, DovecotConfigCommand.self, ReloadCommand.self,
         ])
 }

@@ -17,6 +17,7 @@ import SMTPCore
 import SMTPServer
 import ServiceLifecycle
 import Spool
+import UnixSignals
 import Web
 
 struct ServeCommand: AsyncParsableCommand {
@@ -37,6 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
             LogLineHandler(logLevel: level, label: label)
         }
         let logger = Logger(label: "portcullis")
+        // SIGHUP reloads (Reloader); until its handler is in place, one must not end the server.
+        signal(SIGHUP, SIG_IGN)
 
         // No flags and no data directory yet: the embedded default is created on first run.
         var created = false
@@ -63,13 +66,14 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("cannot move \(configuration.dataDirectory)/delivery into the spool: \(error)")
         }
-        let tls: NIOSSLContext
+        let reloadableTLS: ReloadableServerTLS
         do {
-            tls = try TLSContext.server(
+            reloadableTLS = try ReloadableServerTLS(
                 certificatePath: configuration.tls.certificatePath, privateKeyPath: configuration.tls.privateKeyPath)
         } catch {
             throw CLIError("\(error)")
         }
+        let tls = reloadableTLS.context
 
         let group = MultiThreadedEventLoopGroup.singleton
         guard let abuseStore = directory as? any AbuseStore else {
@@ -119,16 +123,21 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(location.file): [delivery]: \(error)")
         }
-        var webApplications: [any Service] = []
-        for address in configuration.web.listen {
-            do {
-                webApplications.append(try buildWebApplication(
-                    settings: WebSettings(configuration: configuration), policy: policy, directory: directory,
-                    srvLookup: ResolverSRVLookup(resolver: resolver), logger: logger, host: address.host, port: address.port))
-            } catch {
-                throw CLIError("cannot start the web service: \(error)")
-            }
+        let web: CustomerWeb
+        do {
+            web = try CustomerWeb(settings: WebSettings(configuration: configuration), policy: policy, directory: directory,
+                                  srvLookup: ResolverSRVLookup(resolver: resolver), logger: logger)
+        } catch {
+            throw CLIError("cannot start the web service: \(error)")
         }
+        let webApplications: [any Service] = configuration.web.listen.map { address in
+            buildWebApplication(web: web, logger: logger, host: address.host, port: address.port)
+        }
+
+        let reloader = Reloader(
+            signals: await UnixSignalsSequence(trapping: .sighup), location: location, started: configuration,
+            tls: reloadableTLS, services: graph.services, abuse: graph.abuse, queueManager: queueManager, web: web,
+            logger: logger)
 
         var lines: [String] = []
         if created {
@@ -153,10 +162,13 @@ struct ServeCommand: AsyncParsableCommand {
                 "user": .string(serviceUser.name), "uid": .stringConvertible(serviceUser.uid)])
         }
 
+        try PIDFile.write(in: configuration.dataDirectory)
+        defer { PIDFile.remove(in: configuration.dataDirectory) }
+
         // Graceful shutdown stops services in reverse order: the SMTP listeners first (no new
         // mail, sessions drain), the queue manager, and last the abuse counters' final flush.
         let serviceGroup = ServiceGroup(configuration: .init(
-            services: graph.groupServices(around: [queueManager] + webApplications + [ReadyAnnouncer(lines: lines)]),
+            services: graph.groupServices(around: [queueManager, reloader] + webApplications + [ReadyAnnouncer(lines: lines)]),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
     }

@@ -6,6 +6,7 @@ import NIOCore
 import Policy
 import SMTPCore
 import Spool
+import Synchronization
 
 /// The decisions of a session, made from the directory, the OP25B policy and the spool.
 ///
@@ -26,7 +27,9 @@ public final class MailServices: SessionServices {
     /// The directory again when it caches look-ups: the synchronous paths.
     private let cache: CachedDirectory?
     private let spool: Spool
-    private let policy: OP25BPolicy
+    private let currentPolicy: Mutex<OP25BPolicy>
+    /// The access networks in force now (each decision takes them once).
+    private var policy: OP25BPolicy { currentPolicy.withLock { $0 } }
     private let logger: Logger
     private let login: PasswordLogin
     private let keyRing: DKIMKeyRing?
@@ -41,10 +44,16 @@ public final class MailServices: SessionServices {
         self.directory = directory
         self.cache = directory as? CachedDirectory
         self.spool = spool
-        self.policy = policy
+        self.currentPolicy = Mutex(policy)
         self.login = login ?? PasswordLogin(directory: directory, abuse: abuse,
                                             delays: AuthFailureDelay(base: .seconds(1)), logger: logger)
         self.logger = logger
+    }
+
+    /// Applies new access networks and OP25B settings (`portcullis reload`) to the relay
+    /// decisions made from now on.
+    public func update(policy: OP25BPolicy) {
+        currentPolicy.withLock { $0 = policy }
     }
 
     public func verifyCredentials(username: String, password: Secret, context: SessionContext,

@@ -5,13 +5,14 @@ import SMTPCore
 /// into a plain 500 page, logging the error: visitors never see internals.
 struct ErrorPageMiddleware: RouterMiddleware {
     typealias Context = WebRequestContext
-    let site: WebSite
+    let web: CustomerWeb
 
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
+            let site = web.site
             let query = FormQuery(request.uri.query)
             let locale = site.locale(request, query)
             return site.messagePage(
@@ -21,7 +22,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
             // Hummingbird's own client errors (e.g. a body too large): status only.
             return Responses.text(error.status.reasonPhrase, status: error.status)
         } catch {
-            site.logger.error("web request failed", metadata: ["path": "\(LoggedText(request.uri.path))", "error": "\(LoggedText(describing: error))"])
+            web.site.logger.error("web request failed", metadata: ["path": "\(LoggedText(request.uri.path))", "error": "\(LoggedText(describing: error))"])
             return Responses.text("Internal Server Error", status: .internalServerError)
         }
     }

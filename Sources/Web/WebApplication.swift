@@ -2,10 +2,57 @@ import Directory
 import Hummingbird
 import Logging
 import Policy
+import Synchronization
+
+/// The customer web's settings and OP25B policy as in force now: `portcullis reload` replaces
+/// them with ``update(settings:policy:)``, and the next request sees the new ones.
+public final class CustomerWeb: Sendable {
+    private let directory: any AccountDirectory
+    private let srvLookup: any SRVLookup
+    private let renderer: PageRenderer
+    private let logger: Logger
+    private let current: Mutex<WebSite>
+
+    /// Loads the page templates (a failure is a packaging problem) and builds the site.
+    public init(settings: WebSettings, policy: OP25BPolicy, directory: any AccountDirectory, srvLookup: any SRVLookup,
+                logger: Logger) throws(PageRenderer.LoadError) {
+        self.directory = directory
+        self.srvLookup = srvLookup
+        self.renderer = try PageRenderer()
+        self.logger = logger
+        current = Mutex(Self.site(settings: settings, policy: policy, directory: directory, srvLookup: srvLookup,
+                                  renderer: renderer, logger: logger))
+    }
+
+    /// Serves requests from now on with `settings` and `policy`.
+    public func update(settings: WebSettings, policy: OP25BPolicy) {
+        let site = Self.site(settings: settings, policy: policy, directory: directory, srvLookup: srvLookup,
+                             renderer: renderer, logger: logger)
+        current.withLock { $0 = site }
+    }
+
+    var site: WebSite { current.withLock { $0 } }
+
+    private static func site(settings webSettings: WebSettings, policy: OP25BPolicy, directory: any AccountDirectory,
+                             srvLookup: any SRVLookup, renderer: PageRenderer, logger: Logger) -> WebSite {
+        let (resolver, invalidProxies) = ClientAddressResolver.parse(webSettings.trustedProxies)
+        for entry in invalidProxies {
+            logger.warning("web.trusted_proxies: \"\(entry)\" is not an address or prefix; ignored")
+        }
+        let settings = webSettings.mail
+        return WebSite(
+            hostname: webSettings.hostname,
+            settings: settings,
+            checker: Checker(directory: directory, srvLookup: srvLookup, settings: settings, policy: policy),
+            lineDetector: LineDetector(policy: policy, resolver: resolver),
+            renderer: renderer,
+            logger: logger)
+    }
+}
 
 /// Builds the customer web as a Hummingbird application listening on `host`:`port`;
 /// run it as a service of `portcullis serve`. For several listen addresses, build one
-/// per address.
+/// per address on the same ``CustomerWeb``.
 ///
 /// Pages (Japanese by default, English with `?lang=en` or Accept-Language):
 /// - `GET /`, `GET /check?email=…&line=auto|isp|other`: the "am I affected?" checker
@@ -15,58 +62,28 @@ import Policy
 /// - `POST /autodiscover/autodiscover.xml`: Outlook POX autodiscover
 /// - `GET /apple/mail.mobileconfig?email=…`: Apple configuration profile
 /// - `GET /healthz`: liveness
-///
-/// Throws when the page templates cannot be loaded (a packaging problem).
-public func buildWebApplication(
-    settings: WebSettings,
-    policy: OP25BPolicy,
-    directory: any AccountDirectory,
-    srvLookup: any SRVLookup,
-    logger: Logger,
-    host: String = "127.0.0.1",
-    port: Int = 8080
-) throws(PageRenderer.LoadError) -> some ApplicationProtocol {
-    let router = try buildRouter(settings: settings, policy: policy, directory: directory,
-                                 srvLookup: srvLookup, logger: logger)
-    return Application(
-        router: router,
+public func buildWebApplication(web: CustomerWeb, logger: Logger, host: String = "127.0.0.1",
+                                port: Int = 8080) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(web: web),
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
         logger: logger)
 }
 
-/// The router with every route of the customer web (see ``buildWebApplication(settings:policy:directory:srvLookup:logger:host:port:)``).
+/// The router with every route of the customer web (see ``buildWebApplication(web:logger:host:port:)``).
 /// Paths match case-insensitively, because Outlook asks for `/Autodiscover/Autodiscover.xml`.
-public func buildRouter(
-    settings webSettings: WebSettings,
-    policy: OP25BPolicy,
-    directory: any AccountDirectory,
-    srvLookup: any SRVLookup,
-    logger: Logger
-) throws(PageRenderer.LoadError) -> Router<WebRequestContext> {
-    let renderer = try PageRenderer()
-    let (resolver, invalidProxies) = ClientAddressResolver.parse(webSettings.trustedProxies)
-    for entry in invalidProxies {
-        logger.warning("web.trusted_proxies: \"\(entry)\" is not an address or prefix; ignored")
-    }
-    let settings = webSettings.mail
-    let site = WebSite(
-        hostname: webSettings.hostname,
-        settings: settings,
-        checker: Checker(directory: directory, srvLookup: srvLookup, settings: settings, policy: policy),
-        lineDetector: LineDetector(policy: policy, resolver: resolver),
-        renderer: renderer,
-        logger: logger)
-
+/// Each request takes the site as it is then (``CustomerWeb/update(settings:policy:)``).
+public func buildRouter(web: CustomerWeb) -> Router<WebRequestContext> {
     let router = Router(context: WebRequestContext.self, options: [.caseInsensitive])
-    router.add(middleware: ErrorPageMiddleware(site: site))
-    router.get("/") { request, context in await site.checkerPage(request, context) }
-    router.get("/check") { request, context in await site.checkerPage(request, context) }
-    router.get("/api/v1/check") { request, context in await site.checkAPI(request, context) }
-    router.get("/guides") { request, _ in await site.guidesPage(request) }
-    router.get("/.well-known/autoconfig/mail/config-v1.1.xml") { request, _ in await site.autoconfig(request) }
-    router.get("/mail/config-v1.1.xml") { request, _ in await site.autoconfig(request) }
-    router.post("/autodiscover/autodiscover.xml") { request, _ in await site.autodiscover(request) }
-    router.get("/apple/mail.mobileconfig") { request, _ in await site.mobileConfig(request) }
+    router.add(middleware: ErrorPageMiddleware(web: web))
+    router.get("/") { request, context in await web.site.checkerPage(request, context) }
+    router.get("/check") { request, context in await web.site.checkerPage(request, context) }
+    router.get("/api/v1/check") { request, context in await web.site.checkAPI(request, context) }
+    router.get("/guides") { request, _ in await web.site.guidesPage(request) }
+    router.get("/.well-known/autoconfig/mail/config-v1.1.xml") { request, _ in await web.site.autoconfig(request) }
+    router.get("/mail/config-v1.1.xml") { request, _ in await web.site.autoconfig(request) }
+    router.post("/autodiscover/autodiscover.xml") { request, _ in await web.site.autodiscover(request) }
+    router.get("/apple/mail.mobileconfig") { request, _ in await web.site.mobileConfig(request) }
     router.get("/healthz") { _, _ in Responses.text("ok", status: .ok) }
     return router
 }

@@ -50,9 +50,10 @@ enum Fixture {
     ) throws -> some ApplicationProtocol {
         // The in-process test client has no peer address: the line is never detected as the
         // ISP's, so exemptions are only read over a live connection (ExemptionCheckerTests).
-        try buildWebApplication(
-            settings: settings, policy: try policy(), directory: directory,
-            srvLookup: srv, logger: Logger(label: "web-test"), port: 0)
+        let logger = Logger(label: "web-test")
+        let web = try CustomerWeb(settings: settings, policy: try policy(), directory: directory, srvLookup: srv,
+                                  logger: logger)
+        return buildWebApplication(web: web, logger: logger, port: 0)
     }
 }
 

@@ -36,7 +36,9 @@ public final class QueueManager: Service {
     public let settings: DeliverySettings
     private let spool: Spool
     private let directory: any AccountDirectory
-    private let routing: RoutingTable
+    private let currentRouting: Mutex<RoutingTable>
+    /// The static routes in force now (`[delivery] routes`, replaced by ``update(routing:)``).
+    public var routing: RoutingTable { currentRouting.withLock { $0 } }
     private let remote: RemoteDeliveryAgent
     private let local: LocalDeliveryAgent
     private let limiter: ConnectionLimiter
@@ -57,7 +59,7 @@ public final class QueueManager: Service {
         self.spool = spool
         self.directory = directory
         self.settings = settings
-        self.routing = try RoutingTable(routes: settings.routes, smtpPort: settings.smtpPort)
+        self.currentRouting = Mutex(try RoutingTable(routes: settings.routes, smtpPort: settings.smtpPort))
         self.remote = RemoteDeliveryAgent(
             clientName: settings.hostname, resolver: resolver, group: group, timeouts: settings.timeouts,
             tls: TLSPolicy(enabled: settings.useSTARTTLS, fallbackToCleartext: settings.tlsFallbackToCleartext),
@@ -124,6 +126,12 @@ public final class QueueManager: Service {
         await withDiscardingTaskGroup { group in
             for job in jobs { group.addTask { await self.execute(job) } }
         }
+    }
+
+    /// Routes the recipients planned from now on by `routing` (`portcullis reload`); deliveries
+    /// already under way keep the route they were planned with.
+    public func update(routing: RoutingTable) {
+        currentRouting.withLock { $0 = routing }
     }
 
     /// Messages with deliveries running.
@@ -260,6 +268,7 @@ public final class QueueManager: Service {
         }
 
         // Split the due recipients by route.
+        let routing = self.routing
         var localIndexes: [Int] = []
         var remoteIndexes: [Route: [Int]] = [:]
         var routingFailures: [(Int, RecipientResult)] = []
