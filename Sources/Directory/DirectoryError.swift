@@ -46,6 +46,10 @@ public enum DirectoryError: Error, Sendable, Hashable, LocalizedError, CustomStr
     case invalidLimit(Int)
     /// The database itself failed (unreadable file, disk full…). Temporary from a client's view.
     case storageFailure(String)
+    /// A copy's target already holds entries (a copy never merges).
+    case directoryNotEmpty(DirectoryContents)
+    /// A copy read back from its target differs from the source.
+    case copyMismatch(String)
 
     /// One line saying what is wrong and how to fix it.
     public var description: String {
@@ -93,6 +97,10 @@ public enum DirectoryError: Error, Sendable, Hashable, LocalizedError, CustomStr
             return "\(value) is not a usable limit: give a count of 0 or more (0 means no limit)"
         case let .storageFailure(message):
             return "the directory database failed: \(message)"
+        case let .directoryNotEmpty(contents):
+            return "the target directory is not empty: it holds \(contents); a copy only fills an empty directory (no merge): give a new SQLite file or an empty, migrated PostgreSQL database"
+        case let .copyMismatch(difference):
+            return "the copy read back from the target differs from the source: \(difference)"
         }
     }
 

@@ -4,11 +4,12 @@ import Directory
 import Foundation
 import PostgresDirectory
 
-/// `portcullis directory migrate`: the one way a PostgreSQL directory's schema changes.
+/// `portcullis directory migrate`: the one way a PostgreSQL directory's schema changes;
+/// `portcullis directory copy`: moving a directory to another back end.
 struct DirectoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "directory", abstract: "The account database itself.",
-        subcommands: [Migrate.self])
+        subcommands: [Migrate.self, Copy.self])
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -24,7 +25,7 @@ struct DirectoryCommand: AsyncParsableCommand {
                 try await DirectoryMigration.run(target, password: nil, poolSize: 1)
             } else {
                 let configuration = try location.load()
-                let password = try configuration.directory.passwordFile.map(Configuration.readPasswordFile)
+                let password = try configuration.directory.passwordFile.map { try Configuration.readPasswordFile($0) }
                 try await DirectoryMigration.run(configuration.directory.location, password: password, poolSize: 1)
             }
         }
@@ -33,14 +34,14 @@ struct DirectoryCommand: AsyncParsableCommand {
 
 /// Applying the schema, shared by `directory migrate` and `init --directory-url`.
 enum DirectoryMigration {
-    /// A `--directory-url` value; a relative SQLite path is relative to the working directory.
-    static func parse(_ text: String) throws -> DirectoryLocation {
+    /// A `--directory-url` (or `option`) value; a relative SQLite path is relative to the working directory.
+    static func parse(_ text: String, option: String = "--directory-url") throws -> DirectoryLocation {
         do {
             return try DirectoryLocation.parse(text) { path in
                 path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
             }
         } catch {
-            throw CLIError("--directory-url: \(error.message)")
+            throw CLIError("\(option): \(error.message)")
         }
     }
 

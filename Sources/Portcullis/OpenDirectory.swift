@@ -58,13 +58,14 @@ extension Configuration {
         }
     }
 
-    /// The first line of `[directory] password_file` (a trailing newline is not part of it).
-    static func readPasswordFile(_ path: String) throws -> String {
+    /// The first line of `[directory] password_file` (or of the file given to `option`); a
+    /// trailing newline is not part of it.
+    static func readPasswordFile(_ path: String, option: String = "[directory] password_file") throws -> String {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw CLIError("[directory] password_file \(path): cannot read it")
+            throw CLIError("\(option) \(path): cannot read it")
         }
         let password = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        guard !password.isEmpty else { throw CLIError("[directory] password_file \(path): the first line is empty") }
+        guard !password.isEmpty else { throw CLIError("\(option) \(path): the first line is empty") }
         return password
     }
 }

@@ -30,7 +30,7 @@ public final class PostgresDirectory: AccountDirectory, Sendable {
     private let runner: Task<Void, Never>
     /// Queries are logged nowhere: their binds include password hashes.
     let queryLogger = Logger(label: "portcullis.directory.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-    private let settings: PostgresDirectorySettings
+    let settings: PostgresDirectorySettings
     private let hasher: any PasswordHashing
     private let workPool: BlockingWorkPool
     private let maximumAliasDepth: Int
@@ -453,10 +453,12 @@ public final class PostgresDirectory: AccountDirectory, Sendable {
 
     /// Runs `body` in one transaction. A unique-key violation (another server inserted the
     /// same row between our check and our insert) becomes `uniqueViolation` when given.
-    func inTransaction<Result: Sendable>(uniqueViolation: DirectoryError? = nil,
+    /// `bounded: false` lifts the operation deadline, for a whole-directory copy whose length
+    /// grows with the directory (`directory copy` checks the database is reachable first).
+    func inTransaction<Result: Sendable>(uniqueViolation: DirectoryError? = nil, bounded: Bool = true,
                                  _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let logger = queryLogger
-        return try await storage(deadline: settings.operationTimeout) {
+        return try await storage(deadline: bounded ? settings.operationTimeout : nil) {
             do {
                 return try await self.client.withTransaction(logger: logger) { connection in try await body(connection) }
             } catch let error as PostgresTransactionError {
@@ -486,6 +488,8 @@ public final class PostgresDirectory: AccountDirectory, Sendable {
                 DirectoryError.storageFailure("no answer from \(self.settings.description) within \(deadline.components.seconds) s")
             }
         } catch let error as DirectoryError {
+            throw error
+        } catch let error as PostgresSchemaMismatch {
             throw error
         } catch {
             throw DirectoryError.storageFailure("\(settings.description): \(Self.describe(error))")
