@@ -133,15 +133,19 @@ struct ServeCommand: AsyncParsableCommand {
                                              now: configuration.abuseClock().now)
         let web: CustomerWeb
         do {
+            let readiness = ServerReadiness(spool: spool, directory: directory, smtp: graph.listener, pop3: graph.pop3Listener)
             web = try CustomerWeb(settings: WebSettings(configuration: configuration), policy: policy, directory: directory,
-                                  srvLookup: ResolverSRVLookup(resolver: resolver), infection: infection, logger: logger)
+                                  srvLookup: ResolverSRVLookup(resolver: resolver), infection: infection,
+                                  readiness: { await readiness.check() }, logger: logger)
         } catch {
             throw CLIError("cannot start the web service: \(error)")
         }
         let webProxyProtocol = configuration.web.proxyProtocol ? configuration.proxyProtocolSettings : nil
+        // "ready" (and systemd's READY=1) waits until every web listener is bound too.
+        let webListening = Countdown(configuration.web.listen.count)
         let webApplications: [any Service] = configuration.web.listen.map { address in
             buildWebApplication(web: web, logger: logger, host: address.host, port: address.port,
-                                proxyProtocol: webProxyProtocol)
+                                proxyProtocol: webProxyProtocol, onListening: { await webListening.arrive() })
         }
 
         let systemd = SystemdNotifier()
@@ -180,7 +184,7 @@ struct ServeCommand: AsyncParsableCommand {
         // mail, sessions drain), the queue manager, and last the abuse counters' final flush.
         let serviceGroup = ServiceGroup(configuration: .init(
             services: graph.groupServices(around: [queueManager, reloader] + webApplications + collectorServices
-                                                  + [ReadyAnnouncer(lines: lines, systemd: systemd)]),
+                                                  + [ReadyAnnouncer(lines: lines, systemd: systemd, after: webListening)]),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
     }
@@ -234,13 +238,36 @@ extension Configuration {
 struct ReadyAnnouncer: Service {
     let lines: [String]
     let systemd: SystemdNotifier
+    /// The listeners that bind when their service starts (the web's).
+    let after: Countdown
 
     func run() async throws {
+        await after.wait()
         for line in lines { print(line) }
         fflush(nil)
         systemd.ready(status: "accepting mail")
         // A service that returns ends the group; this one waits for the shutdown.
         try? await gracefulShutdown()
         systemd.stopping()
+    }
+}
+
+/// Waits until a number of things have happened (each web listener bound).
+actor Countdown {
+    private var remaining: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { remaining = count }
+
+    func arrive() {
+        remaining -= 1
+        guard remaining <= 0 else { return }
+        for waiter in waiters { waiter.resume() }
+        waiters = []
+    }
+
+    func wait() async {
+        guard remaining > 0 else { return }
+        await withCheckedContinuation { waiters.append($0) }
     }
 }

@@ -50,6 +50,13 @@ enum Responses {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// `/readyz`: the report's JSON, 200 or 503.
+    static func readiness(_ report: ReadinessReport) -> Response {
+        Response(status: HTTPResponse.Status(code: report.httpStatus),
+                 headers: baseHeaders(contentType: "application/json; charset=utf-8"),
+                 body: .init(byteBuffer: ByteBuffer(string: report.json)))
+    }
+
     static func download(_ body: String, contentType: String, fileName: String) -> Response {
         var headers = baseHeaders(contentType: contentType)
         headers[.contentDisposition] = "attachment; filename=\"\(fileName)\""

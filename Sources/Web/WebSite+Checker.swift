@@ -93,9 +93,12 @@ extension WebSite {
 
     /// The infected-line notice: what was seen from the visitor's own line and what to do.
     func suspicionView(_ suspicion: CheckResult.Suspicion, locale: Locale) -> [String: Any] {
+        // "2027-01-15T07:55:00Z" reads as "2027-01-15 07:55" on the page; the text says UTC.
+        func minute(_ iso: String) -> String { String(iso.prefix(16)).replacingOccurrences(of: "T", with: " ") }
         let values = [
             "client": suspicion.clientAddress, "attempts": String(suspicion.attempts),
-            "destinations": String(suspicion.destinations), "first": suspicion.firstSeen, "last": suspicion.lastSeen,
+            "destinations": String(suspicion.destinations), "first": minute(suspicion.firstSeen),
+            "last": minute(suspicion.lastSeen),
             "hours": String(suspicion.windowHours),
         ]
         return [

@@ -57,6 +57,7 @@ import Testing
                         #expect(response.text.containsText(Catalog.text("infectedStepSupport", language)))
                         #expect(response.text.contains(visitor))
                         #expect(response.text.contains("150"))
+                        #expect(response.text.contains("2027-01-15 07:55"))
                         // Nothing about any other address.
                         #expect(!response.text.contains("203.0.113.67"))
                         #expect(!response.text.contains("198.51.100.1"))
