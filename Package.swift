@@ -147,7 +147,7 @@ let package = Package(
         ], resources: [.copy("Templates")]),
         .executableTarget(name: "Portcullis", dependencies: [
             "SMTPServer", "Abuse", "Assembly", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "PostgresDirectory", "Spool", "Policy", "SMTPCore",
-            "SelfSigned", "POP3Server", "MaildirStore", "ServerSupport",
+            "SelfSigned", "POP3Server", "MaildirStore", "ServerSupport", "BlockingWork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

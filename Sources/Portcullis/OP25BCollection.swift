@@ -1,4 +1,5 @@
 import Abuse
+import BlockingWork
 import Config
 import Directory
 import Foundation
@@ -18,7 +19,7 @@ extension Configuration {
         if let file = op25b.countersFile {
             return {
                 do {
-                    return try Data(contentsOf: URL(fileURLWithPath: file))
+                    return try await BlockingWorkPool.shared.run { try Data(contentsOf: URL(fileURLWithPath: file)) }
                 } catch {
                     throw CLIError("op25b.counters_file \(file): \(error.localizedDescription)")
                 }
@@ -26,9 +27,12 @@ extension Configuration {
         }
         return {
             // One listing per set: the subscriber sets of the table can be large and are not needed.
+            // nft runs on the blocking pool: waiting for a child must not hold a task thread.
             var documents = Data()
             for set in NFTablesRenderer.attemptSets {
-                let listing = try Subprocess.run("nft", ["-j", "list", "set", "inet", NFTablesRenderer.tableName, set])
+                let listing = try await BlockingWorkPool.shared.run {
+                    try Subprocess.run("nft", ["-j", "list", "set", "inet", NFTablesRenderer.tableName, set])
+                }
                 guard listing.status == 0 else {
                     throw CLIError("nft -j list set inet \(NFTablesRenderer.tableName) \(set): \(listing.errorOutput.trimmed) (is the ruleset applied? is serve allowed to run nft?)")
                 }
