@@ -7,12 +7,13 @@ Topology (documentation addresses only, RFC 5737), fresh namespaces with a rando
     sub0 ─────────── veth ─────────── rs0   ri0 ─────────── veth ──────── net0
     203.0.113.10  infected           203.0.113.1        198.51.100.1     198.51.100.101 … .120
     203.0.113.20  clean              nft rules applied here;             (20 outside mail servers;
-                                     `portcullis serve` with [op25b]     nothing listens: the
-                                     collect = true, the web on          block answers first)
-                                     203.0.113.1:8080
+    2001:db8:100::10, ::11           `portcullis serve` with [op25b]     nothing listens: the
+      one infected IPv6 /64          collect = true, the web on          block answers first)
+                                     203.0.113.1:8080                    2001:db8:200::101 … ::120
 
 The infected subscriber makes 150 port-25 connection attempts to the 20 outside addresses, the
-clean one 5 to one address. Every attempt is refused by the reject rule's TCP reset. The
+clean one 5 to one address; two addresses of one IPv6 /64 make 120 and 30 attempts to 20
+outside IPv6 addresses, which count as one subscriber. Every attempt is refused by the reject rule's TCP reset. The
 collector (sample_interval = 1) reads `nft -j list set` in the router namespace, and then:
 `portcullis op25b offenders` lists 203.0.113.10 only, the checker page fetched from
 203.0.113.10 through the namespaces shows the notice (and from 203.0.113.20 does not), the JSON
@@ -49,7 +50,11 @@ INFECTED = "203.0.113.10"
 CLEAN = "203.0.113.20"
 ROUTER_INSIDE = "203.0.113.1"
 OUTSIDE = [f"198.51.100.{101 + i}" for i in range(20)]
+INFECTED6 = ("2001:db8:100::10", "2001:db8:100::11")
+SUBSCRIBER6 = "2001:db8:100::/64"
+OUTSIDE6 = [f"2001:db8:200::{101 + i}" for i in range(20)]
 WEB = f"http://{ROUTER_INSIDE}:8080"
+WEB6 = "http://[2001:db8:100::1]:8080"
 ABUSE_CONTACT = "abuse@alato.example"
 WAIT = 30.0  # seconds for anything asynchronous (a sample, a delivery); polled, never slept out
 
@@ -57,7 +62,7 @@ CONFIG = textwrap.dedent(
     f"""
     [[access_networks]]
     name = "alato-express"
-    prefixes = ["203.0.113.0/24"]
+    prefixes = ["203.0.113.0/24", "2001:db8:100::/48"]
     op25b = true
 
     [op25b]
@@ -69,7 +74,7 @@ CONFIG = textwrap.dedent(
     postmaster = "{ABUSE_CONTACT}"
 
     [web]
-    listen = ["{ROUTER_INSIDE}:8080"]
+    listen = ["{ROUTER_INSIDE}:8080", "[2001:db8:100::1]:8080"]
     """
 )
 
@@ -80,7 +85,7 @@ ATTEMPTS = textwrap.dedent(
     source, targets = sys.argv[1], json.loads(sys.argv[2])
     outcomes = {}
     for destination in targets:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s = socket.socket(socket.AF_INET6 if ":" in source else socket.AF_INET, socket.SOCK_STREAM)
         s.settimeout(3)
         try:
             s.bind((source, 0))
@@ -164,20 +169,28 @@ class Scenario:
         run(["ip", "link", "add", "net0", "netns", self.inet, "type", "veth", "peer", "name", "ri0", "netns", self.router])
         for name in (self.sub, self.router, self.inet):
             self.ns(name, "ip", "link", "set", "lo", "up")
-        self.ns(self.router, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        self.ns(self.router, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
         # The infected address first: it is the namespace's source address for Chromium and curl.
         for address in (f"{INFECTED}/24", f"{CLEAN}/24"):
             self.ns(self.sub, "ip", "addr", "add", address, "dev", "sub0")
+        for address in INFECTED6:
+            self.ns(self.sub, "ip", "addr", "add", f"{address}/64", "dev", "sub0", "nodad")
         self.ns(self.sub, "ip", "link", "set", "sub0", "up")
         self.ns(self.router, "ip", "addr", "add", f"{ROUTER_INSIDE}/24", "dev", "rs0")
+        self.ns(self.router, "ip", "addr", "add", "2001:db8:100::1/64", "dev", "rs0", "nodad")
         self.ns(self.router, "ip", "addr", "add", "198.51.100.1/24", "dev", "ri0")
+        self.ns(self.router, "ip", "addr", "add", "2001:db8:200::1/64", "dev", "ri0", "nodad")
         self.ns(self.router, "ip", "link", "set", "rs0", "up")
         self.ns(self.router, "ip", "link", "set", "ri0", "up")
         for address in OUTSIDE:
             self.ns(self.inet, "ip", "addr", "add", f"{address}/24", "dev", "net0")
+        for address in OUTSIDE6:
+            self.ns(self.inet, "ip", "addr", "add", f"{address}/64", "dev", "net0", "nodad")
         self.ns(self.inet, "ip", "link", "set", "net0", "up")
         self.ns(self.sub, "ip", "route", "add", "default", "via", ROUTER_INSIDE)
+        self.ns(self.sub, "ip", "-6", "route", "add", "default", "via", "2001:db8:100::1")
         self.ns(self.inet, "ip", "route", "add", "default", "via", "198.51.100.1")
+        self.ns(self.inet, "ip", "-6", "route", "add", "default", "via", "2001:db8:200::1")
 
     def configure(self):
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -230,6 +243,12 @@ class Scenario:
         for name in self.created:
             subprocess.run(["ip", "netns", "del", name], capture_output=True)
 
+    def warm_up(self):
+        """Neighbour entries both ways before counting: a reset sent while the router still
+        resolves the subscriber's address can be lost, and the retransmitted SYN would count twice."""
+        for source, web in ((INFECTED, WEB), (CLEAN, WEB), (INFECTED6[0], WEB6), (INFECTED6[1], WEB6)):
+            assert self.ns(self.sub, "curl", "-sS", "--max-time", "10", "--interface", source, web + "/healthz").stdout.strip() == "ok"
+
     def attempts(self, source: str, targets: list[str]) -> dict:
         result = self.ns(self.sub, sys.executable, "-c", ATTEMPTS, source, json.dumps(targets), timeout=300)
         return json.loads(result.stdout)
@@ -255,11 +274,19 @@ def scenario():
         scenario.create()
         scenario.configure()
         scenario.start_server()
+        scenario.warm_up()
         # 150 attempts to 20 destinations (8 to the first ten, 7 to the others); 5 to one.
         infected_targets = [OUTSIDE[i] for i in range(20) for _ in range(8 if i < 10 else 7)]
         assert len(infected_targets) == 150
         assert scenario.attempts(INFECTED, infected_targets) == {"refused": 150}
         assert scenario.attempts(CLEAN, [OUTSIDE[0]] * 5) == {"refused": 5}
+        # One IPv6 /64: 120 attempts from one address, 30 from another, 20 destinations.
+        assert scenario.attempts(INFECTED6[0], [OUTSIDE6[i] for i in range(20) for _ in range(6)]) == {"refused": 120}
+        assert scenario.attempts(INFECTED6[1], OUTSIDE6[:15] * 2) == {"refused": 30}
+        # The collector samples every second: wait until it has seen every attempt.
+        expected = {INFECTED: 150, SUBSCRIBER6: 150, CLEAN: 5}
+        wait_until(lambda: {row["address"]: row["attempts"] for row in scenario.offenders("--all")} == expected,
+                   f"op25b offenders --all to count {expected}")
         yield scenario
     finally:
         scenario.destroy()
@@ -276,15 +303,18 @@ def test_the_rules_count_attempts_per_source_and_destination(scenario: Scenario)
 
 
 def test_the_collector_flags_the_infected_line_only(scenario: Scenario):
-    flagged = wait_until(lambda: scenario.offenders(), "op25b offenders to list the infected line")
-    assert [row["address"] for row in flagged] == [INFECTED], flagged
-    row = flagged[0]
+    flagged = scenario.offenders()
+    assert sorted(row["address"] for row in flagged) == sorted([INFECTED, SUBSCRIBER6]), flagged
+    row = next(row for row in flagged if row["address"] == INFECTED)
     assert row["attempts"] == 150 and row["destinations"] == 20, row
     assert row["accessNetwork"] == "alato-express" and row["probablyInfected"] is True, row
     assert row["firstSeen"] <= row["lastSeen"], row
     # The clean line is counted, not flagged.
     everyone = {r["address"]: r for r in scenario.offenders("--all")}
     assert everyone[CLEAN]["attempts"] == 5 and everyone[CLEAN]["probablyInfected"] is False, everyone
+    # The two IPv6 addresses are one subscriber: their /64.
+    row6 = next(row for row in flagged if row["address"] == SUBSCRIBER6)
+    assert row6["attempts"] == 150 and row6["destinations"] == 20, row6
     table = scenario.cli("op25b", "offenders", "--since", "1h").stdout
     assert INFECTED in table and CLEAN not in table and "alato-express" in table, table
 
@@ -305,6 +335,14 @@ def test_the_checker_tells_the_infected_customer(scenario: Scenario):
     assert suspicious["destinations"] == 20 and suspicious["verdict"] == "probably-infected", api
 
 
+def test_the_checker_tells_every_address_of_the_infected_ipv6_subscriber(scenario: Scenario):
+    for address in INFECTED6:
+        page = scenario.ns(scenario.sub, "curl", "-sS", "--max-time", "10", "--interface", address,
+                           WEB6 + "/?lang=en").stdout
+        assert 'id="line-suspicious"' in page and f"({address})" in page, page
+        assert "150 attempts" in page and "20 different mail servers" in page, page
+
+
 def test_the_clean_customer_sees_nothing_new(scenario: Scenario):
     page = scenario.http(CLEAN, "/?lang=en")
     assert "line-suspicious" not in page and "probably infected" not in page, page
@@ -313,15 +351,19 @@ def test_the_clean_customer_sees_nothing_new(scenario: Scenario):
 
 
 def test_the_abuse_contact_gets_one_notice(scenario: Scenario):
-    mails = wait_until(lambda: scenario.maildir(ABUSE_CONTACT), "the notice in the abuse contact's Maildir")
-    assert len(mails) == 1, mails
-    notice = mails[0]
+    mails = wait_until(lambda: len(scenario.maildir(ABUSE_CONTACT)) >= 2 and scenario.maildir(ABUSE_CONTACT),
+                       "the notices in the abuse contact's Maildir")
+    assert len(mails) == 2, mails
+    notice = next(mail for mail in mails if f"line {INFECTED}:" in mail)
+    # Flagged by the sample that first saw more than 100 attempts: the count is that sample's.
+    assert any(re.search(rf"Subject: Probably infected subscriber line {re.escape(SUBSCRIBER6)}: 1[0-5][0-9] blocked", mail)
+               for mail in mails), mails
     assert f"Subject: Probably infected subscriber line {INFECTED}: 150 blocked port-25 attempts" in notice, notice
     assert "Auto-Submitted: auto-generated" in notice and "(access network alato-express)" in notice, notice
     assert CLEAN not in notice
     # Later samples keep counting but send no second notice the same day.
     time.sleep(3)
-    assert len(scenario.maildir(ABUSE_CONTACT)) == 1
+    assert len(scenario.maildir(ABUSE_CONTACT)) == 2
 
 
 def test_chromium_screenshot_of_the_notice(scenario: Scenario):
