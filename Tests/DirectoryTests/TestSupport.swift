@@ -47,9 +47,14 @@ struct PostgresDatabase: Sendable {
         return PostgresDatabase(server: server, name: try server.createDatabase())
     }
 
+    /// The suites check what is stored and decided, not how fast: a generous deadline, so a test
+    /// run on a loaded machine (parallel suites, a build) does not fail on the 5 s production one.
+    /// The outage tests set their own short deadline.
     var settings: PostgresDirectorySettings {
-        PostgresDirectorySettings(host: server.host, port: server.port, user: server.user, password: server.password,
-                                  database: name, tls: .disable, poolSize: 4)
+        var settings = PostgresDirectorySettings(host: server.host, port: server.port, user: server.user,
+                                                 password: server.password, database: name, tls: .disable, poolSize: 4)
+        settings.operationTimeout = .seconds(30)
+        return settings
     }
 
     /// A directory on this database, not migrated.
