@@ -7,7 +7,9 @@ import DNS
 import Delivery
 import Directory
 import Foundation
+import Instruments
 import Logging
+import MetricsEndpoint
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -52,10 +54,14 @@ struct ServeCommand: AsyncParsableCommand {
         let serviceUser = try configuration.serviceUserToBecome()
         let policy = try configuration.op25bPolicy(exemptions: [])
         let directory = try await configuration.openDirectory()
+        // `[metrics]`: the instruments count into the exporter's registry; off, they count nothing.
+        let exporter = configuration.metrics.listen.isEmpty ? nil : MetricsExporter()
+        let instruments = exporter?.instruments ?? .disabled
         let spool: Spool
         do {
             var options = SpoolOptions()
             options.minimumFreeSpace = UInt64(configuration.spool.minFreeSpace)
+            options.instruments = instruments.spool
             spool = try Spool(directory: configuration.dataDirectory + "/spool", options: options)
         } catch {
             throw CLIError("cannot open the spool in \(configuration.dataDirectory)/spool: \(error)")
@@ -89,6 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         graphSettings.pop3 = .init(configuration: configuration, tlsContext: tls)
         graphSettings.pop3Listeners = configuration.pop3ListenerSpecs
         graphSettings.proxyProtocol = configuration.proxyProtocolSettings
+        graphSettings.instruments = instruments
         // Where local delivery writes (DeliverySettings.mailboxRoot), so POP3 reads the same Maildirs.
         graphSettings.mailboxRoot = DeliverySettings(configuration: configuration).mailboxRoot
         // The session path reads counters and directory answers from memory; the
@@ -118,7 +125,8 @@ struct ServeCommand: AsyncParsableCommand {
         let queueManager: QueueManager
         do {
             queueManager = try QueueManager(spool: spool, directory: graph.directory, settings: deliverySettings,
-                                            resolver: resolver, group: group, logger: logger)
+                                            resolver: resolver, group: group, logger: logger,
+                                            instruments: instruments.delivery)
         } catch {
             throw CLIError("\(location.file): [delivery]: \(error)")
         }
@@ -133,6 +141,24 @@ struct ServeCommand: AsyncParsableCommand {
         let webApplications: [any Service] = configuration.web.listen.map { address in
             buildWebApplication(web: web, logger: logger, host: address.host, port: address.port,
                                 proxyProtocol: webProxyProtocol)
+        }
+
+        var metricsApplications: [any Service] = []
+        if let exporter {
+            let readiness: @Sendable () async -> ReadinessAnswer = {
+                let listening = graph.listener.isListening && (graph.pop3Listener?.isListening ?? true)
+                return ReadinessAnswer(ready: listening,
+                                       json: listening ? "{\"ready\":true}" : "{\"ready\":false,\"not_ready\":[\"listeners\"]}")
+            }
+            // Sampled at each scrape: the queue from the spool, readiness as /readyz answers it.
+            let sampled = exporter.sampling([
+                { await QueueCensus.sample(spool, into: instruments.queue) },
+                { instruments.readiness.record(ready: await readiness().ready) },
+            ])
+            metricsApplications = configuration.metrics.listen.map { address in
+                buildMetricsApplication(exporter: sampled, readiness: readiness, host: address.host, port: address.port,
+                                        logger: logger)
+            }
         }
 
         let systemd = SystemdNotifier()
@@ -153,6 +179,7 @@ struct ServeCommand: AsyncParsableCommand {
         lines += specs.map { "listening on \($0.addressDescription) (\($0.service.displayName))" }
         lines += graphSettings.pop3Listeners.map { "listening on \($0.addressDescription) (\($0.service.displayName))" }
         lines += configuration.web.listen.map { "listening on \($0) (customer web: http://\($0)/)" }
+        lines += configuration.metrics.listen.map { "listening on \($0) (metrics: http://\($0)/metrics)" }
         lines.append("ready")
 
         if let serviceUser {
@@ -170,7 +197,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Graceful shutdown stops services in reverse order: the SMTP listeners first (no new
         // mail, sessions drain), the queue manager, and last the abuse counters' final flush.
         let serviceGroup = ServiceGroup(configuration: .init(
-            services: graph.groupServices(around: [queueManager, reloader] + webApplications + [ReadyAnnouncer(lines: lines, systemd: systemd)]),
+            services: graph.groupServices(around: [queueManager, reloader] + webApplications + metricsApplications + [ReadyAnnouncer(lines: lines, systemd: systemd)]),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
     }
@@ -198,6 +225,9 @@ extension Configuration {
             throw CLIError("[process] user = \"\(name)\": start serve as root (it binds, then becomes \(name)) or as \(name) itself")
         }
         // The web service binds when it starts, after the drop: a port below 1024 is root's.
+        if let low = metrics.listen.first(where: { $0.port > 0 && $0.port < 1024 }) {
+            throw CLIError("[metrics] listen \(low): a port below 1024 cannot be bound after becoming \(name); use a port from 1024 or leave [process] user unset")
+        }
         if let low = web.listen.first(where: { $0.port > 0 && $0.port < 1024 }) {
             throw CLIError("[web] listen \(low): a port below 1024 cannot be bound after becoming \(name); use a port from 1024 (behind a proxy) or leave [process] user unset")
         }
