@@ -88,7 +88,7 @@ let package = Package(
         // The Prometheus registry behind the instruments, process metrics, and the small HTTP
         // listener serving /metrics, /healthz and /readyz.
         .target(name: "MetricsEndpoint", dependencies: [
-            "Instruments",
+            "Instruments", "Web",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -209,7 +209,7 @@ let package = Package(
         ]),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM", "TestSupport"]),
         .testTarget(name: "MetricsEndpointTests", dependencies: [
-            "MetricsEndpoint", "Instruments", "Delivery", "Spool", "SMTPCore",
+            "MetricsEndpoint", "Instruments", "Delivery", "Spool", "SMTPCore", "Web",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,34 +1,26 @@
 import Hummingbird
 import Logging
 import NIOCore
-
-/// The answer of a readiness check: whether the server can take mail, and the JSON document
-/// naming what is not ready.
-public struct ReadinessAnswer: Sendable {
-    public var ready: Bool
-    public var json: String
-
-    public init(ready: Bool, json: String) {
-        self.ready = ready
-        self.json = json
-    }
-}
+import Web
 
 /// The `[metrics] listen` application: `GET /metrics` (the Prometheus text format),
-/// `GET /healthz` (the process answers) and `GET /readyz` (200 ready, 503 not, with the
-/// readiness document either way). For Prometheus and the load balancer on a private network:
-/// nothing here is for customers.
-public func buildMetricsApplication(exporter: MetricsExporter, readiness: @escaping @Sendable () async -> ReadinessAnswer,
-                                    host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+/// `GET /healthz` (the process answers) and `GET /readyz`, the same check and answer as the web
+/// listener's (``ReadinessReport``: 200 ready, 503 not, the JSON document either way). For
+/// Prometheus and load balancers on the operator's network: nothing here is for customers.
+/// `onListening` runs once the port is bound.
+public func buildMetricsApplication(exporter: MetricsExporter, readiness: @escaping ReadinessCheck,
+                                    host: String, port: Int, logger: Logger,
+                                    onListening: @escaping @Sendable () async -> Void = {}) -> some ApplicationProtocol {
     Application(
         router: buildMetricsRouter(exporter: exporter, readiness: readiness),
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+        onServerRunning: { _ in await onListening() },
         logger: logger)
 }
 
-/// The router of ``buildMetricsApplication(exporter:readiness:host:port:logger:)``.
+/// The router of ``buildMetricsApplication(exporter:readiness:host:port:logger:onListening:)``.
 public func buildMetricsRouter(exporter: MetricsExporter,
-                               readiness: @escaping @Sendable () async -> ReadinessAnswer) -> Router<BasicRequestContext> {
+                               readiness: @escaping ReadinessCheck) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.get("/metrics") { _, _ in
         let bytes = await exporter.exposition()
@@ -39,11 +31,6 @@ public func buildMetricsRouter(exporter: MetricsExporter,
         Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
     }
-    router.get("/readyz") { _, _ in
-        let answer = await readiness()
-        return Response(status: answer.ready ? .ok : .serviceUnavailable,
-                        headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(string: answer.json)))
-    }
+    router.get("/readyz") { _, _ in Responses.readiness(await readiness()) }
     return router
 }

@@ -130,34 +130,34 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(location.file): [delivery]: \(error)")
         }
+        // One readiness check, answered by the web's and the metrics listener's /readyz.
+        let readiness = ServerReadiness(spool: spool, directory: directory, smtp: graph.listener, pop3: graph.pop3Listener)
         let web: CustomerWeb
         do {
             web = try CustomerWeb(settings: WebSettings(configuration: configuration), policy: policy, directory: directory,
-                                  srvLookup: ResolverSRVLookup(resolver: resolver), logger: logger)
+                                  srvLookup: ResolverSRVLookup(resolver: resolver), readiness: { await readiness.check() },
+                                  logger: logger)
         } catch {
             throw CLIError("cannot start the web service: \(error)")
         }
         let webProxyProtocol = configuration.web.proxyProtocol ? configuration.proxyProtocolSettings : nil
+        // "ready" (and systemd's READY=1) waits until every web and metrics listener is bound too.
+        let httpListening = Countdown(configuration.web.listen.count + (exporter == nil ? 0 : configuration.metrics.listen.count))
         let webApplications: [any Service] = configuration.web.listen.map { address in
             buildWebApplication(web: web, logger: logger, host: address.host, port: address.port,
-                                proxyProtocol: webProxyProtocol)
+                                proxyProtocol: webProxyProtocol, onListening: { await httpListening.arrive() })
         }
 
         var metricsApplications: [any Service] = []
         if let exporter {
-            let readiness: @Sendable () async -> ReadinessAnswer = {
-                let listening = graph.listener.isListening && (graph.pop3Listener?.isListening ?? true)
-                return ReadinessAnswer(ready: listening,
-                                       json: listening ? "{\"ready\":true}" : "{\"ready\":false,\"not_ready\":[\"listeners\"]}")
-            }
             // Sampled at each scrape: the queue from the spool, readiness as /readyz answers it.
             let sampled = exporter.sampling([
                 { await QueueCensus.sample(spool, into: instruments.queue) },
-                { instruments.readiness.record(ready: await readiness().ready) },
+                { instruments.readiness.record(ready: await readiness.check().isReady) },
             ])
             metricsApplications = configuration.metrics.listen.map { address in
-                buildMetricsApplication(exporter: sampled, readiness: readiness, host: address.host, port: address.port,
-                                        logger: logger)
+                buildMetricsApplication(exporter: sampled, readiness: { await readiness.check() }, host: address.host,
+                                        port: address.port, logger: logger, onListening: { await httpListening.arrive() })
             }
         }
 
@@ -197,7 +197,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Graceful shutdown stops services in reverse order: the SMTP listeners first (no new
         // mail, sessions drain), the queue manager, and last the abuse counters' final flush.
         let serviceGroup = ServiceGroup(configuration: .init(
-            services: graph.groupServices(around: [queueManager, reloader] + webApplications + metricsApplications + [ReadyAnnouncer(lines: lines, systemd: systemd)]),
+            services: graph.groupServices(around: [queueManager, reloader] + webApplications + metricsApplications
+                                                  + [ReadyAnnouncer(lines: lines, systemd: systemd, after: httpListening)]),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
     }
@@ -254,13 +255,36 @@ extension Configuration {
 struct ReadyAnnouncer: Service {
     let lines: [String]
     let systemd: SystemdNotifier
+    /// The listeners that bind when their service starts (the web's and the metrics').
+    let after: Countdown
 
     func run() async throws {
+        await after.wait()
         for line in lines { print(line) }
         fflush(nil)
         systemd.ready(status: "accepting mail")
         // A service that returns ends the group; this one waits for the shutdown.
         try? await gracefulShutdown()
         systemd.stopping()
+    }
+}
+
+/// Waits until a number of things have happened (each web listener bound).
+actor Countdown {
+    private var remaining: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { remaining = count }
+
+    func arrive() {
+        remaining -= 1
+        guard remaining <= 0 else { return }
+        for waiter in waiters { waiter.resume() }
+        waiters = []
+    }
+
+    func wait() async {
+        guard remaining > 0 else { return }
+        await withCheckedContinuation { waiters.append($0) }
     }
 }

@@ -14,10 +14,13 @@ public final class CustomerWeb: Sendable {
     private let renderer: PageRenderer
     private let logger: Logger
     private let current: Mutex<WebSite>
+    /// The server's readiness, for `/readyz`; nil serves no such route.
+    let readiness: ReadinessCheck?
 
     /// Loads the page templates (a failure is a packaging problem) and builds the site.
     public init(settings: WebSettings, policy: OP25BPolicy, directory: any AccountDirectory, srvLookup: any SRVLookup,
-                logger: Logger) throws(PageRenderer.LoadError) {
+                readiness: ReadinessCheck? = nil, logger: Logger) throws(PageRenderer.LoadError) {
+        self.readiness = readiness
         self.directory = directory
         self.srvLookup = srvLookup
         self.renderer = try PageRenderer()
@@ -63,12 +66,14 @@ public final class CustomerWeb: Sendable {
 /// - `GET /.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=…`, `GET /mail/config-v1.1.xml`: Thunderbird autoconfig
 /// - `POST /autodiscover/autodiscover.xml`: Outlook POX autodiscover
 /// - `GET /apple/mail.mobileconfig?email=…`: Apple configuration profile
-/// - `GET /healthz`: liveness
+/// - `GET /healthz`: liveness; `GET /readyz`: readiness (``ReadinessReport``), when the
+///   ``CustomerWeb`` has a check
 ///
 /// With `proxyProtocol`, connections from its trusted proxies start with a PROXY header whose
-/// source is the visitor (``ProxyProtocolHTTP1Channel``).
+/// source is the visitor (``ProxyProtocolHTTP1Channel``). `onListening` runs once the port is bound.
 public func buildWebApplication(web: CustomerWeb, logger: Logger, host: String = "127.0.0.1", port: Int = 8080,
-                                proxyProtocol: ProxyProtocolSettings? = nil) -> some ApplicationProtocol {
+                                proxyProtocol: ProxyProtocolSettings? = nil,
+                                onListening: @escaping @Sendable () async -> Void = {}) -> some ApplicationProtocol {
     let server: HTTPServerBuilder = proxyProtocol.map { proxyProtocol in
         HTTPServerBuilder { responder in
             ProxyProtocolHTTP1Channel(http: HTTP1Channel(responder: responder), settings: proxyProtocol)
@@ -78,6 +83,7 @@ public func buildWebApplication(web: CustomerWeb, logger: Logger, host: String =
         router: buildRouter(web: web),
         server: server,
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+        onServerRunning: { _ in await onListening() },
         logger: logger)
 }
 
@@ -96,5 +102,8 @@ public func buildRouter(web: CustomerWeb) -> Router<WebRequestContext> {
     router.post("/autodiscover/autodiscover.xml") { request, _ in await web.site.autodiscover(request) }
     router.get("/apple/mail.mobileconfig") { request, _ in await web.site.mobileConfig(request) }
     router.get("/healthz") { _, _ in Responses.text("ok", status: .ok) }
+    if let readiness = web.readiness {
+        router.get("/readyz") { _, _ in Responses.readiness(await readiness()) }
+    }
     return router
 }

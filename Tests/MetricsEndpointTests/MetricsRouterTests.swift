@@ -3,13 +3,14 @@ import HummingbirdTesting
 import Instruments
 import MetricsEndpoint
 import Testing
+import Web
 
 struct MetricsRouterTests {
     @Test func servesTheExpositionWithItsContentType() async throws {
         let exporter = MetricsExporter()
         exporter.instruments.smtp[.relay].messageAccepted()
         let sampled = exporter.sampling([{ exporter.instruments.queue.record(active: 7, deferred: 0, held: 0, oldestAgeSeconds: 1) }])
-        let app = Application(router: buildMetricsRouter(exporter: sampled, readiness: { ReadinessAnswer(ready: true, json: "{}") }))
+        let app = Application(router: buildMetricsRouter(exporter: sampled, readiness: { ReadinessReport() }))
         try await app.test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
@@ -24,14 +25,15 @@ struct MetricsRouterTests {
     }
 
     @Test(arguments: [true, false])
-    func answersReadinessWithItsDocument(ready: Bool) async throws {
-        let document = ready ? #"{"ready":true}"# : #"{"ready":false,"not_ready":["spool"]}"#
-        let app = Application(router: buildMetricsRouter(exporter: MetricsExporter(),
-                                                         readiness: { ReadinessAnswer(ready: ready, json: document) }))
+    func answersReadinessWithTheReport(ready: Bool) async throws {
+        var report = ReadinessReport()
+        report.record("listeners", problem: nil)
+        report.record("spool", problem: ready ? nil : "less than [spool] min_free_space free")
+        let app = Application(router: buildMetricsRouter(exporter: MetricsExporter(), readiness: { report }))
         try await app.test(.router) { client in
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == (ready ? .ok : .serviceUnavailable))
-                #expect(String(buffer: response.body) == document)
+                #expect(String(buffer: response.body) == report.json)
             }
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)

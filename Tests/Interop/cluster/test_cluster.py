@@ -15,11 +15,14 @@ Run: PORTCULLIS_BIN=.build/debug/portcullis .venv-test/bin/python -m pytest -q T
 from __future__ import annotations
 
 import imaplib
+import json
 import smtplib
 import ssl
 import subprocess
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -117,6 +120,14 @@ def submission_login(node: LMTPNode, account: Account, password: str | None = No
     s.starttls()
     s.ehlo()
     return s, s.auth_plain(account.address, password or account.password)
+
+
+def readyz(node: LMTPNode) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://{INSIDE}:{node.web_port}/readyz", timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
 
 
 def test_an_account_made_on_one_node_logs_in_on_the_other_and_in_dovecot(cluster):
@@ -229,6 +240,9 @@ def test_a_postgresql_outage_answers_4xx_on_both_nodes_and_both_recover(cluster)
     first, second, dovecot, postgres = cluster
     postgres.pause()
     try:
+        status, body = readyz(first)
+        assert status == 503 and "directory" in json.loads(body)["checks"], body
+        assert json.loads(body)["checks"]["directory"] != "ok", body
         for node in (first, second):
             with SMTPDialog(INSIDE, node.smtp_port, timeout=60) as s:
                 greeting = s.read_reply()
@@ -250,6 +264,7 @@ def test_a_postgresql_outage_answers_4xx_on_both_nodes_and_both_recover(cluster)
 
     for node in (first, second):
         wait_until(lambda: recovered(node), f"{node.root.name} accepting mail again", timeout=90)
+    wait_until(lambda: readyz(first)[0] == 200, "node A ready again", timeout=30)
     marker = unique_marker("after-outage")
     submit(second, TARO, [JIRO.address], note(TARO, marker))
 

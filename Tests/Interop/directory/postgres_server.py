@@ -34,13 +34,16 @@ def _binaries() -> Path:
 class PostgresServer:
     user = "portcullis"
 
-    def __init__(self, artifacts: Path) -> None:
+    def __init__(self, artifacts: Path, *, durable: bool = False) -> None:
         self.bin = _binaries()
         self.artifacts = artifacts
         self.root = Path("/tmp") / f"portcullis-postgres-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.password = "pw-" + uuid.uuid4().hex
         self.port = free_port()
         self.pid: int | None = None
+        # Tests run without fsync (nothing there must survive a power cut); benchmarks keep
+        # PostgreSQL's default, fsync on, so the comparison is with a durable database.
+        self.durable = durable
 
     def _as_server_user(self, program: str, *args: str) -> None:
         command = [str(self.bin / program), *args]
@@ -72,7 +75,8 @@ class PostgresServer:
         """Starts the paused server again on the same port and data."""
         self._as_server_user("pg_ctl", "-D", str(self.root / "data"), "-l", str(self.root / "server.log"),
                              "-w", "-t", "60", "-o",
-                             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
+                             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+                             + ("" if self.durable else " -c fsync=off"),
                              "start")
         self.pid = int((self.root / "data" / "postmaster.pid").read_text().split("\n")[0])
 
