@@ -26,9 +26,10 @@ struct MetricsRouterTests {
 
     @Test(arguments: [true, false])
     func answersReadinessWithTheReport(ready: Bool) async throws {
-        var report = ReadinessReport()
-        report.record("listeners", problem: nil)
-        report.record("spool", problem: ready ? nil : "less than [spool] min_free_space free")
+        var checked = ReadinessReport()
+        checked.record("listeners", problem: nil)
+        checked.record("spool", problem: ready ? nil : "less than [spool] min_free_space free")
+        let report = checked
         let app = Application(router: buildMetricsRouter(exporter: MetricsExporter(), readiness: { report }))
         try await app.test(.router) { client in
             try await client.execute(uri: "/readyz", method: .get) { response in
