@@ -30,7 +30,7 @@ public enum MetricCatalogue {
         help: "Messages committed to the spool and acknowledged with 250.", kind: .counter)
     public static let smtpMessagesRejected = Description(
         name: "portcullis_smtp_messages_rejected_total",
-        help: "Senders, recipients and message contents refused, by the reply code that refused them.",
+        help: "Senders, recipients and messages refused by their checks (MAIL, RCPT, end of DATA, commit), by reply code.",
         kind: .counter)
     public static let smtpAuth = Description(
         name: "portcullis_smtp_auth_total",

@@ -114,11 +114,14 @@ def test_counters_move_by_exactly_the_traffic_sent(server):
         message.set_content("counted once\n")
         assert client.send_message(message) == {}
 
-    # Submission: a wrong password (535).
+    # Submission: a wrong password (535), one AUTH PLAIN exchange (login() would go on to try
+    # AUTH LOGIN after the 535: two attempts, and two are what the server would count).
     with smtplib.SMTP(INSIDE, server.submission_port, timeout=30) as client:
         client.starttls(context=unverified())
+        client.ehlo()
+        client.user, client.password = TARO.address, TARO.password + "-wrong"
         with pytest.raises(smtplib.SMTPAuthenticationError) as refused:
-            client.login(TARO.address, TARO.password + "-wrong")
+            client.auth("PLAIN", client.auth_plain)
         assert refused.value.smtp_code == 535
 
     # Port 25: a recipient the directory does not know (550), then QUIT without a message.
