@@ -1,3 +1,4 @@
+import AbuseTestSupport
 import Instruments
 import MetricsEndpoint
 import SMTPCore
@@ -73,5 +74,28 @@ struct SessionMetricsTests {
         #expect(sample(exporter, #"portcullis_smtp_auth_total{service="submission",result="failure"}"#) == 0)
         // A failed login is not a refused transaction.
         #expect(!exporter.registry.emitToString().contains("portcullis_smtp_messages_rejected_total"))
+    }
+
+    @Test func countsAbuseDecisionsOnce() async throws {
+        let exporter = MetricsExporter()
+        var options = TestServer.Options()
+        options.instruments = exporter.instruments
+        options.abuse = smallAbuseSettings()  // 4 failed logins; 5 connections a minute
+        let server = try await TestServer(options)
+        defer { server.stop() }
+        let client = try await server.connect(.submissionImplicitTLS)
+        #expect(await client.code() == 220)
+        try await client.send("EHLO client.example.net\r\n")
+        #expect(await client.code() == 250)
+        for _ in 1...4 {
+            try await client.send("AUTH PLAIN AHRhcm9AYWxhdG8uZXhhbXBsZQB3cm9uZy1wYXNzd29yZA==\r\n")
+            #expect(await client.code() == 535)
+        }
+        await client.close()
+        // The fourth failure blocked the address and locked the name, once each.
+        #expect(sample(exporter, #"portcullis_abuse_events_total{kind="address_blocked"}"#) == 1)
+        #expect(sample(exporter, #"portcullis_abuse_events_total{kind="account_locked"}"#) == 1)
+        #expect(sample(exporter, #"portcullis_abuse_events_total{kind="rate_limited"}"#) == 0)
+        #expect(sample(exporter, #"portcullis_smtp_auth_total{service="submissions",result="failure"}"#) == 4)
     }
 }
