@@ -2,8 +2,9 @@
 /// type and, for histograms, its buckets. The instruments are created from these names, and the
 /// exporter takes the help text and the buckets from here: one description per metric.
 ///
-/// Labels are bounded by construction: each is an enum below (service, code, result, kind,
-/// state, transport), never an address, an account or a domain.
+/// Labels are bounded by construction: each takes its values from an enum of the instruments
+/// (service, result, kind, state, transport) or is a 4xx/5xx reply code, never an address, an
+/// account or a domain.
 public enum MetricCatalogue {
     public enum Kind: Sendable, Hashable {
         case counter
