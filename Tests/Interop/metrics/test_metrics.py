@@ -4,8 +4,9 @@ One Portcullis with `[metrics] listen` on a free loopback port. Real clients (sm
 send a known amount of traffic: a message submitted after AUTH, a failed AUTH, a recipient
 refused on port 25, a POP3 session. /metrics is scraped with urllib before and after, parsed
 (the text format, by hand: a line is `name{label="value",...} number`), and each counter must
-have moved by exactly that traffic. `promtool check metrics` must accept the scraped text and
-`promtool check rules` the shipped alerting rules; /healthz and /readyz answer.
+have moved by exactly that traffic. `promtool check metrics` must accept the scraped text,
+`promtool check rules` the shipped alerting rules, and `promtool test rules` their unit tests;
+/healthz and /readyz answer.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from interop_harness import (
 )
 
 RULES = REPO / "contrib" / "prometheus" / "portcullis-rules.yml"
+RULE_TESTS = REPO / "contrib" / "prometheus" / "portcullis-rules.test.yml"
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
@@ -217,6 +219,13 @@ def test_promtool_accepts_the_alerting_rules():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
+
+
+def test_the_alerts_fire_when_they_should():
+    """promtool's rule unit tests: each alert on synthetic series, and its quiet cases."""
+    result = subprocess.run([require_peer("promtool"), "test", "rules", str(RULE_TESTS)],
+                            capture_output=True, text=True, timeout=120, cwd=RULE_TESTS.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_health_and_readiness(server):
