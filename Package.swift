@@ -219,7 +219,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: [
-            "Delivery", "TestSupport", "SMTPCore", "Spool", "Directory", "DNS", "MaildirStore",
+            "Delivery", "TestSupport", "SMTPCore", "Spool", "Directory", "DNS", "MaildirStore", "Instruments", "MetricsEndpoint",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
