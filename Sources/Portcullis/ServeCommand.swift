@@ -142,7 +142,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let webProxyProtocol = configuration.web.proxyProtocol ? configuration.proxyProtocolSettings : nil
         // "ready" (and systemd's READY=1) waits until every web and metrics listener is bound too.
-        let httpListening = Countdown(configuration.web.listen.count + (exporter == nil ? 0 : configuration.metrics.listen.count))
+        let httpListening = Countdown(configuration.web.listen.count + configuration.metrics.listen.count)
         let webApplications: [any Service] = configuration.web.listen.map { address in
             buildWebApplication(web: web, logger: logger, host: address.host, port: address.port,
                                 proxyProtocol: webProxyProtocol, onListening: { await httpListening.arrive() })
@@ -226,11 +226,12 @@ extension Configuration {
             throw CLIError("[process] user = \"\(name)\": start serve as root (it binds, then becomes \(name)) or as \(name) itself")
         }
         // The web service binds when it starts, after the drop: a port below 1024 is root's.
-        if let low = metrics.listen.first(where: { $0.port > 0 && $0.port < 1024 }) {
-            throw CLIError("[metrics] listen \(low): a port below 1024 cannot be bound after becoming \(name); use a port from 1024 or leave [process] user unset")
-        }
         if let low = web.listen.first(where: { $0.port > 0 && $0.port < 1024 }) {
             throw CLIError("[web] listen \(low): a port below 1024 cannot be bound after becoming \(name); use a port from 1024 (behind a proxy) or leave [process] user unset")
+        }
+        // So does the metrics listener.
+        if let low = metrics.listen.first(where: { $0.port > 0 && $0.port < 1024 }) {
+            throw CLIError("[metrics] listen \(low): a port below 1024 cannot be bound after becoming \(name); use a port from 1024 or leave [process] user unset")
         }
         return user
     }
