@@ -43,7 +43,7 @@ let package = Package(
         // The account directory and abuse store in PostgreSQL, for several servers sharing one
         // database. A module of its own so that only it (and the executable) links postgres-nio.
         .target(name: "PostgresDirectory", dependencies: [
-            "Directory", "BlockingWork",
+            "Directory", "Policy", "BlockingWork",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             // Its pool's error type: a database unreachable for a while fails requests with it.
             .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
@@ -165,7 +165,7 @@ let package = Package(
         ], resources: [.copy("Templates")]),
         .executableTarget(name: "Portcullis", dependencies: [
             "SMTPServer", "Abuse", "Assembly", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "PostgresDirectory", "Spool", "Policy", "SMTPCore",
-            "SelfSigned", "POP3Server", "MaildirStore", "ServerSupport", "Instruments", "MetricsEndpoint",
+            "SelfSigned", "POP3Server", "MaildirStore", "ServerSupport", "BlockingWork", "Instruments", "MetricsEndpoint",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -198,7 +198,7 @@ let package = Package(
         .testTarget(name: "MaildirStoreTests", dependencies: ["MaildirStore", "Spool"]),
         .testTarget(name: "POP3ServerTests", dependencies: ["POP3Server", "POP3Core", "ServerSupport"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"], resources: [.copy("Golden")]),
-        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "PostgresDirectory", "BlockingWork", "TestSupport"]),
+        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "PostgresDirectory", "Policy", "BlockingWork", "TestSupport"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "SMTPCore", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Policy"]),
         .testTarget(name: "ServerSupportTests", dependencies: [

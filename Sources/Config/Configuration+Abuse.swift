@@ -56,9 +56,7 @@ extension Reader {
         if postmaster.isEmpty {
             abuse.postmaster = "postmaster@\(hostname)"
         } else {
-            let at = postmaster.lastIndex(of: "@")
-            guard let at, at != postmaster.startIndex, postmaster.index(after: at) != postmaster.endIndex,
-                  !postmaster.contains(where: { $0 == "<" || $0 == ">" || $0.isWhitespace }) else {
+            guard Reader.isMailAddress(postmaster) else {
                 throw KeyProblem(key: key("postmaster"), message: "\"\(postmaster)\" is not a mail address (local@domain)")
             }
             abuse.postmaster = postmaster

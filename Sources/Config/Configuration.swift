@@ -103,6 +103,18 @@ public struct Configuration: Sendable, Equatable {
     public struct OP25B: Sendable, Equatable {
         public var mailHosts: [String]
         public var blockedPorts: [Int]
+        /// `collect`: `serve` samples the blocked-attempt counters and flags probably infected lines.
+        public var collect = false
+        /// `sample_interval`, seconds between samples.
+        public var sampleIntervalSeconds = 60
+        /// `counters_file`: read the counters from this `nft -j` JSON file instead of this host's nft.
+        public var countersFile: String? = nil
+        /// `infected_threshold`: more attempts than this in 24 hours…
+        public var infectedThreshold = 100
+        /// `infected_min_destinations`: …to more distinct destinations than this means probably infected.
+        public var infectedMinDestinations = 10
+        /// `abuse_contact`: where the notice of a newly flagged line goes; unset means `[abuse] postmaster`.
+        public var abuseContact: String? = nil
     }
 
     public struct Web: Sendable, Equatable {

@@ -196,6 +196,13 @@ extension Reader {
                                  poolSize: poolSize ?? DirectorySettings.defaultPoolSize)
     }
 
+    /// `local@domain` with both parts present and nothing a header or envelope could not carry.
+    static func isMailAddress(_ text: String) -> Bool {
+        guard let at = text.lastIndex(of: "@") else { return false }
+        return at != text.startIndex && text.index(after: at) != text.endIndex
+            && !text.contains(where: { $0 == "<" || $0 == ">" || $0.isWhitespace })
+    }
+
     static func isHostName(_ text: String) -> Bool {
         !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }
     }
@@ -280,9 +287,18 @@ extension Reader {
         }
 
         let op25bTable = try table("op25b")
-        let op25b = Configuration.OP25B(
+        var op25b = Configuration.OP25B(
             mailHosts: try op25bTable.strings("mail_hosts") ?? [],
             blockedPorts: try op25bTable.ints("blocked_ports", in: 1...65535) ?? [25])
+        op25b.collect = try op25bTable.bool("collect") ?? false
+        op25b.sampleIntervalSeconds = try op25bTable.int("sample_interval", in: 1...3600) ?? 60
+        op25b.countersFile = try op25bTable.string("counters_file").map(resolve)
+        op25b.infectedThreshold = try op25bTable.int("infected_threshold", in: 1...100_000_000) ?? 100
+        op25b.infectedMinDestinations = try op25bTable.int("infected_min_destinations", in: 0...1_000_000) ?? 10
+        op25b.abuseContact = try op25bTable.string("abuse_contact")
+        if let contact = op25b.abuseContact, !Reader.isMailAddress(contact) {
+            throw KeyProblem(key: "op25b.abuse_contact", message: "\"\(contact)\" is not a mail address (local@domain)")
+        }
         try op25bTable.finish()
 
         let webTable = try table("web")
@@ -343,6 +359,9 @@ extension Reader {
         configuration.pop3 = pop3
         configuration.mailbox = mailbox
         configuration.metrics = metrics
+        if configuration.op25b.abuseContact == nil {
+            configuration.op25b.abuseContact = abuse.postmaster
+        }
         return configuration
     }
 }

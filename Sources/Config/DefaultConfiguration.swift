@@ -65,6 +65,7 @@ public enum DefaultConfiguration {
 
         [op25b]
         mail_hosts = []
+        # collect = true            # flag probably infected lines from the blocked-attempt counters (nftables)
 
         [pop3]                      # customers fetch their mail
         listen = ["127.0.0.1:2110"]              # STLS, then USER/PASS or AUTH PLAIN

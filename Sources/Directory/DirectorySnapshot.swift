@@ -1,4 +1,5 @@
 import Foundation
+import Policy
 
 /// Everything a directory stores, as stored: hosted domains, accounts with their password
 /// hashes, aliases, OP25B exemptions and the abuse-control state. `portcullis directory copy`
@@ -54,6 +55,37 @@ package struct DirectorySnapshot: Sendable, Hashable {
         }
     }
 
+    /// One bucket of blocked port-25 attempts of one subscriber to one destination.
+    package struct StoredOP25BAttempt: Sendable, Hashable {
+        package var subscriber: OP25BSubscriber
+        package var destination: IPAddress
+        /// Bucket start, first and last seen: seconds since 1970.
+        package var bucket: Int
+        package var attempts: Int
+        package var firstSeen: Int
+        package var lastSeen: Int
+
+        package init(subscriber: OP25BSubscriber, destination: IPAddress, bucket: Int, attempts: Int, firstSeen: Int, lastSeen: Int) {
+            self.subscriber = subscriber
+            self.destination = destination
+            self.bucket = bucket
+            self.attempts = attempts
+            self.firstSeen = firstSeen
+            self.lastSeen = lastSeen
+        }
+    }
+
+    /// When the operator was last told about a subscriber (seconds since 1970).
+    package struct StoredOP25BNotice: Sendable, Hashable {
+        package var subscriber: OP25BSubscriber
+        package var notified: Int
+
+        package init(subscriber: OP25BSubscriber, notified: Int) {
+            self.subscriber = subscriber
+            self.notified = notified
+        }
+    }
+
     package var domains: [HostedDomain]
     /// By address key.
     package var accounts: [StoredAccount]
@@ -62,9 +94,16 @@ package struct DirectorySnapshot: Sendable, Hashable {
     /// Failed-login blocks of client addresses and locks of accounts, by subject.
     package var blocks: [AbuseBlock]
     package var counters: [StoredCounter]
+    /// By subscriber, destination and bucket.
+    package var op25bAttempts: [StoredOP25BAttempt]
+    /// By subscriber.
+    package var op25bNotices: [StoredOP25BNotice]
 
     package init(domains: [HostedDomain] = [], accounts: [StoredAccount] = [], aliases: [Alias] = [],
-                 exemptions: [OP25BExemption] = [], blocks: [AbuseBlock] = [], counters: [StoredCounter] = []) {
+                 exemptions: [OP25BExemption] = [], blocks: [AbuseBlock] = [], counters: [StoredCounter] = [],
+                 op25bAttempts: [StoredOP25BAttempt] = [], op25bNotices: [StoredOP25BNotice] = []) {
+        self.op25bAttempts = op25bAttempts
+        self.op25bNotices = op25bNotices
         self.domains = domains
         self.accounts = accounts
         self.aliases = aliases
@@ -80,7 +119,8 @@ package struct DirectorySnapshot: Sendable, Hashable {
             accountLimits: accounts.count { $0.limits != .none },
             suspensions: accounts.count { $0.suspension != nil },
             knownLogins: accounts.reduce(0) { $0 + $1.logins.count },
-            blocks: blocks.count, counterBuckets: counters.count)
+            blocks: blocks.count, counterBuckets: counters.count,
+            op25bAttemptBuckets: op25bAttempts.count, op25bNotices: op25bNotices.count)
     }
 }
 
@@ -100,9 +140,16 @@ public struct DirectoryContents: Sendable, Hashable, CustomStringConvertible {
     public var blocks: Int
     /// Rate-counter buckets.
     public var counterBuckets: Int
+    /// Buckets of blocked port-25 attempts (per subscriber and destination).
+    public var op25bAttemptBuckets: Int
+    /// Subscribers the operator was told about.
+    public var op25bNotices: Int
 
     public init(domains: Int = 0, accounts: Int = 0, aliases: Int = 0, exemptions: Int = 0, accountLimits: Int = 0,
-                suspensions: Int = 0, knownLogins: Int = 0, blocks: Int = 0, counterBuckets: Int = 0) {
+                suspensions: Int = 0, knownLogins: Int = 0, blocks: Int = 0, counterBuckets: Int = 0,
+                op25bAttemptBuckets: Int = 0, op25bNotices: Int = 0) {
+        self.op25bAttemptBuckets = op25bAttemptBuckets
+        self.op25bNotices = op25bNotices
         self.domains = domains
         self.accounts = accounts
         self.aliases = aliases
@@ -118,7 +165,8 @@ public struct DirectoryContents: Sendable, Hashable, CustomStringConvertible {
     public var kinds: [(name: String, count: Int)] {
         [("domains", domains), ("accounts", accounts), ("aliases", aliases), ("OP25B exemptions", exemptions),
          ("account limits", accountLimits), ("account holds", suspensions), ("known login addresses", knownLogins),
-         ("blocks and locks", blocks), ("rate-counter buckets", counterBuckets)]
+         ("blocks and locks", blocks), ("rate-counter buckets", counterBuckets),
+         ("OP25B attempt buckets", op25bAttemptBuckets), ("OP25B offender notices", op25bNotices)]
     }
 
     public var isEmpty: Bool { kinds.allSatisfy { $0.count == 0 } }
@@ -131,7 +179,7 @@ public struct DirectoryContents: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A directory whose whole content can be read and written as a ``DirectorySnapshot``.
-package protocol DirectoryTransfer: AccountDirectory, AbuseStore {
+package protocol DirectoryTransfer: AccountDirectory, AbuseStore, OP25BAttemptStore {
     /// Everything stored, read in one transaction (a consistent snapshot).
     func exportSnapshot() async throws -> DirectorySnapshot
 
@@ -203,6 +251,21 @@ extension DirectorySnapshot {
             throw .storageFailure("abuse_blocks holds a subject this version cannot read (\(subject))")
         }
         return AbuseBlock(subject: parsed, until: until, reason: reason, created: created)
+    }
+
+    /// A stored attempt row, typed; an unreadable subscriber or destination is an error, as for counters.
+    package static func storedAttempt(subscriber: String, destination: String, bucket: Int, attempts: Int,
+                                      firstSeen: Int, lastSeen: Int) throws(DirectoryError) -> StoredOP25BAttempt {
+        guard let parsedDestination = IPAddress(parsing: destination) else {
+            throw .storageFailure("op25b_attempts holds a destination this version cannot read (\(destination))")
+        }
+        return StoredOP25BAttempt(subscriber: try OP25BAttemptSummary.storedSubscriber(subscriber), destination: parsedDestination,
+                                  bucket: bucket, attempts: attempts, firstSeen: firstSeen, lastSeen: lastSeen)
+    }
+
+    /// A stored notice row, typed.
+    package static func storedNotice(subscriber: String, notified: Int) throws(DirectoryError) -> StoredOP25BNotice {
+        StoredOP25BNotice(subscriber: try OP25BAttemptSummary.storedSubscriber(subscriber), notified: notified)
     }
 
     /// The address of a stored account or alias, split as the directory keys it.

@@ -106,6 +106,29 @@ extension SQLiteDirectory {
                 );
                 """)
         }
+        migrator.registerMigration("v3") { db in
+            // Blocked port-25 attempts per subscriber (IPv4 address or IPv6 /64), destination
+            // and ten-minute bucket (OP25BAttemptStore); first and last seen in seconds since 1970.
+            try db.execute(sql: """
+                CREATE TABLE op25b_attempts (
+                    subscriber TEXT NOT NULL,
+                    destination TEXT NOT NULL,
+                    bucket INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    first_seen INTEGER NOT NULL,
+                    last_seen INTEGER NOT NULL,
+                    PRIMARY KEY (subscriber, destination, bucket)
+                ) WITHOUT ROWID;
+                CREATE INDEX op25b_attempts_bucket ON op25b_attempts(bucket);
+                """)
+            // The last operator notice per subscriber, so each is sent once a day.
+            try db.execute(sql: """
+                CREATE TABLE op25b_notices (
+                    subscriber TEXT NOT NULL PRIMARY KEY,
+                    notified INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

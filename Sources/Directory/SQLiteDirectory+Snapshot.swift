@@ -31,7 +31,8 @@ extension SQLiteDirectory: DirectoryTransfer {
             domains: try count("domains"), accounts: try count("accounts"), aliases: try count("aliases"),
             exemptions: try count("op25b_exemptions"), accountLimits: try count("account_limits"),
             suspensions: try count("account_suspensions"), knownLogins: try count("account_logins"),
-            blocks: try count("abuse_blocks"), counterBuckets: try count("abuse_counters"))
+            blocks: try count("abuse_blocks"), counterBuckets: try count("abuse_counters"),
+            op25bAttemptBuckets: try count("op25b_attempts"), op25bNotices: try count("op25b_notices"))
     }
 
     private static func readSnapshot(_ db: Database) throws -> DirectorySnapshot {
@@ -74,8 +75,18 @@ extension SQLiteDirectory: DirectoryTransfer {
         ).map {
             try DirectorySnapshot.storedCounter(name: $0["name"], subject: $0["subject"], bucket: $0["bucket"], amount: $0["amount"])
         }
+        let attempts = try Row.fetchAll(db, sql: """
+            SELECT subscriber, destination, bucket, attempts, first_seen, last_seen FROM op25b_attempts
+            ORDER BY subscriber, destination, bucket
+            """).map {
+            try DirectorySnapshot.storedAttempt(subscriber: $0["subscriber"], destination: $0["destination"], bucket: $0["bucket"],
+                                                attempts: $0["attempts"], firstSeen: $0["first_seen"], lastSeen: $0["last_seen"])
+        }
+        let notices = try Row.fetchAll(db, sql: "SELECT subscriber, notified FROM op25b_notices ORDER BY subscriber").map {
+            try DirectorySnapshot.storedNotice(subscriber: $0["subscriber"], notified: $0["notified"])
+        }
         return DirectorySnapshot(domains: domains, accounts: accounts, aliases: aliases, exemptions: exemptions,
-                                 blocks: blocks, counters: counters)
+                                 blocks: blocks, counters: counters, op25bAttempts: attempts, op25bNotices: notices)
     }
 
     private static func write(_ snapshot: DirectorySnapshot, to db: Database) throws {
@@ -126,6 +137,17 @@ extension SQLiteDirectory: DirectoryTransfer {
         let counter = try db.makeStatement(sql: "INSERT INTO abuse_counters (name, subject, bucket, amount) VALUES (?, ?, ?, ?)")
         for entry in snapshot.counters {
             try counter.execute(arguments: [entry.counter.name.rawValue, entry.counter.subject.key, entry.bucket.start, entry.bucket.amount])
+        }
+        let attempt = try db.makeStatement(sql: """
+            INSERT INTO op25b_attempts (subscriber, destination, bucket, attempts, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        for entry in snapshot.op25bAttempts {
+            try attempt.execute(arguments: [entry.subscriber.description, entry.destination.description, entry.bucket,
+                                            entry.attempts, entry.firstSeen, entry.lastSeen])
+        }
+        let notice = try db.makeStatement(sql: "INSERT INTO op25b_notices (subscriber, notified) VALUES (?, ?)")
+        for entry in snapshot.op25bNotices {
+            try notice.execute(arguments: [entry.subscriber.description, entry.notified])
         }
     }
 }

@@ -21,6 +21,9 @@ public enum NFTablesRenderer {
     public static let logPrefix = "portcullis-op25b: "
     /// The dynamic sets of blocked source addresses that `stats` reads.
     public static let offenderSets = ["offenders4", "offenders6"]
+    /// The dynamic sets keyed by source . destination that the `serve` collector reads
+    /// (`[op25b] collect`), for the infected-line verdict.
+    public static let attemptSets = ["attempts4", "attempts6"]
 
     /// Renders the script; exemptions expired at `now` are left out.
     public static func render(policy: OP25BPolicy, now: Date) -> String {
@@ -88,6 +91,12 @@ public enum NFTablesRenderer {
         offenderSet(&out, "offenders4", type: "ipv4_addr")
         offenderSet(&out, "offenders6", type: "ipv6_addr")
 
+        out.comment("Blocked attempts per subscriber address and destination, each with its own packet")
+        out.comment("counter: `portcullis serve` with [op25b] collect = true samples them and flags lines")
+        out.comment("trying many outside mail servers as probably infected.")
+        offenderSet(&out, "attempts4", type: "ipv4_addr . ipv4_addr")
+        offenderSet(&out, "attempts6", type: "ipv6_addr . ipv6_addr")
+
         out.comment("Forwarded traffic only: the router's own connections are not OP25B's business.")
         out.comment("Priority filter (0); policy accept, so only the rules below ever drop anything.")
         out.open("chain forward {")
@@ -100,6 +109,12 @@ public enum NFTablesRenderer {
         out.line("# Exempt subscriber addresses pass.")
         out.line("ip saddr @exempt4 accept")
         out.line("ip6 saddr @exempt6 accept")
+        out.line("")
+        out.line("# Count each blocked attempt by source and destination. A rule of its own, with no")
+        out.line("# verdict: when the set is full the update fails and ends this rule only, so the")
+        out.line("# block below still applies.")
+        out.line("ip saddr @subscribers4 tcp dport @blocked_ports update @attempts4 { ip saddr . ip daddr counter }")
+        out.line("ip6 saddr @subscribers6 tcp dport @blocked_ports update @attempts6 { ip6 saddr . ip6 daddr counter }")
         out.line("")
         out.line("# OP25B: TCP from a subscriber to a blocked port: count the source, then reject.")
         out.line("ip saddr @subscribers4 tcp dport @blocked_ports update @offenders4 { ip saddr counter } jump op25b_reject")

@@ -30,6 +30,8 @@ public struct OP25BStats: Hashable, Sendable {
         case noRejectRule
         /// Something in the listing has an unexpected shape.
         case malformed(String)
+        /// The listing has none of ``NFTablesRenderer/attemptSets``: rendered by an older version, or not ours.
+        case noAttemptSets
 
         public var description: String {
             switch self {
@@ -39,6 +41,8 @@ public struct OP25BStats: Hashable, Sendable {
                 return "no rule with comment \"\(NFTablesRenderer.rejectRuleComment)\" in table inet \(NFTablesRenderer.tableName); is the Portcullis ruleset loaded?"
             case .malformed(let what):
                 return "unexpected nft JSON: \(what)"
+            case .noAttemptSets:
+                return "no set \(NFTablesRenderer.attemptSets.joined(separator: " or ")) of table inet \(NFTablesRenderer.tableName); apply a ruleset rendered by this version"
             }
         }
     }

@@ -8,7 +8,7 @@ struct OP25BCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "op25b",
         abstract: "Outbound Port 25 Blocking: render, apply and explain the firewall policy; manage exemptions.",
-        subcommands: [Render.self, Apply.self, Explain.self, Stats.self, Exempt.self])
+        subcommands: [Render.self, Apply.self, Explain.self, Stats.self, Offenders.self, Exempt.self])
 
     /// The policy as configured, with the exemptions stored in the directory.
     static func loadPolicy(_ location: DataLocation) async throws -> (OP25BPolicy, Configuration) {
@@ -89,6 +89,70 @@ struct OP25BCommand: AsyncParsableCommand {
         }
     }
 
+    struct Offenders: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Subscriber lines probably infected: many blocked port-25 attempts to many destinations.",
+            discussion: """
+                Counts come from `portcullis serve` with [op25b] collect = true. A line is listed when it made more \
+                than [op25b] infected_threshold attempts to more than infected_min_destinations distinct \
+                destinations in the window. IPv6 is counted per /64.
+                """)
+        @Option(help: "The window: a number with s, m, h or d, up to 24h (what the directory keeps).") var since: String = "24h"
+        @Flag(help: "List every subscriber with blocked attempts, flagged or not.") var all = false
+        @Flag(help: "JSON output.") var json = false
+        @OptionGroup var location: DataLocation
+
+        func run() async throws {
+            let window = try parseWindow(since)
+            let configuration = try location.load()
+            let policy = try configuration.op25bPolicy(exemptions: [])
+            let rule = configuration.op25bInfectionRule
+            let now = configuration.abuseClock().now()
+            let summaries = try await withDirectory(location) { directory in
+                guard let store = directory as? any OP25BAttemptStore else {
+                    throw CLIError("this directory back end keeps no OP25B attempt counts")
+                }
+                return try await store.attemptSummaries(since: now.addingTimeInterval(-window))
+            }
+            let format = Date.ISO8601FormatStyle(timeZone: .gmt)
+            let rows = summaries.compactMap { summary -> OffenderRow? in
+                let flagged = rule.isProbablyInfected(attempts: summary.attempts, destinations: summary.destinations)
+                guard flagged || all else { return nil }
+                return OffenderRow(
+                    address: summary.subscriber.description, attempts: summary.attempts, destinations: summary.destinations,
+                    firstSeen: summary.firstSeen.formatted(format), lastSeen: summary.lastSeen.formatted(format),
+                    accessNetwork: policy.accessNetwork(containing: summary.subscriber.prefix.address)?.name,
+                    probablyInfected: flagged)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+                return
+            }
+            if rows.isEmpty {
+                print(all ? "no blocked attempts in the last \(since)" : "no line probably infected in the last \(since)")
+                return
+            }
+            print(["address", "attempts", "destinations", "first_seen", "last_seen", "access_network"].joined(separator: "\t")
+                  + (all ? "\tprobably_infected" : ""))
+            for row in rows {
+                print([row.address, String(row.attempts), String(row.destinations), row.firstSeen, row.lastSeen,
+                       row.accessNetwork ?? "-"].joined(separator: "\t") + (all ? "\t\(row.probablyInfected ? "yes" : "no")" : ""))
+            }
+        }
+
+        struct OffenderRow: Encodable {
+            let address: String
+            let attempts: Int
+            let destinations: Int
+            let firstSeen: String
+            let lastSeen: String
+            let accessNetwork: String?
+            let probablyInfected: Bool
+        }
+    }
+
     struct Exempt: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Subscriber prefixes released from the block (e.g. static-address business customers).",
@@ -135,6 +199,19 @@ struct OP25BCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// `90s`, `30m`, `24h`, `1d`: seconds, up to the 24 hours the directory keeps.
+func parseWindow(_ text: String) throws -> TimeInterval {
+    let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+    guard let unit = text.last.flatMap({ units[$0] }), let number = Int(text.dropLast()), number > 0 else {
+        throw CLIError("--since \(text): use a number with s, m, h or d, e.g. 24h")
+    }
+    let seconds = TimeInterval(number) * unit
+    guard seconds <= OP25BInfectionRule.defaultWindow else {
+        throw CLIError("--since \(text): at most 24h; older attempts are not kept")
+    }
+    return seconds
 }
 
 /// Accepts `2027-03-31` (end of that day, UTC) or a full ISO 8601 date-time.

@@ -92,6 +92,13 @@ struct Reloader: Service {
         compare("web.proxy_protocol", \.web.proxyProtocol)
         compare("abuse.postmaster", \.abuse.postmaster)
         compare("abuse.clock_offset_file", \.abuse.clockOffsetFile)
+        // The collector and the checker's notice are built once, at start.
+        compare("op25b.collect", \.op25b.collect)
+        compare("op25b.sample_interval", \.op25b.sampleIntervalSeconds)
+        compare("op25b.counters_file", \.op25b.countersFile)
+        compare("op25b.infected_threshold", \.op25b.infectedThreshold)
+        compare("op25b.infected_min_destinations", \.op25b.infectedMinDestinations)
+        compare("op25b.abuse_contact", \.op25b.abuseContact)
         var oldDelivery = old.delivery, newDelivery = new.delivery
         oldDelivery.routes = [:]
         newDelivery.routes = [:]

@@ -130,13 +130,22 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(location.file): [delivery]: \(error)")
         }
+        // The collector's counts live in the directory: a web node shows the infected-line
+        // notice whichever server collects them.
+        guard let attemptStore = directory as? any OP25BAttemptStore else {
+            throw CLIError("the directory \(configuration.directory.location) cannot keep the OP25B attempt counts")
+        }
+        let collector = configuration.op25bCollector(store: attemptStore, policy: policy, spool: spool, logger: logger)
+        let collectorServices: [any Service] = collector.map { [$0] } ?? []
+        let infection = OP25BInfectionLookup(store: attemptStore, rule: configuration.op25bInfectionRule,
+                                             now: configuration.abuseClock().now)
         // One readiness check, answered by the web's and the metrics listener's /readyz.
         let readiness = ServerReadiness(spool: spool, directory: directory, smtp: graph.listener, pop3: graph.pop3Listener)
         let web: CustomerWeb
         do {
             web = try CustomerWeb(settings: WebSettings(configuration: configuration), policy: policy, directory: directory,
-                                  srvLookup: ResolverSRVLookup(resolver: resolver), readiness: { await readiness.check() },
-                                  logger: logger)
+                                  srvLookup: ResolverSRVLookup(resolver: resolver), infection: infection,
+                                  readiness: { await readiness.check() }, logger: logger)
         } catch {
             throw CLIError("cannot start the web service: \(error)")
         }
@@ -197,7 +206,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Graceful shutdown stops services in reverse order: the SMTP listeners first (no new
         // mail, sessions drain), the queue manager, and last the abuse counters' final flush.
         let serviceGroup = ServiceGroup(configuration: .init(
-            services: graph.groupServices(around: [queueManager, reloader] + webApplications + metricsApplications
+            services: graph.groupServices(around: [queueManager, reloader] + webApplications + metricsApplications + collectorServices
                                                   + [ReadyAnnouncer(lines: lines, systemd: systemd, after: httpListening)]),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()

@@ -11,7 +11,7 @@ import PostgresNIO
 /// array plus a "has a value" array.
 extension PostgresDirectory: DirectoryTransfer {
     /// The tables a snapshot covers (everything but `schema_version`).
-    static let snapshotTables = "domains, accounts, aliases, op25b_exemptions, account_limits, account_suspensions, account_logins, abuse_blocks, abuse_counters"
+    static let snapshotTables = "domains, accounts, aliases, op25b_exemptions, account_limits, account_suspensions, account_logins, abuse_blocks, abuse_counters, op25b_attempts, op25b_notices"
     /// Rows per INSERT statement.
     static let snapshotBatch = 2000
 
@@ -47,14 +47,16 @@ extension PostgresDirectory: DirectoryTransfer {
             SELECT (SELECT count(*) FROM domains), (SELECT count(*) FROM accounts), (SELECT count(*) FROM aliases),
                    (SELECT count(*) FROM op25b_exemptions), (SELECT count(*) FROM account_limits),
                    (SELECT count(*) FROM account_suspensions), (SELECT count(*) FROM account_logins),
-                   (SELECT count(*) FROM abuse_blocks), (SELECT count(*) FROM abuse_counters)
+                   (SELECT count(*) FROM abuse_blocks), (SELECT count(*) FROM abuse_counters),
+                   (SELECT count(*) FROM op25b_attempts), (SELECT count(*) FROM op25b_notices)
             """, logger: logger).collect().first
         guard let row else { return DirectoryContents() }
-        let (domains, accounts, aliases, exemptions, limits, suspensions, logins, blocks, counters)
-            = try row.decode((Int, Int, Int, Int, Int, Int, Int, Int, Int).self)
+        let (domains, accounts, aliases, exemptions, limits, suspensions, logins, blocks, counters, attempts, notices)
+            = try row.decode((Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int).self)
         return DirectoryContents(domains: domains, accounts: accounts, aliases: aliases, exemptions: exemptions,
                                  accountLimits: limits, suspensions: suspensions, knownLogins: logins,
-                                 blocks: blocks, counterBuckets: counters)
+                                 blocks: blocks, counterBuckets: counters,
+                                 op25bAttemptBuckets: attempts, op25bNotices: notices)
     }
 
     private static func readSnapshot(_ connection: PostgresConnection, _ logger: Logger) async throws -> DirectorySnapshot {
@@ -115,8 +117,22 @@ extension PostgresDirectory: DirectoryTransfer {
             let (name, subject, bucket, amount) = try row.decode((String, String, Int, Int).self)
             return try DirectorySnapshot.storedCounter(name: name, subject: subject, bucket: bucket, amount: amount)
         }
+        let attempts = try await connection.query("""
+            SELECT subscriber, destination, bucket, attempts, first_seen, last_seen FROM op25b_attempts
+            ORDER BY subscriber, destination, bucket
+            """, logger: logger).collect().map { row in
+            let (subscriber, destination, bucket, count, first, last) = try row.decode((String, String, Int, Int, Int, Int).self)
+            return try DirectorySnapshot.storedAttempt(subscriber: subscriber, destination: destination, bucket: bucket,
+                                                       attempts: count, firstSeen: first, lastSeen: last)
+        }
+        let notices = try await connection.query(
+            "SELECT subscriber, notified FROM op25b_notices ORDER BY subscriber", logger: logger
+        ).collect().map { row in
+            let (subscriber, notified) = try row.decode((String, Int).self)
+            return try DirectorySnapshot.storedNotice(subscriber: subscriber, notified: notified)
+        }
         return DirectorySnapshot(domains: domains, accounts: accounts, aliases: aliases, exemptions: exemptions,
-                                 blocks: blocks, counters: counters)
+                                 blocks: blocks, counters: counters, op25bAttempts: attempts, op25bNotices: notices)
     }
 
     private static func write(_ snapshot: DirectorySnapshot, to connection: PostgresConnection, _ logger: Logger) async throws {
@@ -207,6 +223,20 @@ extension PostgresDirectory: DirectoryTransfer {
                 INSERT INTO abuse_counters (name, subject, bucket, amount)
                 SELECT * FROM unnest(\(batch.map(\.counter.name.rawValue))::text[], \(batch.map(\.counter.subject.key))::text[],
                                      \(batch.map(\.bucket.start))::bigint[], \(batch.map(\.bucket.amount))::bigint[])
+                """, logger)
+        }
+        for batch in batches(snapshot.op25bAttempts) {
+            try await execute(connection, """
+                INSERT INTO op25b_attempts (subscriber, destination, bucket, attempts, first_seen, last_seen)
+                SELECT * FROM unnest(\(batch.map(\.subscriber.description))::text[], \(batch.map(\.destination.description))::text[],
+                                     \(batch.map(\.bucket))::bigint[], \(batch.map(\.attempts))::bigint[],
+                                     \(batch.map(\.firstSeen))::bigint[], \(batch.map(\.lastSeen))::bigint[])
+                """, logger)
+        }
+        for batch in batches(snapshot.op25bNotices) {
+            try await execute(connection, """
+                INSERT INTO op25b_notices (subscriber, notified)
+                SELECT * FROM unnest(\(batch.map(\.subscriber.description))::text[], \(batch.map(\.notified))::bigint[])
                 """, logger)
         }
     }

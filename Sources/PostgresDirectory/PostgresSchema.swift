@@ -138,6 +138,29 @@ public enum PostgresSchema {
             )
             """,
         ]),
+        Migration(version: 2, name: "op25b attempts", statements: [
+            // Blocked port-25 attempts per subscriber (IPv4 address or IPv6 /64), destination and
+            // ten-minute bucket (OP25BAttemptStore); first and last seen in seconds since 1970.
+            """
+            CREATE TABLE op25b_attempts (
+                subscriber TEXT COLLATE "C" NOT NULL,
+                destination TEXT COLLATE "C" NOT NULL,
+                bucket BIGINT NOT NULL,
+                attempts BIGINT NOT NULL,
+                first_seen BIGINT NOT NULL,
+                last_seen BIGINT NOT NULL,
+                PRIMARY KEY (subscriber, destination, bucket)
+            )
+            """,
+            "CREATE INDEX op25b_attempts_bucket ON op25b_attempts(bucket)",
+            // The last operator notice per subscriber, so each is sent once a day.
+            """
+            CREATE TABLE op25b_notices (
+                subscriber TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+                notified BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// The version recorded in `schema_version`, or nil when the table does not exist.

@@ -17,13 +17,15 @@ public enum MessageOrigin: Sendable, Hashable {
     case aliasForward
     /// The notice to the postmaster that an account was held as compromised.
     case accountHeldNotice
+    /// The notice to the abuse contact that a subscriber line is probably infected (OP25B).
+    case infectedLineNotice
 }
 
 extension MessageOrigin: Codable {
     private enum CodingKeys: String, CodingKey { case kind, service }
 
     private enum Kind: String, Codable {
-        case received, deliveryReport, delayReport, aliasForward, accountHeldNotice
+        case received, deliveryReport, delayReport, aliasForward, accountHeldNotice, infectedLineNotice
     }
 
     public init(from decoder: any Decoder) throws {
@@ -39,6 +41,7 @@ extension MessageOrigin: Codable {
         case .delayReport: self = .delayReport
         case .aliasForward: self = .aliasForward
         case .accountHeldNotice: self = .accountHeldNotice
+        case .infectedLineNotice: self = .infectedLineNotice
         }
     }
 
@@ -52,6 +55,7 @@ extension MessageOrigin: Codable {
         case .delayReport: try container.encode(Kind.delayReport, forKey: .kind)
         case .aliasForward: try container.encode(Kind.aliasForward, forKey: .kind)
         case .accountHeldNotice: try container.encode(Kind.accountHeldNotice, forKey: .kind)
+        case .infectedLineNotice: try container.encode(Kind.infectedLineNotice, forKey: .kind)
         }
     }
 }

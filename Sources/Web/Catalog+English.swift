@@ -10,6 +10,16 @@ extension Catalog {
         "switchLanguage": "日本語",
         "footer": "To stop viruses and spam, connections from our lines to port 25 of mail servers other than ours are blocked (Outbound Port 25 Blocking).",
 
+        // Infected-line notice (only on a visit from a line flagged by the port 25 block)
+        "infectedHeading": "A device on your internet line is probably infected",
+        "infectedSeen": "From the address you are visiting this page from ({client}), our port 25 block stopped {attempts} attempts to send mail directly to {destinations} different mail servers in the last {hours} hours (first {first}, last {last}, UTC).",
+        "infectedMeaning": "Mail programs set up as we recommend do not do this. Such attempts usually come from a computer, smartphone or other device infected with a virus or other malware that sends spam or spreads itself. The block stopped these messages, but the device is probably still infected.",
+        "infectedStepsHeading": "What to do",
+        "infectedStepUpdate": "Update the operating system and software of every device on this line (computers, smartphones, tablets, routers) and scan them with up-to-date security software.",
+        "infectedStepPasswords": "Change your mail passwords, and other passwords used on these devices, once the devices are clean.",
+        "infectedStepSupport": "Contact our support if you need help or if this notice does not go away, and mention this notice.",
+        "infectedNote": "This notice is about your own connection only. It disappears once no more attempts are seen for {hours} hours.",
+
         // Checker
         "checkerTitle": "Am I affected by port 25 blocking (OP25B)?",
         "checkerIntro": "To stop viruses and spam sent directly from customers' devices, port 25 (SMTP) traffic from our lines may only go to our own mail servers. Enter the address you send mail from: we tell you whether you are affected and which settings you need.",

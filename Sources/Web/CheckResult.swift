@@ -26,6 +26,39 @@ public struct CheckResult: Sendable, Hashable, Codable {
     public var providerSubmission: ProviderSubmission?
     /// The OP25B exemption covering the visitor's detected address, when there is one.
     public var exemption: Exemption?
+    /// The visitor's own line is probably infected (JSON `lineSuspicious`); absent otherwise.
+    public var lineSuspicious: Suspicion?
+
+    /// What the port-25 block saw from the visitor's own line, when it is flagged as
+    /// probably infected. Nothing here is about any other address.
+    public struct Suspicion: Sendable, Hashable, Codable {
+        /// Always `probably-infected`.
+        public var verdict = "probably-infected"
+        /// The visitor's address.
+        public var clientAddress: String
+        /// What was counted: the same address (IPv4) or its /64 (IPv6).
+        public var subscriber: String
+        /// Blocked port-25 connection attempts in the window.
+        public var attempts: Int
+        /// Distinct destination addresses they went to.
+        public var destinations: Int
+        /// First and last seen, ISO 8601 in UTC.
+        public var firstSeen: String
+        public var lastSeen: String
+        /// The window the counts cover, hours.
+        public var windowHours: Int
+
+        public init(clientAddress: String, subscriber: String, attempts: Int, destinations: Int,
+                    firstSeen: String, lastSeen: String, windowHours: Int) {
+            self.clientAddress = clientAddress
+            self.subscriber = subscriber
+            self.attempts = attempts
+            self.destinations = destinations
+            self.firstSeen = firstSeen
+            self.lastSeen = lastSeen
+            self.windowHours = windowHours
+        }
+    }
 
     /// An OP25B exemption as the visitor is told about it. The operator's
     /// recorded reason stays internal: it may name a ticket or a contract.
@@ -46,7 +79,9 @@ public struct CheckResult: Sendable, Hashable, Codable {
 
     public init(email: String, domain: String, unicodeDomain: String?, domainKind: DomainKind,
                 line: Line, lineSource: LineDetection.Source, verdict: Verdict,
-                settings: MailSettings?, providerSubmission: ProviderSubmission?, exemption: Exemption? = nil) {
+                settings: MailSettings?, providerSubmission: ProviderSubmission?, exemption: Exemption? = nil,
+                lineSuspicious: Suspicion? = nil) {
+        self.lineSuspicious = lineSuspicious
         self.email = email
         self.domain = domain
         self.unicodeDomain = unicodeDomain

@@ -14,12 +14,15 @@ public struct Checker: Sendable {
     /// The configured policy; the exemptions come from the directory on each check.
     public let policy: OP25BPolicy
     public let lookupTimeout: Duration
+    /// The infected-line notice's counts; nil when `[op25b] collect` is off.
+    public let infection: OP25BInfectionLookup?
     /// The time exemptions are judged at.
     let now: @Sendable () -> Date
 
     public init(directory: any AccountDirectory, srvLookup: any SRVLookup, settings: MailSettings,
                 policy: OP25BPolicy, lookupTimeout: Duration = ProviderSubmission.defaultTimeout,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                infection: OP25BInfectionLookup? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.infection = infection
         self.directory = directory
         self.srvLookup = srvLookup
         self.settings = settings
@@ -51,9 +54,17 @@ public struct Checker: Sendable {
         return policy.replacingExemptions(candidates).policy.activeExemption(containing: client, at: now())
     }
 
-    /// The answer for `address` on `line`. Throws only when the directory fails;
-    /// DNS failures are part of the answer (``ProviderSubmission/Status/failed``).
-    public func check(_ address: CheckedAddress, line: LineDetection) async throws -> CheckResult {
+    /// The infected-line notice for the visitor's own address (`visitor`: the client address
+    /// the connection came from, whatever line was chosen), or nil.
+    public func suspicion(for visitor: IPAddress?) async throws -> CheckResult.Suspicion? {
+        guard let infection, let visitor else { return nil }
+        return try await infection.suspicion(for: visitor)
+    }
+
+    /// The answer for `address` on `line`, with the infected-line notice for `visitor`. Throws
+    /// only when the directory fails; DNS failures are part of the answer
+    /// (``ProviderSubmission/Status/failed``).
+    public func check(_ address: CheckedAddress, line: LineDetection, visitor: IPAddress? = nil) async throws -> CheckResult {
         let kind = try await domainKind(address.domain)
         let exemption = try await activeExemption(for: line)
         let verdict = Verdict(line: line.line, domain: kind, exempt: exemption != nil)
@@ -71,6 +82,7 @@ public struct Checker: Sendable {
                         clientAddress: client.description, prefix: exemption.prefix.description,
                         until: exemption.until.map { $0.formatted(Date.ISO8601FormatStyle(timeZone: .gmt)) })
                 }
-            })
+            },
+            lineSuspicious: try await suspicion(for: visitor ?? line.clientAddress))
     }
 }

@@ -11,6 +11,7 @@ import Synchronization
 public final class CustomerWeb: Sendable {
     private let directory: any AccountDirectory
     private let srvLookup: any SRVLookup
+    private let infection: OP25BInfectionLookup?
     private let renderer: PageRenderer
     private let logger: Logger
     private let current: Mutex<WebSite>
@@ -18,28 +19,32 @@ public final class CustomerWeb: Sendable {
     let readiness: ReadinessCheck?
 
     /// Loads the page templates (a failure is a packaging problem) and builds the site.
+    /// `infection`: the infected-line notice's counts (`[op25b] collect`), nil for none.
     public init(settings: WebSettings, policy: OP25BPolicy, directory: any AccountDirectory, srvLookup: any SRVLookup,
-                readiness: ReadinessCheck? = nil, logger: Logger) throws(PageRenderer.LoadError) {
+                infection: OP25BInfectionLookup? = nil, readiness: ReadinessCheck? = nil,
+                logger: Logger) throws(PageRenderer.LoadError) {
         self.readiness = readiness
         self.directory = directory
         self.srvLookup = srvLookup
+        self.infection = infection
         self.renderer = try PageRenderer()
         self.logger = logger
         current = Mutex(Self.site(settings: settings, policy: policy, directory: directory, srvLookup: srvLookup,
-                                  renderer: renderer, logger: logger))
+                                  infection: infection, renderer: renderer, logger: logger))
     }
 
     /// Serves requests from now on with `settings` and `policy`.
     public func update(settings: WebSettings, policy: OP25BPolicy) {
         let site = Self.site(settings: settings, policy: policy, directory: directory, srvLookup: srvLookup,
-                             renderer: renderer, logger: logger)
+                             infection: infection, renderer: renderer, logger: logger)
         current.withLock { $0 = site }
     }
 
     var site: WebSite { current.withLock { $0 } }
 
     private static func site(settings webSettings: WebSettings, policy: OP25BPolicy, directory: any AccountDirectory,
-                             srvLookup: any SRVLookup, renderer: PageRenderer, logger: Logger) -> WebSite {
+                             srvLookup: any SRVLookup, infection: OP25BInfectionLookup?, renderer: PageRenderer,
+                             logger: Logger) -> WebSite {
         let (resolver, invalidProxies) = ClientAddressResolver.parse(webSettings.trustedProxies)
         for entry in invalidProxies {
             logger.warning("web.trusted_proxies: \"\(entry)\" is not an address or prefix; ignored")
@@ -48,7 +53,8 @@ public final class CustomerWeb: Sendable {
         return WebSite(
             hostname: webSettings.hostname,
             settings: settings,
-            checker: Checker(directory: directory, srvLookup: srvLookup, settings: settings, policy: policy),
+            checker: Checker(directory: directory, srvLookup: srvLookup, settings: settings, policy: policy,
+                             infection: infection),
             lineDetector: LineDetector(policy: policy, resolver: resolver),
             renderer: renderer,
             logger: logger)

@@ -32,6 +32,12 @@ extension WebSite {
                           forwardedFor: request.headers[values: Responses.forwardedFor])
     }
 
+    /// The address the visitor connects from, whatever line they chose: the infected-line
+    /// notice is about this connection.
+    func visitor(_ request: Request, _ context: WebRequestContext) -> IPAddress? {
+        lineDetector.detect(peer: context.peerAddress, forwardedFor: request.headers[values: Responses.forwardedFor]).clientAddress
+    }
+
     // MARK: HTML
 
     func checkerPage(_ request: Request, _ context: WebRequestContext) async -> Response {
@@ -58,8 +64,12 @@ extension WebSite {
                 page["error"] = ["message": text(key, locale)]
             case .ask(let address, let choice):
                 do {
-                    let result = try await checker.check(address, line: detection(request, context, choice: choice))
+                    let result = try await checker.check(address, line: detection(request, context, choice: choice),
+                                                         visitor: visitor(request, context))
                     page["result"] = resultView(result, locale: locale)
+                    if let suspicion = result.lineSuspicious {
+                        page["suspicious"] = suspicionView(suspicion, locale: locale)
+                    }
                     page["formHeading"] = text("formHeadingAgain", locale)
                 } catch {
                     logger.error("checker: directory failed", metadata: ["error": "\(LoggedText(describing: error))"])
@@ -68,7 +78,37 @@ extension WebSite {
                 }
             }
         }
+        // Every visit from a flagged line shows the notice, with or without an address to check.
+        if page["result"] == nil {
+            do {
+                if let suspicion = try await checker.suspicion(for: visitor(request, context)) {
+                    page["suspicious"] = suspicionView(suspicion, locale: locale)
+                }
+            } catch {
+                logger.error("checker: directory failed reading the OP25B attempts", metadata: ["error": "\(LoggedText(describing: error))"])
+            }
+        }
         return Responses.html(renderer.render("checker", page), status: status, language: locale.language)
+    }
+
+    /// The infected-line notice: what was seen from the visitor's own line and what to do.
+    func suspicionView(_ suspicion: CheckResult.Suspicion, locale: Locale) -> [String: Any] {
+        // "2027-01-15T07:55:00Z" reads as "2027-01-15 07:55" on the page; the text says UTC.
+        func minute(_ iso: String) -> String { String(iso.prefix(16)).replacingOccurrences(of: "T", with: " ") }
+        let values = [
+            "client": suspicion.clientAddress, "attempts": String(suspicion.attempts),
+            "destinations": String(suspicion.destinations), "first": minute(suspicion.firstSeen),
+            "last": minute(suspicion.lastSeen),
+            "hours": String(suspicion.windowHours),
+        ]
+        return [
+            "heading": text("infectedHeading", locale),
+            "seen": text("infectedSeen", locale, values),
+            "meaning": text("infectedMeaning", locale),
+            "stepsHeading": text("infectedStepsHeading", locale),
+            "steps": ["infectedStepUpdate", "infectedStepPasswords", "infectedStepSupport"].map { text($0, locale) },
+            "note": text("infectedNote", locale, values),
+        ]
     }
 
     /// The template values for one answer.
@@ -202,7 +242,8 @@ extension WebSite {
             return Responses.json(APIError(code: code, message: text(key, locale)), status: .badRequest, language: locale.language)
         case .ask(let address, let choice):
             do {
-                let result = try await checker.check(address, line: detection(request, context, choice: choice))
+                let result = try await checker.check(address, line: detection(request, context, choice: choice),
+                                                     visitor: visitor(request, context))
                 let message = ([text(result.affected ? "headlineAffected" : "headlineNotAffected", locale)]
                     + paragraphs(result, locale: locale)).joined(separator: locale.language == .ja ? "" : " ")
                 return Responses.json(CheckAPIResponse(result: result, message: message, language: locale.language),

@@ -142,6 +142,6 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let directory = try SQLiteDirectory(path: "\(folder.path)/directory.sqlite")
-        #expect(try await directory.appliedMigrations() == ["v1", "v2"])
+        #expect(try await directory.appliedMigrations() == ["v1", "v2", "v3"])
     }
 }

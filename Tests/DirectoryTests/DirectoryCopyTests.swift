@@ -1,4 +1,5 @@
 import Foundation
+import Policy
 import PostgresDirectory
 import TestSupport
 import Testing
@@ -38,6 +39,12 @@ import Testing
         try await directory.recordSuccessfulLogin(account: "taro@alato.example", client: "192.0.2.1", at: Self.now)
         _ = try await directory.add(3, to: Self.sendCounter, at: Self.now,
                                     window: SlidingWindow(windowSeconds: 3600, bucketSeconds: 60), limit: nil)
+        try await directory.recordAttempts([
+            OP25BAttemptTracker.Delta(subscriber: OP25BSubscriber(address: try IPAddress("2001:db8:1:2::a")),
+                                      destination: try IPAddress("2001:db8:ff::25"), attempts: 150),
+        ], at: Self.now)
+        _ = try await directory.claimOffenderNotice(for: OP25BSubscriber(address: try IPAddress("2001:db8:1:2::a")),
+                                                    at: Self.now, interval: 86_400)
     }
 
     /// What `populate` stored, asked of `directory` the way the servers ask.
@@ -68,6 +75,10 @@ import Testing
         #expect(try await directory.activeBlock(on: .address("198.51.100.9"), at: Self.now) != nil)
         #expect(try await directory.hasLoggedIn(account: "Taro@alato.example", client: "192.0.2.1"))
         #expect(try await directory.buckets(of: Self.sendCounter, startingAfter: 0).map(\.amount).reduce(0, +) == 3)
+        let attempts = try await directory.attemptSummaries(since: Self.now.addingTimeInterval(-86_400))
+        #expect(attempts.map { "\($0.subscriber) \($0.attempts) \($0.destinations)" } == ["2001:db8:1:2::/64 150 1"])
+        #expect(try await !directory.claimOffenderNotice(for: OP25BSubscriber(address: try IPAddress("2001:db8:1:2::b")),
+                                                         at: Self.now, interval: 86_400))
     }
 
     @Test("a whole directory moves between back ends: passwords, states, aliases, exemptions and abuse state work on the target",
@@ -79,7 +90,8 @@ import Testing
             try await populate(source)
             let copied = try await DirectoryCopy.run(from: source, to: target)
             #expect(copied == DirectoryContents(domains: 2, accounts: 3, aliases: 3, exemptions: 2, accountLimits: 1,
-                                                suspensions: 1, knownLogins: 1, blocks: 2, counterBuckets: 1))
+                                                suspensions: 1, knownLogins: 1, blocks: 2, counterBuckets: 1,
+                                                op25bAttemptBuckets: 1, op25bNotices: 1))
             try await expectPopulated(target)
             // The hashes are the source's, byte for byte.
             let hashes = { (snapshot: DirectorySnapshot) in snapshot.accounts.map(\.passwordHash) }

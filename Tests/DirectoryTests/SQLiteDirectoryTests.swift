@@ -12,13 +12,13 @@ struct SQLiteDirectoryTests {
         let path = "\(folder.path)/directory.sqlite"
         do {
             let directory = try SQLiteDirectory(path: path)
-            #expect(try await directory.appliedMigrations() == ["v1", "v2"])
+            #expect(try await directory.appliedMigrations() == ["v1", "v2", "v3"])
             try await directory.addDomain("alato.example", kind: .primary)
             try await directory.addUser("taro@alato.example", password: Password("pw-taro-1"))
         }
         for _ in 0..<2 {
             let reopened = try SQLiteDirectory(path: path)
-            #expect(try await reopened.appliedMigrations() == ["v1", "v2"])
+            #expect(try await reopened.appliedMigrations() == ["v1", "v2", "v3"])
             #expect(try await reopened.listDomains().map(\.name) == ["alato.example"])
             if case .success = try await reopened.authenticate(username: "taro@alato.example", password: Password("pw-taro-1")) {} else {
                 Issue.record("the account should survive reopening")

@@ -12,7 +12,7 @@ struct SpoolEnvelopeCodingTests {
                                                   lastReply: DeliveryReply(.undescribedPermanentFailure("gone"))))
         envelope.recipients[0].lastReply = DeliveryReply(
             Reply(code: 550, enhanced: .init(5, 1, 1), lines: ["no such", "user (really)"]), remoteHost: "mx.example.net")
-        for origin in [MessageOrigin.received(.submissionImplicitTLS), .deliveryReport, .delayReport, .aliasForward, .accountHeldNotice] {
+        for origin in [MessageOrigin.received(.submissionImplicitTLS), .deliveryReport, .delayReport, .aliasForward, .accountHeldNotice, .infectedLineNotice] {
             envelope.origin = origin
             let bytes = try SpoolEnvelope.encoder.encode(envelope)
             let object = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])

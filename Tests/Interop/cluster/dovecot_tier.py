@@ -13,21 +13,15 @@ from __future__ import annotations
 import imaplib
 import pwd
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
+from dovecot_master import DovecotError, DovecotMaster
 from interop_harness import CLI_TIMEOUT, free_port
 
 MAIL_USER = "mail"
-
-
-class DovecotError(AssertionError):
-    """Dovecot could not be configured or started: a failure, never a skip."""
 
 
 class DovecotTier:
@@ -37,11 +31,11 @@ class DovecotTier:
         while len(ports) < 5:
             ports.add(free_port())
         self.lmtp_port, self.imaps_port, self.pop3s_port, self.imap_port, self.pop3_port = sorted(ports)
-        self.process: subprocess.Popen | None = None
         self._run_parent = Path(tempfile.mkdtemp(prefix="dct-"))
         self.mail_root = self.root / "vmail"
         self.conf_dir = self.root / "conf"
         self.log_path = self.root / "dovecot.log"
+        self.master = DovecotMaster(self.root / "dovecot.conf", self.log_path, self.root / "dovecot.stderr")
 
     @property
     def lmtp_address(self) -> str:
@@ -72,50 +66,19 @@ class DovecotTier:
         return (self.conf_dir / "portcullis.conf").read_text()
 
     def start(self, timeout: float = 30.0) -> None:
-        dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
-        for program in (dovecot, "/usr/lib/dovecot/imap", "/usr/lib/dovecot/lmtp"):
-            if not Path(program).exists():
-                raise DovecotError(f"{program} is missing (apt-get install dovecot-imapd dovecot-lmtpd "
-                                   "dovecot-pgsql dovecot-sqlite; scripts/install-test-deps installs them)")
-        config = str(self.root / "dovecot.conf")
-        check = subprocess.run([dovecot, "-c", config, "-n"], capture_output=True, text=True)
-        if check.returncode != 0:
-            raise DovecotError(f"doveconf refused the generated configuration:\n{check.stderr}")
-        self.process = subprocess.Popen([dovecot, "-F", "-c", config], stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=open(self.root / "dovecot.stderr", "ab"))
-        deadline = time.monotonic() + timeout
-        for port in (self.lmtp_port, self.imaps_port):
-            while True:
-                if self.process.poll() is not None:
-                    raise DovecotError(f"dovecot exited {self.process.returncode}:\n{self.log_tail()}")
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise DovecotError(f"dovecot did not listen on {port} within {timeout}s\n{self.log_tail()}")
-                    time.sleep(0.1)
+        self.master.start("127.0.0.1", [self.lmtp_port, self.imaps_port], timeout,
+                          required=("/usr/lib/dovecot/imap", "/usr/lib/dovecot/lmtp"),
+                          install_hint="dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-sqlite")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self.process = None
+        self.master.stop()
 
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self._run_parent, ignore_errors=True)
 
     def log_tail(self, lines: int = 40) -> str:
-        texts = []
-        for path in (self.log_path, self.root / "dovecot.stderr"):
-            if path.exists():
-                texts.append("\n".join(path.read_text(errors="replace").splitlines()[-lines:]))
-        return "\n".join(texts) or "(no log)"
+        return self.master.log_tail(lines)
 
     def imap(self, address: str, password: str) -> imaplib.IMAP4_SSL:
         """An IMAPS session logged in as `address` (raises imaplib.IMAP4.error when refused)."""

@@ -204,3 +204,11 @@ def test_misconfigured_store_is_refused_in_one_line(tier, table, key):
                             capture_output=True, text=True, timeout=CLI_TIMEOUT)
     assert result.returncode != 0
     assert key in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_mailbox_commands_refuse_and_name_dovecots_tools(tier):
+    node, _ = tier
+    for args in (("mailbox", "list", JIRO.address), ("mailbox", "purge", JIRO.address, "--older-than", "30")):
+        result = node.cli(*args, check=False)
+        assert result.returncode != 0
+        assert "LMTP server" in result.stderr and "doveadm" in result.stderr, result.stderr

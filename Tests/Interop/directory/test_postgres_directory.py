@@ -48,7 +48,7 @@ def test_init_and_every_directory_command_on_postgres(portcullis_bin: Path, post
     data = tmp_path / "node"
     created = run(portcullis_bin, "init", "--data-dir", str(data), "--directory-url", postgres.url(database))
     assert created.returncode == 0, created.stderr
-    assert "applied schema version 1" in created.stdout
+    assert "applied schema versions 1, 2; now at 2" in created.stdout
     assert postgres.password not in created.stdout
     assert not (data / "directory.sqlite").exists()
     assert f'url = "{postgres.url(database)}"' in (data / "portcullis.toml").read_text()
@@ -82,7 +82,7 @@ def test_init_and_every_directory_command_on_postgres(portcullis_bin: Path, post
     assert "MX" in cli("dns-records", "alato.example")
     cli("alias", "remove", "info@alato.example")
     cli("user", "remove", "jiro@alato.example")
-    assert "schema already at version 1" in cli("directory", "migrate")
+    assert "schema already at version 2" in cli("directory", "migrate")
     assert all(postgres.password not in output for output in outputs)
 
 
@@ -134,7 +134,7 @@ def test_unmigrated_database_is_refused_and_concurrent_migrations_apply_once(por
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [process.communicate(timeout=CLI_TIMEOUT) for process in runs]
     assert [process.returncode for process in runs] == [0, 0], results
-    said = sorted("applied" if "applied schema version 1" in out else "current" if "already at version 1" in out else out
+    said = sorted("applied" if "applied schema versions 1, 2; now at 2" in out else "current" if "already at version 2" in out else out
                   for out, _ in results)
     assert said == ["applied", "current"], results
     assert node.cli("user", "list").stdout == ""

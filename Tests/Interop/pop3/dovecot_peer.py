@@ -15,18 +15,14 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import signal
-import socket
-import subprocess
+import sys
 import tempfile
-import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from dovecot_master import DovecotError, DovecotMaster  # noqa: E402
+
 MAIL_USER = "mail"
-
-
-class DovecotError(AssertionError):
-    """Dovecot could not be configured or started: a failure, never a skip."""
 
 
 class DovecotPOP3:
@@ -46,7 +42,7 @@ class DovecotPOP3:
         # process_min_avail = number of cores) keeps login processes and serves many
         # connections from each.
         self.login_performance_mode = login_performance_mode
-        self.process: subprocess.Popen | None = None
+        self.master: DovecotMaster | None = None
         # Unix socket paths are limited to 108 bytes: the base_dir lives under a short /tmp name.
         self._base_parent = Path(tempfile.mkdtemp(prefix="dcp-"))
         os.chmod(self._base_parent, 0o755)
@@ -123,11 +119,12 @@ service pop3-login {{
             for name in files:
                 os.chown(os.path.join(directory, name), mail.pw_uid, mail.pw_gid)
 
+    @property
+    def process(self):
+        """The master's process (its PID for the benchmark's memory figures), or None."""
+        return self.master.process if self.master is not None else None
+
     def start(self, timeout: float = 30.0) -> None:
-        dovecot = shutil.which("dovecot") or "/usr/sbin/dovecot"
-        if not Path(dovecot).exists():
-            raise DovecotError("dovecot is not installed (apt-get install dovecot-core dovecot-pop3d; "
-                               "scripts/install-test-deps installs them)")
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "state").mkdir(exist_ok=True)
         (self.root / "index").mkdir(exist_ok=True)
@@ -136,33 +133,12 @@ service pop3-login {{
         self._write_passwd()
         self.config_path.write_text(self.config_text(), encoding="utf-8")
         self.chown_maildirs()
-        check = subprocess.run([dovecot, "-c", str(self.config_path), "-n"], capture_output=True, text=True)
-        if check.returncode != 0:
-            raise DovecotError(f"doveconf refused {self.config_path}:\n{check.stderr}")
-        self.process = subprocess.Popen([dovecot, "-F", "-c", str(self.config_path)],
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=open(self.root / "dovecot.stderr", "ab"))
-        deadline = time.monotonic() + timeout
-        for port in (self.pop3_port, self.pop3s_port):
-            while True:
-                if self.process.poll() is not None:
-                    raise DovecotError(f"dovecot exited {self.process.returncode}:\n{self.log_tail()}")
-                try:
-                    socket.create_connection((self.host, port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        self.stop()
-                        raise DovecotError(f"dovecot did not listen on {port} within {timeout}s\n"
-                                           f"{self.log_tail()}")
-                    time.sleep(0.1)
+        self.master = DovecotMaster(self.config_path, self.log_path, self.root / "dovecot.stderr")
+        self.master.start(self.host, [self.pop3_port, self.pop3s_port], timeout,
+                          required=("/usr/lib/dovecot/pop3",), install_hint="dovecot-core dovecot-pop3d")
 
     def log_tail(self, lines: int = 40) -> str:
-        texts = []
-        for path in (self.log_path, self.root / "dovecot.stderr"):
-            if path.exists():
-                texts.append("\n".join(path.read_text(errors="replace").splitlines()[-lines:]))
-        return "\n".join(texts) or "(no log)"
+        return self.master.log_tail(lines) if self.master is not None else "(not started)"
 
     def session_pids(self) -> list[int]:
         """The processes serving logged-in POP3 sessions: Dovecot forks one `pop3` process per
@@ -184,12 +160,6 @@ service pop3-login {{
         return pids
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self.process = None
+        if self.master is not None:
+            self.master.stop()
         shutil.rmtree(self._base_parent, ignore_errors=True)

@@ -1,0 +1,94 @@
+import Abuse
+import Directory
+import Foundation
+import Logging
+import Policy
+import Spool
+import Synchronization
+import Testing
+
+/// The collector with a real SQLite directory and spool: counters in, flagged lines and one
+/// notice a day out. The counters are nft JSON in memory, as a `counters_file` would hold.
+@Suite struct OP25BCollectorTests {
+    /// The nft JSON of attempts4 with `packets` per (source, destination).
+    static func listing(_ counts: [(String, String, Int)]) -> Data {
+        let elements = counts.map { source, destination, packets in
+            #"{"elem": {"val": {"concat": ["\#(source)", "\#(destination)"]}, "counter": {"packets": \#(packets), "bytes": 0}}}"#
+        }
+        return Data("""
+            {"nftables": [{"set": {"family": "inet", "name": "attempts4", "table": "portcullis_op25b", "elem": [\(elements.joined(separator: ","))]}}]}
+            """.utf8)
+    }
+
+    @Test("150 attempts to 20 destinations flag the line and notify once; 5 attempts do not")
+    func flagsAndNotifiesOnce() async throws {
+        let fixture = try await AbuseFixture()
+        defer { fixture.remove() }
+        let counters = Mutex(Self.listing([]))
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let collector = OP25BCollector(
+            read: { counters.withLock { $0 } }, store: fixture.directory, rule: OP25BInfectionRule(),
+            policy: try AbuseFixture.policy(),
+            notifier: InfectedLineNotifier(spool: fixture.spool, hostname: "mail.alato.example", contact: "abuse@alato.example"),
+            interval: .seconds(60), clock: fixture.clock.clock, logger: logger)
+        var tracker = OP25BAttemptTracker()
+        #expect(try await collector.sample(&tracker).attempts == 0)
+
+        var infected: [(String, String, Int)] = (1...20).map { ("198.51.100.7", "192.0.2.\($0)", 7) }
+        infected[0].2 = 17
+        counters.withLock { $0 = Self.listing(infected + [("198.51.100.8", "192.0.2.1", 5)]) }
+        fixture.clock.advance(seconds: 60)
+        let outcome = try await collector.sample(&tracker)
+        #expect(outcome.attempts == 155)
+        #expect(outcome.notified.map(\.description) == ["198.51.100.7"])
+
+        let summaries = try await fixture.directory.attemptSummaries(since: fixture.clock.now.addingTimeInterval(-86_400))
+        #expect(summaries.map { "\($0.subscriber) \($0.attempts) \($0.destinations)" } == ["198.51.100.7 150 20", "198.51.100.8 5 1"])
+
+        let queued = try fixture.queued()
+        #expect(queued.count == 1)
+        let notice = try #require(queued.first)
+        #expect(notice.envelope.sender == .null)
+        #expect(notice.envelope.origin == .infectedLineNotice)
+        #expect(notice.envelope.recipients.map(\.path.description) == ["<abuse@alato.example>"])
+        let text = String(decoding: try fixture.spool.messageData(of: notice.id), as: UTF8.self)
+        #expect(text.contains("Subject: Probably infected subscriber line 198.51.100.7: 150 blocked port-25 attempts"))
+        #expect(text.contains("(access network test)"))
+        #expect(text.contains("to 20 distinct outside addresses"))
+        #expect(text.contains("Auto-Submitted: auto-generated"))
+
+        // More attempts the same day: counted, no second notice.
+        infected[0].2 = 30
+        counters.withLock { $0 = Self.listing(infected) }
+        fixture.clock.advance(seconds: 3600)
+        let again = try await collector.sample(&tracker)
+        #expect(again.attempts == 13)
+        #expect(again.notified.isEmpty)
+        #expect(try fixture.queued().count == 1)
+
+        // A day later, still at it: a new notice.
+        infected[0].2 = 200
+        counters.withLock { $0 = Self.listing(infected) }
+        fixture.clock.advance(seconds: 86_400)
+        #expect(try await collector.sample(&tracker).notified.isEmpty)  // 170 attempts, 1 destination in the window
+        infected = infected.enumerated().map { index, entry in (entry.0, entry.1, entry.2 + (index == 0 ? 0 : 10)) }
+        counters.withLock { $0 = Self.listing(infected) }
+        fixture.clock.advance(seconds: 60)
+        #expect(try await collector.sample(&tracker).notified.map(\.description) == ["198.51.100.7"])
+        #expect(try fixture.queued().count == 2)
+    }
+
+    @Test("a listing that cannot be read is an error and leaves the baseline as it was")
+    func unreadable() async throws {
+        let fixture = try await AbuseFixture()
+        defer { fixture.remove() }
+        let collector = OP25BCollector(
+            read: { Data("nonsense".utf8) }, store: fixture.directory, rule: OP25BInfectionRule(), policy: try AbuseFixture.policy(),
+            notifier: InfectedLineNotifier(spool: fixture.spool, hostname: "mail.alato.example", contact: "abuse@alato.example"),
+            interval: .seconds(60), clock: fixture.clock.clock, logger: Logger(label: "test"))
+        var tracker = OP25BAttemptTracker()
+        await #expect(throws: OP25BStats.ParseError.notNFTablesJSON) { try await collector.sample(&tracker) }
+        #expect(!tracker.hasBaseline)
+    }
+}
