@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Protocol core: grammar, parser, replies, session state machine. No I/O, no dependencies.
@@ -67,7 +69,7 @@ let package = Package(
         ]),
         // Queue manager, routing, SMTP client, local Maildir delivery, DSN.
         .target(name: "Delivery", dependencies: [
-            "SMTPCore", "Spool", "Directory", "DNS", "BlockingWork", "MaildirStore",
+            "SMTPCore", "Spool", "Directory", "DNS", "BlockingWork", "MaildirStore", "Instruments",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -75,14 +77,30 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "Spool", dependencies: [
-            "SMTPCore", "BlockingWork",
+            "SMTPCore", "BlockingWork", "Instruments",
+        ]),
+        // The server's metrics as swift-metrics instruments, created once and handed to the
+        // modules that count; no exporter, so counting code never sees Prometheus.
+        .target(name: "Instruments", dependencies: [
+            "SMTPCore",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
+        // The Prometheus registry behind the instruments, process metrics, and the small HTTP
+        // listener serving /metrics, /healthz and /readyz.
+        .target(name: "MetricsEndpoint", dependencies: [
+            "Instruments", "Web",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // portcullis.toml: a strict TOML 1.0 parser of its own, and the typed configuration.
         .target(name: "Config", dependencies: ["Policy"]),
         // The abuse rules (rate limits, failed-login defence, compromised-account hold) as pure
         // functions over a snapshot of the abuse store, and the guard that fetches and applies them.
         .target(name: "Abuse", dependencies: [
-            "SMTPCore", "Policy", "Directory", "Spool",
+            "SMTPCore", "Policy", "Directory", "Spool", "Instruments",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -97,7 +115,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "SMTPServer", dependencies: [
-            "SMTPCore", "Policy", "Directory", "Spool", "DKIM", "Abuse", "ServerSupport",
+            "SMTPCore", "Policy", "Directory", "Spool", "DKIM", "Abuse", "ServerSupport", "Instruments",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -107,7 +125,7 @@ let package = Package(
         ]),
         // The POP3 listeners (STLS and implicit TLS) and sessions over the Maildirs.
         .target(name: "POP3Server", dependencies: [
-            "POP3Core", "MaildirStore", "SMTPCore", "ServerSupport", "Abuse", "Directory", "BlockingWork",
+            "POP3Core", "MaildirStore", "SMTPCore", "ServerSupport", "Abuse", "Directory", "BlockingWork", "Instruments",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -130,7 +148,7 @@ let package = Package(
         ]),
         // The services wired together once, for `serve` and the in-process tests.
         .target(name: "Assembly", dependencies: [
-            "Abuse", "DKIM", "Directory", "Policy", "SMTPServer", "POP3Server", "ServerSupport", "Spool",
+            "Abuse", "DKIM", "Directory", "Policy", "SMTPServer", "POP3Server", "ServerSupport", "Spool", "Instruments",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -147,7 +165,7 @@ let package = Package(
         ], resources: [.copy("Templates")]),
         .executableTarget(name: "Portcullis", dependencies: [
             "SMTPServer", "Abuse", "Assembly", "DKIM", "Web", "Delivery", "DNS", "Config", "Directory", "PostgresDirectory", "Spool", "Policy", "SMTPCore",
-            "SelfSigned", "POP3Server", "MaildirStore", "ServerSupport", "BlockingWork",
+            "SelfSigned", "POP3Server", "MaildirStore", "ServerSupport", "BlockingWork", "Instruments", "MetricsEndpoint",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -190,12 +208,18 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM", "TestSupport"]),
+        .testTarget(name: "MetricsEndpointTests", dependencies: [
+            "MetricsEndpoint", "Instruments", "Delivery", "Spool", "SMTPCore", "Web",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         // Helpers shared by test targets and the load generator: real peers (dnsmasq,
         // smtp-sink), a small file system, a seeded random generator.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "TestSupport"]),
         .testTarget(name: "DeliveryTests", dependencies: [
-            "Delivery", "TestSupport", "SMTPCore", "Spool", "Directory", "DNS", "MaildirStore",
+            "Delivery", "TestSupport", "SMTPCore", "Spool", "Directory", "DNS", "MaildirStore", "Instruments", "MetricsEndpoint",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -214,6 +238,7 @@ let package = Package(
         ]),
         .testTarget(name: "SMTPServerTests", dependencies: [
             "SMTPServer", "POP3Server", "POP3Core", "MaildirStore", "ServerSupport", "Abuse", "AbuseTestSupport", "Assembly", "SMTPCore", "Directory", "PostgresDirectory", "Spool", "Policy", "DKIM", "SelfSigned", "TestSupport",
+            "Instruments", "MetricsEndpoint",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

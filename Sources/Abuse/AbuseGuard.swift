@@ -1,5 +1,6 @@
 import Directory
 import Foundation
+import Instruments
 import Logging
 import Policy
 import SMTPCore
@@ -44,6 +45,7 @@ public final class AbuseGuard: Sendable {
     private let notifier: SuspensionNotifier?
     private let logger: Logger
     private let lastPrune = Mutex<Int>(0)
+    private let instruments: AbuseInstruments
 
     /// Creates the guard.
     ///
@@ -51,8 +53,11 @@ public final class AbuseGuard: Sendable {
     ///   - store: where counters and blocks live (the directory, or a buffer in front of it).
     ///   - policy: the access networks (port-25 relay clients are counted by address).
     ///   - notifier: tells the postmaster about held accounts; nil sends no notice.
+    ///   - instruments: counts each limit enforced, block, lock and hold where it is decided.
     public init(store: any AbuseStore, settings: AbuseSettings, policy: OP25BPolicy,
-                clock: AbuseClock = .system, notifier: SuspensionNotifier? = nil, logger: Logger) {
+                clock: AbuseClock = .system, notifier: SuspensionNotifier? = nil,
+                instruments: AbuseInstruments = PortcullisInstruments.disabled.abuse, logger: Logger) {
+        self.instruments = instruments
         self.store = store
         self.buffer = store as? BufferedAbuseStore
         self.currentRules = Mutex(AbuseRules(settings: settings, policy: policy))
@@ -92,11 +97,14 @@ public final class AbuseGuard: Sendable {
         // Pruning is housekeeping: it must not hold up the greeting.
         if claimPrune(now) { Task { await self.prune(now) } }
         let logger = self.logger
+        let instruments = self.instruments
         return snapshot(query).map { snapshot -> Reply? in
             switch rules.connection(snapshot) {
             case .admitted: return nil
             case .blocked(let seconds): return Reply.clientBlocked(retryAfterSeconds: seconds)
-            case .rateExceeded(let limit, let seconds): return Reply.connectionRateExceeded(limit: limit, retryAfterSeconds: seconds)
+            case .rateExceeded(let limit, let seconds):
+                instruments.record(.rateLimited)
+                return Reply.connectionRateExceeded(limit: limit, retryAfterSeconds: seconds)
             }
         }.recover { error in
             logger.error("abuse store failure at connect; admitting", metadata: ["error": .stringConvertible(LoggedText(describing: error))])
@@ -133,6 +141,7 @@ public final class AbuseGuard: Sendable {
             let until = now.addingTimeInterval(TimeInterval(settings.authLockoutSeconds))
             let minutes = max(1, settings.authFailureWindowSeconds / 60)
             try await store.block(subject, until: until, reason: "\(failures) failed logins in \(minutes) minutes", at: now)
+            instruments.record(subject.kind == .address ? .addressBlocked : .accountLocked)
             // The account subject is the name a client typed, which may be a password.
             let name = subject.kind == .address ? ("subject", LoggedText(subject.value).description)
                                                 : FailedLoginName(subject.value).field
@@ -157,6 +166,7 @@ public final class AbuseGuard: Sendable {
         guard let subject = rules.rateSubject(context) else { return .immediate(nil) }
         let account = subject.kind == .account ? context.authenticatedAccount : nil
         let logger = self.logger
+        let instruments = self.instruments
         let query = AbuseQuery(now: clock.now(), limitsOf: account, suspensionOf: account,
                                counters: { rules.senderCounters(subject, $0) })
         return snapshot(query).map { snapshot -> Reply? in
@@ -164,6 +174,7 @@ public final class AbuseGuard: Sendable {
             case .proceed: return nil
             case .suspended: return Reply.accountSuspended
             case .rateExceeded(let limit, let seconds):
+                instruments.record(.rateLimited)
                 logger.notice("message rate limit", metadata: ["subject": .stringConvertible(LoggedText(subject.value)), "limit": .stringConvertible(limit)])
                 return Reply.messageRateExceeded(limit: limit, retryAfterSeconds: seconds)
             }
@@ -182,6 +193,7 @@ public final class AbuseGuard: Sendable {
         guard let subject = rules.rateSubject(context) else { return .immediate(.accepted) }
         let account = subject.kind == .account ? context.authenticatedAccount : nil
         let logger = self.logger
+        let instruments = self.instruments
         let query = AbuseQuery(now: clock.now(), limitsOf: account, suspensionOf: account,
                                counters: { rules.recipientCounters(subject, $0) })
         let client = context.clientAddress
@@ -190,6 +202,7 @@ public final class AbuseGuard: Sendable {
             case .accepted:
                 return .immediate(.accepted)
             case .rateExceeded(let limit, let seconds):
+                instruments.record(.rateLimited)
                 logger.notice("recipient rate limit", metadata: ["subject": .stringConvertible(LoggedText(subject.value)), "limit": .stringConvertible(limit)])
                 return .immediate(.refused(Reply.recipientRateExceeded(limit: limit, retryAfterSeconds: seconds)))
             case .burst(let evaluation):
@@ -223,6 +236,7 @@ public final class AbuseGuard: Sendable {
         let minutes = max(1, rules.burst.windowSeconds / 60)
         let reason = "\(evaluation.recent) recipients in \(minutes) minutes (limit \(evaluation.threshold))"
         guard try await store.suspend(account, reason: reason, at: now) else { return }
+        instruments.record(.accountHeld)
         logger.warning("account suspended: sending burst", metadata: [
             "account": .string(account), "recent": .stringConvertible(evaluation.recent),
             "threshold": .stringConvertible(evaluation.threshold), "client": .string(client),

@@ -1,6 +1,7 @@
 import Abuse
 import DKIM
 import Directory
+import Instruments
 import Logging
 import NIOCore
 import POP3Server
@@ -44,6 +45,8 @@ public struct ServiceGraph: Sendable {
         public var answersFromMemory = true
         /// The trusted proxies, for listeners with `proxyProtocol` set.
         public var proxyProtocol: ProxyProtocolSettings?
+        /// What the sessions and the abuse controls count (`[metrics]`); nothing by default.
+        public var instruments = PortcullisInstruments.disabled
 
         public init(abuse: AbuseSettings, postmaster: String, smtp: SMTPListener.Settings, listeners: [ListenerSpec],
                     maxConnections: Int, maxConnectionsPerClient: Int, authFailureDelay: Duration) {
@@ -98,7 +101,7 @@ public struct ServiceGraph: Sendable {
         abuse = AbuseGuard(
             store: self.abuseStore, settings: settings.abuse, policy: policy, clock: clock,
             notifier: SuspensionNotifier(spool: spool, hostname: settings.smtp.hostname, postmaster: settings.postmaster),
-            logger: logger)
+            instruments: settings.instruments.abuse, logger: logger)
         // One delay table: a client guessing over POP3 and SMTP is slowed by both.
         let delays = AuthFailureDelay(base: settings.authFailureDelay)
         login = PasswordLogin(directory: self.directory, abuse: abuse, delays: delays, logger: logger)
@@ -108,10 +111,13 @@ public struct ServiceGraph: Sendable {
             keyRing: keyRing, abuse: abuse, logger: logger)
         // `[limits]` counts connections of both protocols together.
         let limiter = ConnectionLimiter(maxTotal: settings.maxConnections, maxPerClient: settings.maxConnectionsPerClient)
+        var smtp = settings.smtp
+        smtp.instruments = settings.instruments.smtp
         listener = SMTPListener(
-            specs: settings.listeners, settings: settings.smtp, services: services,
+            specs: settings.listeners, settings: smtp, services: services,
             limiter: limiter, group: group, logger: logger, proxyProtocol: settings.proxyProtocol)
-        if let pop3 = settings.pop3, !settings.pop3Listeners.isEmpty {
+        if var pop3 = settings.pop3, !settings.pop3Listeners.isEmpty {
+            pop3.instruments = settings.instruments.pop3
             pop3Listener = POP3Listener(
                 specs: settings.pop3Listeners, settings: pop3,
                 services: MaildropServices(mailboxRoot: settings.mailboxRoot, login: login, abuse: abuse, logger: logger),

@@ -30,6 +30,8 @@ public struct Configuration: Sendable, Equatable {
     public var pop3 = POP3()
     /// `[mailbox]`: where local mail is kept.
     public var mailbox = Mailbox()
+    /// `[metrics]`: the Prometheus endpoint; off by default.
+    public var metrics = MetricsSettings()
 
     public struct TLS: Sendable, Equatable {
         public var certificatePath: String

@@ -336,6 +336,10 @@ extension Reader {
         let process = try processTable.processSettings()
         try processTable.finish()
 
+        let metricsTable = try table("metrics")
+        let metrics = try metricsTable.metricsSettings()
+        try metricsTable.finish()
+
         try finish()
         // A PROXY header is believed from the trusted proxies only: with none, nobody could
         // reach a listener that requires one.
@@ -354,6 +358,7 @@ extension Reader {
         configuration.process = process
         configuration.pop3 = pop3
         configuration.mailbox = mailbox
+        configuration.metrics = metrics
         if configuration.op25b.abuseContact == nil {
             configuration.op25b.abuseContact = abuse.postmaster
         }

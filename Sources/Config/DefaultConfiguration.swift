@@ -75,6 +75,9 @@ public enum DefaultConfiguration {
         [web]
         listen = ["127.0.0.1:8080"]
 
+        # [metrics]                 # Prometheus: GET /metrics, /healthz, /readyz (off while unset)
+        # listen = ["127.0.0.1:9587"]
+
         [client_settings]           # what customers are told; hosts default to [web] public_host, else hostname
         submission_port = 587                    # STARTTLS
         submissions_port = 465                   # implicit TLS

@@ -1,4 +1,5 @@
 import BlockingWork
+import Instruments
 import Logging
 import NIOCore
 import NIOPosix
@@ -34,6 +35,8 @@ public final class POP3Listener: Service, Sendable {
         /// Refused commands before the session closes (`[limits] max_errors`).
         public var maxErrors: Int
         public var shutdownGrace: TimeAmount
+        /// What the sessions count.
+        public var instruments = PortcullisInstruments.disabled.pop3
 
         public init(hostname: String, tlsContext: NIOSSLContext?, idleTimeout: TimeAmount, maxErrors: Int,
                     shutdownGrace: TimeAmount) {
@@ -59,7 +62,8 @@ public final class POP3Listener: Service, Sendable {
         ) { channel, service, origin in
             let handler = POP3SessionHandler(
                 settings: .init(configuration: configuration, tlsContext: settings.tlsContext,
-                                idleTimeout: settings.idleTimeout, implicitTLS: service.implicitTLS),
+                                idleTimeout: settings.idleTimeout, implicitTLS: service.implicitTLS,
+                                instruments: settings.instruments),
                 services: services, limiter: limiter, pool: BlockingWorkPool.shared, logger: logger,
                 sessionID: sessionIDs.next(), origin: origin)
             if service.implicitTLS {

@@ -1,4 +1,5 @@
 import BlockingWork
+import Instruments
 import Logging
 import MaildirStore
 import NIOCore
@@ -36,6 +37,7 @@ final class POP3SessionHandler: ChannelInboundHandler {
         var tlsContext: NIOSSLContext?
         var idleTimeout: TimeAmount
         var implicitTLS: Bool
+        var instruments: POP3Instruments
     }
 
     /// Sent by the listener on graceful shutdown.
@@ -108,6 +110,7 @@ final class POP3SessionHandler: ChannelInboundHandler {
     private func opened(context: ChannelHandlerContext) {
         let verdict = limiter.acquire(client: clientAddress)
         if verdict == .accepted {
+            settings.instruments.sessionStarted()
             logger.info("session opened", metadata: ["service": .string(settings.implicitTLS ? "pop3s" : "pop3")])
         } else {
             logger.notice("connection refused: limit reached", metadata: ["service": "pop3"])
@@ -215,6 +218,7 @@ final class POP3SessionHandler: ChannelInboundHandler {
                 opened?.lock.release()
                 opened = nil
                 limiter.release(client: clientAddress)
+                settings.instruments.sessionEnded()
                 logger.info("session closed")
             case .pauseReading:
                 context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }

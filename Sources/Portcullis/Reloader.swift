@@ -87,6 +87,7 @@ struct Reloader: Service {
         compare("mailbox", \.mailbox)
         compare("spool", \.spool)
         compare("process", \.process)
+        compare("metrics", \.metrics)
         compare("web.listen", \.web.listen)
         compare("web.proxy_protocol", \.web.proxyProtocol)
         compare("abuse.postmaster", \.abuse.postmaster)

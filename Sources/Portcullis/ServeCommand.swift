@@ -7,7 +7,9 @@ import DNS
 import Delivery
 import Directory
 import Foundation
+import Instruments
 import Logging
+import MetricsEndpoint
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -52,10 +54,14 @@ struct ServeCommand: AsyncParsableCommand {
         let serviceUser = try configuration.serviceUserToBecome()
         let policy = try configuration.op25bPolicy(exemptions: [])
         let directory = try await configuration.openDirectory()
+        // `[metrics]`: the instruments count into the exporter's registry; off, they count nothing.
+        let exporter = configuration.metrics.listen.isEmpty ? nil : MetricsExporter()
+        let instruments = exporter?.instruments ?? .disabled
         let spool: Spool
         do {
             var options = SpoolOptions()
             options.minimumFreeSpace = UInt64(configuration.spool.minFreeSpace)
+            options.instruments = instruments.spool
             spool = try Spool(directory: configuration.dataDirectory + "/spool", options: options)
         } catch {
             throw CLIError("cannot open the spool in \(configuration.dataDirectory)/spool: \(error)")
@@ -89,6 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         graphSettings.pop3 = .init(configuration: configuration, tlsContext: tls)
         graphSettings.pop3Listeners = configuration.pop3ListenerSpecs
         graphSettings.proxyProtocol = configuration.proxyProtocolSettings
+        graphSettings.instruments = instruments
         // Where local delivery writes (DeliverySettings.mailboxRoot), so POP3 reads the same Maildirs.
         graphSettings.mailboxRoot = DeliverySettings(configuration: configuration).mailboxRoot
         // The session path reads counters and directory answers from memory; the
@@ -118,7 +125,8 @@ struct ServeCommand: AsyncParsableCommand {
         let queueManager: QueueManager
         do {
             queueManager = try QueueManager(spool: spool, directory: graph.directory, settings: deliverySettings,
-                                            resolver: resolver, group: group, logger: logger)
+                                            resolver: resolver, group: group, logger: logger,
+                                            instruments: instruments.delivery)
         } catch {
             throw CLIError("\(location.file): [delivery]: \(error)")
         }
@@ -131,9 +139,10 @@ struct ServeCommand: AsyncParsableCommand {
         let collectorServices: [any Service] = collector.map { [$0] } ?? []
         let infection = OP25BInfectionLookup(store: attemptStore, rule: configuration.op25bInfectionRule,
                                              now: configuration.abuseClock().now)
+        // One readiness check, answered by the web's and the metrics listener's /readyz.
+        let readiness = ServerReadiness(spool: spool, directory: directory, smtp: graph.listener, pop3: graph.pop3Listener)
         let web: CustomerWeb
         do {
-            let readiness = ServerReadiness(spool: spool, directory: directory, smtp: graph.listener, pop3: graph.pop3Listener)
             web = try CustomerWeb(settings: WebSettings(configuration: configuration), policy: policy, directory: directory,
                                   srvLookup: ResolverSRVLookup(resolver: resolver), infection: infection,
                                   readiness: { await readiness.check() }, logger: logger)
@@ -141,11 +150,24 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError("cannot start the web service: \(error)")
         }
         let webProxyProtocol = configuration.web.proxyProtocol ? configuration.proxyProtocolSettings : nil
-        // "ready" (and systemd's READY=1) waits until every web listener is bound too.
-        let webListening = Countdown(configuration.web.listen.count)
+        // "ready" (and systemd's READY=1) waits until every web and metrics listener is bound too.
+        let httpListening = Countdown(configuration.web.listen.count + configuration.metrics.listen.count)
         let webApplications: [any Service] = configuration.web.listen.map { address in
             buildWebApplication(web: web, logger: logger, host: address.host, port: address.port,
-                                proxyProtocol: webProxyProtocol, onListening: { await webListening.arrive() })
+                                proxyProtocol: webProxyProtocol, onListening: { await httpListening.arrive() })
+        }
+
+        var metricsApplications: [any Service] = []
+        if let exporter {
+            // Sampled at each scrape: the queue from the spool, readiness as /readyz answers it.
+            let sampled = exporter.sampling([
+                { await QueueCensus.sample(spool, into: instruments.queue) },
+                { instruments.readiness.record(ready: await readiness.check().isReady) },
+            ])
+            metricsApplications = configuration.metrics.listen.map { address in
+                buildMetricsApplication(exporter: sampled, readiness: { await readiness.check() }, host: address.host,
+                                        port: address.port, logger: logger, onListening: { await httpListening.arrive() })
+            }
         }
 
         let systemd = SystemdNotifier()
@@ -166,6 +188,7 @@ struct ServeCommand: AsyncParsableCommand {
         lines += specs.map { "listening on \($0.addressDescription) (\($0.service.displayName))" }
         lines += graphSettings.pop3Listeners.map { "listening on \($0.addressDescription) (\($0.service.displayName))" }
         lines += configuration.web.listen.map { "listening on \($0) (customer web: http://\($0)/)" }
+        lines += configuration.metrics.listen.map { "listening on \($0) (metrics: http://\($0)/metrics)" }
         lines.append("ready")
 
         if let serviceUser {
@@ -183,8 +206,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Graceful shutdown stops services in reverse order: the SMTP listeners first (no new
         // mail, sessions drain), the queue manager, and last the abuse counters' final flush.
         let serviceGroup = ServiceGroup(configuration: .init(
-            services: graph.groupServices(around: [queueManager, reloader] + webApplications + collectorServices
-                                                  + [ReadyAnnouncer(lines: lines, systemd: systemd, after: webListening)]),
+            services: graph.groupServices(around: [queueManager, reloader] + webApplications + metricsApplications + collectorServices
+                                                  + [ReadyAnnouncer(lines: lines, systemd: systemd, after: httpListening)]),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
     }
@@ -215,6 +238,10 @@ extension Configuration {
         if let low = web.listen.first(where: { $0.port > 0 && $0.port < 1024 }) {
             throw CLIError("[web] listen \(low): a port below 1024 cannot be bound after becoming \(name); use a port from 1024 (behind a proxy) or leave [process] user unset")
         }
+        // So does the metrics listener.
+        if let low = metrics.listen.first(where: { $0.port > 0 && $0.port < 1024 }) {
+            throw CLIError("[metrics] listen \(low): a port below 1024 cannot be bound after becoming \(name); use a port from 1024 or leave [process] user unset")
+        }
         return user
     }
 
@@ -238,7 +265,7 @@ extension Configuration {
 struct ReadyAnnouncer: Service {
     let lines: [String]
     let systemd: SystemdNotifier
-    /// The listeners that bind when their service starts (the web's).
+    /// The listeners that bind when their service starts (the web's and the metrics').
     let after: Countdown
 
     func run() async throws {

@@ -1,3 +1,4 @@
+import Instruments
 import Logging
 import NIOCore
 import NIOPosix
@@ -26,6 +27,8 @@ public final class SMTPListener: Service, Sendable {
         public var tlsContext: NIOSSLContext?
         /// `[smtp] greet_pause`: applied to the port-25 service only.
         public var greetPause: Duration
+        /// What the sessions count (connections, sessions, messages, refusals, AUTH verdicts).
+        public var instruments = PortcullisInstruments.disabled.smtp
 
         /// Settings as given; `portcullis serve` makes them from `[smtp]`, `[submission]` and `[limits]`.
         public init(hostname: String, maxMessageSize: Int, maxRecipients: Int, maxErrors: Int,
@@ -64,7 +67,7 @@ public final class SMTPListener: Service, Sendable {
             let handler = SMTPSessionHandler(
                 settings: .init(configuration: configuration, tlsContext: settings.tlsContext,
                                 commandTimeout: settings.commandTimeout, dataTimeout: settings.dataTimeout,
-                                hostname: settings.hostname),
+                                hostname: settings.hostname, instruments: settings.instruments[service]),
                 services: services, limiter: limiter, logger: logger,
                 sessionID: sessionIDs.next(), origin: origin, tlsActive: implicitTLS)
             if implicitTLS, let tls = settings.tlsContext {

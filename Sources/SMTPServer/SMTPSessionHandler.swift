@@ -1,3 +1,4 @@
+import Instruments
 import Logging
 import NIOCore
 import NIOSSL
@@ -25,6 +26,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         var commandTimeout: TimeAmount
         var dataTimeout: TimeAmount
         var hostname: String
+        var instruments: SMTPInstruments
     }
 
     /// RFC 5321 §4.5.3.1.4: 512 octets including CRLF; extensions (SIZE, DSN, SMTPUTF8
@@ -80,7 +82,9 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func opened(context: ChannelHandlerContext) {
         let verdict = limiter.acquire(client: sessionContext.clientAddress)
+        settings.instruments.connectionOpened()
         if verdict == .accepted {
+            settings.instruments.sessionStarted()
             logger.info("session opened", metadata: ["service": .string("\(sessionContext.service)")])
         } else {
             logger.notice("connection refused: limit reached")
@@ -155,6 +159,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 reception = nil
             case .releaseSlot:
                 limiter.release(client: sessionContext.clientAddress)
+                settings.instruments.sessionEnded()
                 logger.info("session closed")
             case .bufferInput:
                 if let received { framer.append(received.readableBytesView) }
@@ -242,12 +247,12 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
             let outcome = reception?.finishData(size: size, error: error)
                 ?? error.map { DataOutcome.rejected($0.reply) } ?? .complete(size: size)
             if case .rejected = outcome { reception = nil }
-            perform(machine.dataFinished(outcome), context: context)
+            perform(countingRefusal(machine.dataFinished(outcome)), context: context)
         case .chunkEnded(let last, let forbidden):
             let outcome = reception?.finishChunk(last: last, forbidden: forbidden)
                 ?? forbidden.map { ChunkOutcome.forbiddenContent($0) } ?? .complete
             if case .rejected = outcome { reception = nil }
-            perform(machine.chunkFinished(outcome), context: context)
+            perform(countingRefusal(machine.chunkFinished(outcome)), context: context)
         }
     }
 
@@ -279,12 +284,13 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                         let name = FailedLoginName(username).field
                         handler.logger.notice("authentication failed", metadata: [name.key: .string(name.value)])
                     }
+                    handler.settings.instruments.authenticated(outcome)
                     return handler.machine.credentialsVerified(outcome)
                 }
             case .checkSender(let sender, let parameters):
                 awaitDecision(services.checkSender(sender, parameters, context: sessionContext, on: context.eventLoop),
                       context: context, fallback: .failure(localError)) { handler, result in
-                    handler.machine.senderChecked(result)
+                    handler.countingRefusal(handler.machine.senderChecked(result))
                 }
             case .checkRecipient(let recipient, let parameters):
                 awaitDecision(services.checkRecipient(recipient, parameters, context: sessionContext, on: context.eventLoop),
@@ -295,7 +301,7 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                             "reply": .stringConvertible(LoggedText(reply.description)),
                         ])
                     }
-                    return handler.machine.recipientChecked(result)
+                    return handler.countingRefusal(handler.machine.recipientChecked(result))
                 }
             case .receiveData(let envelope):
                 reception = openReception(envelope)
@@ -315,21 +321,33 @@ final class SMTPSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
                 reception = nil
                 guard let commit = message?.commit(envelope: envelope, services: services, context: sessionContext,
                                                    on: context.eventLoop) else {
-                    perform(machine.queueFailed(localError), context: context)
+                    perform(countingRefusal(machine.queueFailed(localError)), context: context)
                     continue
                 }
                 awaitDecision(commit, context: context, fallback: .failure(localError)) { handler, result in
                     switch result {
                     case .success(let queueID):
                         handler.logger.info("queued", metadata: ["queue_id": .string(queueID), "rcpts": .stringConvertible(envelope.recipients.count)])
+                        handler.settings.instruments.messageAccepted()
                         return handler.machine.messageQueued(queueID: queueID)
                     case .failure(let reply):
                         handler.logger.notice("message rejected", metadata: ["reply": .stringConvertible(LoggedText(reply.description))])
-                        return handler.machine.queueFailed(reply)
+                        return handler.countingRefusal(handler.machine.queueFailed(reply))
                     }
                 }
             }
         }
+    }
+
+    /// Counts the refusal among the actions answering a verdict on a sender, a recipient or a
+    /// message: the first failure reply (a second one is the 421 that closes a session past its
+    /// error budget, not another refusal).
+    private func countingRefusal(_ actions: [SessionAction]) -> [SessionAction] {
+        for case .send(let reply) in actions where reply.isFailure {
+            settings.instruments.refused(reply)
+            break
+        }
+        return actions
     }
 
     /// 451 4.3.0 with this session's ID, which the logger's metadata carries too.

@@ -229,6 +229,7 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     private func process(_ batch: [Request]) {
+        let started = DispatchTime.now().uptimeNanoseconds
         let segment: Segment
         do {
             segment = try currentSegment()
@@ -260,6 +261,7 @@ final class GroupCommitter: @unchecked Sendable {
             if appended.contains(where: { $0.0.needsSync }) {
                 try FileIO.dataSync(segment.fd, path: segment.path)
                 synced = true
+                options.instruments.commitTook(nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - started))
             }
         } catch {
             // After a failed fsync the file's state is unknown (Linux may drop the dirty pages):

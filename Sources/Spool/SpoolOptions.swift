@@ -1,4 +1,5 @@
 import Foundation
+import Instruments
 
 /// Tuning for the commit journal.
 public struct SpoolOptions: Sendable {
@@ -13,6 +14,8 @@ public struct SpoolOptions: Sendable {
     /// Below this many free octets on the spool's file system new mail is refused
     /// (``Spool/freeSpace``); 0 switches the check off.
     public var minimumFreeSpace: UInt64 = 0
+    /// Times each group commit (``GroupCommitter``).
+    public var instruments = PortcullisInstruments.disabled.spool
 
     /// Defaults: segments of 64 MiB or 5 seconds, whichever comes first, kept up to 30 seconds
     /// more for their messages' delivery. Recovery replays at most that much.

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// Builds the responses of the customer web with the same security headers everywhere.
-enum Responses {
+public enum Responses {
     static let contentSecurityPolicy = HTTPFields.Element.Name("Content-Security-Policy")!
     static let contentTypeOptions = HTTPFields.Element.Name("X-Content-Type-Options")!
     static let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy")!
@@ -50,8 +50,8 @@ enum Responses {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// `/readyz`: the report's JSON, 200 or 503.
-    static func readiness(_ report: ReadinessReport) -> Response {
+    /// `/readyz`: the report's JSON, 200 or 503 (the web and the metrics listener).
+    public static func readiness(_ report: ReadinessReport) -> Response {
         Response(status: HTTPResponse.Status(code: report.httpStatus),
                  headers: baseHeaders(contentType: "application/json; charset=utf-8"),
                  body: .init(byteBuffer: ByteBuffer(string: report.json)))

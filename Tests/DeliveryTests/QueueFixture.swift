@@ -2,6 +2,7 @@ import DNS
 import Delivery
 import Directory
 import Foundation
+import Instruments
 import MaildirStore
 import Logging
 import NIOPosix
@@ -30,6 +31,7 @@ final class QueueFixture: @unchecked Sendable {
     let log = LogRecorder()
 
     init(routes: [String: String], resolver: any DNSResolving = FakeResolver(),
+         instruments: DeliveryInstruments = PortcullisInstruments.disabled.delivery,
          configure: (inout DeliverySettings) -> Void = { _ in }) async throws {
         dataDirectory = NSTemporaryDirectory() + "portcullis-queue-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
@@ -48,7 +50,7 @@ final class QueueFixture: @unchecked Sendable {
         manager = try QueueManager(spool: spool, directory: directory, settings: settings, resolver: resolver,
                                    group: MultiThreadedEventLoopGroup.singleton,
                                    logger: Logger(label: "test", factory: { [log] _ in log }),
-                                   clock: { clock.read() })
+                                   clock: { clock.read() }, instruments: instruments)
     }
 
     /// Commits a message to the spool as the SMTP server would.

@@ -3,6 +3,7 @@ import Assembly
 import DKIM
 import Directory
 import Foundation
+import Instruments
 import Logging
 import NIOCore
 import NIOPosix
@@ -61,6 +62,8 @@ final class TestServer: @unchecked Sendable {
         var directory: (any AccountDirectory & AbuseStore)?
         /// Every listener requires a PROXY header from 127.0.0.1 (the test client's address).
         var proxyProtocol = false
+        /// What the sessions count (`[metrics]`).
+        var instruments = PortcullisInstruments.disabled
     }
 
     init(_ options: Options = Options()) async throws {
@@ -96,6 +99,7 @@ final class TestServer: @unchecked Sendable {
                                      proxyProtocol: options.proxyProtocol)],
             maxConnections: 1000, maxConnectionsPerClient: options.maxPerClient, authFailureDelay: options.authFailureDelay)
         settings.answersFromMemory = options.answersFromMemory
+        settings.instruments = options.instruments
         settings.pop3 = POP3Listener.Settings(hostname: "mail.alato.example", tlsContext: tlsContext,
                                               idleTimeout: options.pop3IdleTimeout, maxErrors: options.maxErrors,
                                               shutdownGrace: .seconds(30))

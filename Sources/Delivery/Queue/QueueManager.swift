@@ -1,6 +1,7 @@
 import DNS
 import Directory
 import Foundation
+import Instruments
 import Logging
 import NIOCore
 import SMTPCore
@@ -46,6 +47,9 @@ public final class QueueManager: Service {
     private let stateWriter: StateWriter
     private let logger: Logger
     private let clock: @Sendable () -> Date
+    private let instruments: DeliveryInstruments
+    /// The `transport` label of local deliveries.
+    private let localTransport: DeliveryTransport
 
     /// Creates the manager.
     ///
@@ -53,9 +57,12 @@ public final class QueueManager: Service {
     ///   - resolver: DNS for MX and address lookups (a ``DNSResolver`` in production).
     ///   - group: event loops for SMTP client connections.
     ///   - clock: the current time (tests move it forward).
+    ///   - instruments: counts each recipient's attempt, times each message's, counts DSNs.
     public init(spool: Spool, directory: any AccountDirectory, settings: DeliverySettings,
                 resolver: any DNSResolving, group: any EventLoopGroup, logger: Logger,
-                clock: @escaping @Sendable () -> Date = { Date() }) throws {
+                clock: @escaping @Sendable () -> Date = { Date() },
+                instruments: DeliveryInstruments = PortcullisInstruments.disabled.delivery) throws {
+        self.instruments = instruments
         self.spool = spool
         self.directory = directory
         self.settings = settings
@@ -68,7 +75,9 @@ public final class QueueManager: Service {
         switch settings.mailStore {
         case .maildir:
             store = MaildirMailStore(root: settings.mailboxRoot, hostname: settings.hostname)
+            localTransport = .maildir
         case .lmtp(let endpoint):
+            localTransport = .lmtp
             store = LMTPMailStore(endpoint: endpoint, clientName: settings.hostname, group: group,
                                   timeouts: settings.timeouts, logger: logger)
         }
@@ -345,7 +354,9 @@ public final class QueueManager: Service {
             let recipients = indexes.compactMap { index in
                 settings.mailbox(for: envelope.recipients[index].path).map { (index: index, mailbox: $0) }
             }
+            let started = ContinuousClock.now
             let outcomes = await local.deliver(source, envelope: envelope, recipients: recipients.map(\.mailbox))
+            instruments.attemptTook(ContinuousClock.now - started)
             var results: [(Int, RecipientResult)] = []
             for ((index, mailbox), outcome) in zip(recipients, outcomes) {
                 let recipient = envelope.recipients[index]
@@ -361,6 +372,7 @@ public final class QueueManager: Service {
                 }
                 logger.info("local delivery", metadata: ["queue_id": "\(id)", "recipient": "\(LoggedText(mailbox.string))",
                                                          "result": "\(LoggedText(describing: result))"])
+                instruments.attempted(localTransport, DeliveryAttemptResult(result.kind))
                 results.append((index, result))
             }
             await record(results, for: id)
@@ -379,6 +391,7 @@ public final class QueueManager: Service {
         let key = route.description
         await limiter.acquire(key)
         let carried = CarriedMessages(messages)
+        let lap = Lap()
         let more: RemoteDeliveryAgent.MoreMessages = { maximum in
             let next = await self.tracker.more(for: route, maximum: maximum, idle: self.settings.connectionIdleTime)
             carried.append(next)
@@ -391,7 +404,9 @@ public final class QueueManager: Service {
                                  maximumPerConnection: settings.maximumMessagesPerConnection, more: more) { position, results in
             let item = carried[position]
             let pairs = zip(item.message.recipients, results).map { ($0.index, $1) }
+            self.instruments.attemptTook(lap.next())
             for (recipient, result) in zip(item.message.recipients, results) {
+                self.instruments.attempted(.smtp, DeliveryAttemptResult(result.kind))
                 self.logger.info("remote delivery", metadata: [
                     "queue_id": "\(item.id)", "recipient": "\(LoggedText(recipient.address.string))", "route": "\(route)",
                     "result": "\(LoggedText(describing: result))",
@@ -506,6 +521,7 @@ public final class QueueManager: Service {
                 delay ? .delayReport : .deliveryReport, from: .null, to: [SpoolRecipient(sender, notify: .never)],
                 content: .generated { dsnID in dsn.render(original: source, now: now, uniqueToken: "\(dsnID).dsn") },
                 hostname: settings.hostname, arrival: now)
+            instruments.dsnQueued(delay ? .delay : dsn.isFailure ? .failure : .success)
             logger.info("delivery status notification queued", metadata: [
                 "queue_id": "\(id)", "dsn_queue_id": "\(bounceID)", "to": "\(sender)", "subject": "\(dsn.subject)",
             ])
@@ -579,6 +595,30 @@ public final class QueueManager: Service {
         return OutboundMessage(
             sender: envelope.sender, recipients: recipients, source: source, size: envelope.size,
             body: envelope.body, requiresSMTPUTF8: utf8, ret: envelope.ret, envelopeID: envelope.envelopeID)
+    }
+}
+
+/// The time since the connection's previous outcome (or since it was asked for): the length
+/// of one message's attempt on a connection that carries several in turn.
+private final class Lap: Sendable {
+    private let last = Mutex(ContinuousClock.now)
+
+    func next() -> Duration {
+        last.withLock { last in
+            let now = ContinuousClock.now
+            defer { last = now }
+            return now - last
+        }
+    }
+}
+
+extension DeliveryAttemptResult {
+    init(_ kind: RecipientResult.Kind) {
+        switch kind {
+        case .delivered: self = .delivered
+        case .deferred: self = .deferred
+        case .failed: self = .failed
+        }
     }
 }
 
