@@ -71,11 +71,13 @@ struct NFTablesRendererTests {
             "ip6 daddr @mailhosts6 accept",
             "ip saddr @exempt4 accept",
             "ip6 saddr @exempt6 accept",
-            // Counting has a rule of its own: a full set cannot skip the reject.
+            // Counting has rules of its own: a full set cannot skip the reject.
+            "ip saddr @subscribers4 tcp dport @blocked_ports update @offenders4 { ip saddr counter }",
+            "ip6 saddr @subscribers6 tcp dport @blocked_ports update @offenders6 { ip6 saddr counter }",
             "ip saddr @subscribers4 tcp dport @blocked_ports update @attempts4 { ip saddr . ip daddr counter }",
             "ip6 saddr @subscribers6 tcp dport @blocked_ports update @attempts6 { ip6 saddr . ip6 daddr counter }",
-            "ip saddr @subscribers4 tcp dport @blocked_ports update @offenders4 { ip saddr counter } jump op25b_reject",
-            "ip6 saddr @subscribers6 tcp dport @blocked_ports update @offenders6 { ip6 saddr counter } jump op25b_reject",
+            "ip saddr @subscribers4 tcp dport @blocked_ports jump op25b_reject",
+            "ip6 saddr @subscribers6 tcp dport @blocked_ports jump op25b_reject",
         ])
         #expect(code.contains("elements = { 25, 465 }"))
         #expect(code.contains("limit rate 10/minute log prefix \"portcullis-op25b: \" level info"))

@@ -429,6 +429,36 @@ def test_applying_twice_leaves_one_ruleset(deployment):
     assert outcome == ["refused", "connected"], outcome
 
 
+def test_full_counting_sets_never_open_the_block(deployment):
+    """The counting sets hold 65,536 entries. Filled to the brim (an outbreak on a big access
+    network), a new source cannot be added: the block must hold all the same (fail closed)."""
+    router = deployment.topo.router
+    if deployment.backend != "nftables":
+        # Nothing in the iptables rendering keeps state that can run out: no recent, hashlimit
+        # or ipset match on the way to the REJECT.
+        for tool in ("iptables", "ip6tables"):
+            rules = deployment.topo.ns(router, f"{tool}-save").stdout
+            ours = [line for line in rules.splitlines() if "PORTCULLIS-OP25B" in line]
+            assert ours and not [line for line in ours if re.search(r"-m (recent|hashlimit|set)\b", line)], ours
+        return
+    # Documentation addresses only: every 2001:db8:ffff::/96 address for the IPv6 sources, and
+    # every 192.0.2.x . 198.51.100.y pair for the IPv4 source-destination set.
+    offenders = ", ".join(f"2001:db8:ffff::{n >> 8:x}:{n & 0xff:x}" for n in range(65536))
+    pairs = ", ".join(f"192.0.2.{a} . 198.51.100.{b}" for a in range(256) for b in range(256))
+    deployment.topo.ns(router, "nft", "-f", "-", input=(
+        "flush set inet portcullis_op25b offenders6\nflush set inet portcullis_op25b attempts4\n"
+        f"add element inet portcullis_op25b offenders6 {{ {offenders} }}\n"
+        f"add element inet portcullis_op25b attempts4 {{ {pairs} }}\n"))
+    full = deployment.topo.ns(router, "nft", "add", "element", "inet", "portcullis_op25b", "offenders6",
+                              "{ 2001:db8:fffe::1 }", check=False)
+    assert full.returncode != 0, "offenders6 took a 65,537th entry: the test did not fill it"
+    outcome = deployment.topo.probe([(SOURCES["subscriber"][4], DESTINATIONS["outside host"][4], 25),
+                                     (SOURCES["subscriber"][6], DESTINATIONS["outside host"][6], 25),
+                                     (SOURCES["subscriber"][6], DESTINATIONS["mail host"][6], 25)])
+    assert outcome == ["refused", "refused", "connected"], outcome
+    deployment.render_and_apply()  # empty sets again for the scenarios after this one
+
+
 def test_expired_exemption_blocks_again_after_rerender(deployment):
     """Runs last for each backend: it waits for the expiring exemption, then renders again."""
     expiring = [(SOURCES["expiring"][f], DESTINATIONS["outside host"][f], 25) for f in (4, 6)]
