@@ -36,40 +36,32 @@ for extra in ("Tests/Interop", "Tests/Interop/directory", "Tests/Interop/cluster
     sys.path.insert(0, str(REPO / extra))
 
 from dovecot_tier import DovecotTier  # noqa: E402
-from interop_harness import INSIDE, JIRO, TARO, PortcullisServer, free_port  # noqa: E402
+from interop_harness import INSIDE, JIRO, TARO, free_port  # noqa: E402
+from nodes import LMTPNode  # noqa: E402
 from portbench.sink import SmtpSink  # noqa: E402
 from postgres_server import PostgresServer  # noqa: E402
 
 ARTIFACTS = REPO / "test-artifacts" / "cluster-bench"
 
 
-class BenchNode(PortcullisServer):
-    """The harness's server with remote mail routed to smtp-sink, limits out of the way, and the
-    directory and mail store under test."""
+class BenchNode(LMTPNode):
+    """A cluster node of the interop suite (directory and mail store under test) with remote
+    mail routed to smtp-sink and the limits out of the way."""
 
     def __init__(self, name: str, binary: Path, sink_port: int, directory_table: str | None = None,
                  lmtp: str | None = None) -> None:
-        super().__init__(name, binary)
+        super().__init__(name, binary, lmtp=lmtp, directory_table=directory_table)
         self.sink_port = sink_port
-        self.directory_table = directory_table
-        self.lmtp = lmtp
 
     def config_text(self, access_prefixes):
         text = super().config_text(access_prefixes)
-        text = text.replace(f'routes = {{ "*" = "{INSIDE}:{self.dead_port}" }}',
-                            f'routes = {{ "*" = "{INSIDE}:{self.sink_port}" }}')
+        routes = f'routes = {{ "*" = "{INSIDE}:{self.dead_port}" }}'
+        assert routes in text, "the harness's [delivery] routes changed"
+        text = text.replace(routes, f'routes = {{ "*" = "{INSIDE}:{self.sink_port}" }}')
         text = text.replace("max_recipients = 3", "max_recipients = 100")
         text = text.replace("max_connections_per_client = 50", "max_connections_per_client = 1000")
-        if self.directory_table is not None:
-            text = text.replace('[directory]\nurl = "sqlite:directory.sqlite"\n', self.directory_table)
-        text += ("\n[abuse]\nmessages_per_hour = 100000000\nrecipients_per_day = 100000000\n"
-                 "connections_per_minute = 100000000\nburst_min_recipients = 100000000\n")
-        if self.lmtp is not None:
-            text = text.replace(f'[pop3]\nlisten = ["{INSIDE}:{self.pop3_port}"]\n'
-                                f'implicit_tls_listen = ["{INSIDE}:{self.pop3s_port}"]\n',
-                                "[pop3]\nlisten = []\nimplicit_tls_listen = []\n")
-            text += f'\n[mailbox]\nstore = "lmtp"\nlmtp = "{self.lmtp}"\n'
-        return text
+        return text + ("\n[abuse]\nmessages_per_hour = 100000000\nrecipients_per_day = 100000000\n"
+                       "connections_per_minute = 100000000\nburst_min_recipients = 100000000\n")
 
 
 def loadgen(binary: Path, node: BenchNode, sessions: int, messages: int, workdir: Path) -> dict:
