@@ -170,8 +170,13 @@ def main(argv: list[str] | None = None) -> int:
         f"disk {facts['sync']}; load {facts['load_start']}")
     record: dict = {"machine": facts, "args": {k: str(v) for k, v in vars(args).items()}}
 
-    (pf_smtp, pf_sub, pc_smtp, pc_sub, pc_subs, pc_web, pf_sink_port, pc_sink_port) = free_ports(8)
-    sinks = [SmtpSink(pf_sink_port, work, "sink-postfix"), SmtpSink(pc_sink_port, work, "sink-portcullis")]
+    (pf_smtp, pf_sub, pc_smtp, pc_sub, pc_subs, pc_web, pf_sink_port, pc_sink_port, counting_port) = free_ports(9)
+    # The sinks dump each message to tmpfs, so the relay section counts distinct messages.
+    dumps = Path(tempfile.mkdtemp(prefix="portcullis-bench-sink.", dir="/dev/shm"))
+    dumps.chmod(0o755)   # the sinks run as postfix
+    sinks = [SmtpSink(pf_sink_port, work, "sink-postfix", dumps / "postfix"),
+             SmtpSink(pc_sink_port, work, "sink-portcullis", dumps / "portcullis"),
+             SmtpSink(counting_port, work, "sink-counting")]
     try:
         for sink in sinks:
             sink.start()
@@ -192,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         if "relay" in args.sections:
             points = [Point(int(s), int(z)) for z in args.sizes.split(",") for s in args.sessions.split(",")]
             log(f"relay: {len(points)} points x {args.runs} runs x {args.messages} messages, servers alternating")
-            bench = RelayBench(servers, args.messages, args.runs, settle=args.settle, log=log)
+            bench = RelayBench(servers, args.messages, args.runs, settle=args.settle, log=log,
+                               ceiling=(sinks[1], sinks[2]))
             summaries = bench.run(points)
             record["relay"] = {
                 "portcullis_delivers": bench.delivers.get("portcullis"),
@@ -283,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for sink in sinks:
             sink.stop()
+        shutil.rmtree(dumps, ignore_errors=True)
         if not args.keep_workdir and args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
 
