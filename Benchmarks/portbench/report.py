@@ -108,7 +108,7 @@ def generator_lines(generators) -> str:
 def submission_table(results: list[dict]) -> str:
     lines = [
         "| server | generator | sessions × msgs | pacing | msgs/s | p50 ms | p99 ms | max ms | set-up s "
-        "| server CPU s/1k | client CPU s | errors |",
+        "| server CPU s/1k | client CPU s | failed sessions |",
         "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
@@ -121,14 +121,28 @@ def submission_table(results: list[dict]) -> str:
             f"{result['sessions']} × {result['messages_per_session']} | {pacing} | "
             f"{result['rate']:.0f} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} | {result['max_ms']:.1f} | "
             f"{result['setup_seconds']:.2f} | {result.get('server_cpu_per_1000', float('nan')):.2f} | "
-            f"{result['client_cpu_seconds']:.1f} | {len(result['errors'])} |")
+            f"{result['client_cpu_seconds']:.1f} | {len(result['errors'])} of {result['sessions']} |")
+    return "\n".join(lines) + "\n"
+
+
+def submission_runs_table(runs: list[dict]) -> str:
+    lines = [
+        "| server | generator | run | msgs/s | accepted / expected | failed sessions | first error |",
+        "|---|---|---|---:|---:|---:|---|",
+    ]
+    for r in runs:
+        first = r["errors"][0].replace("|", "\\|") if r["errors"] else ""
+        lines.append(
+            f"| {r['server']} | {r.get('generator', 'submission.py')} | {r.get('run', '')} | {r['rate']:.0f} | "
+            f"{r['messages']} / {r['expected_messages']} | {r['failed_sessions']} of {r['sessions']} | {first} |")
     return "\n".join(lines) + "\n"
 
 
 def idle_table(results: list[dict]) -> str:
+    """PSS first: summed over Postfix's smtpd processes, RSS counts its shared libraries once each."""
     lines = [
-        "| server | idle sessions | established | RSS before MiB | RSS after MiB | extra RSS MiB | per session KiB "
-        "| extra PSS MiB | PSS per session KiB | processes | RSS after close MiB |",
+        "| server | idle sessions | established | processes | extra PSS MiB | PSS per session KiB "
+        "| extra Σ RSS MiB | Σ RSS per session KiB | Σ RSS before MiB | Σ RSS after MiB | Σ RSS after close MiB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -136,12 +150,16 @@ def idle_table(results: list[dict]) -> str:
             lines.append(f"| {r['server']} | skipped: {r['skipped']} | | | | | | | | | |")
             continue
         lines.append(
-            f"| {r['server']} | {r['connections']} | {r['established']} | {r['rss_before_kib'] / 1024:.1f} | "
-            f"{r['rss_after_kib'] / 1024:.1f} | {r['extra_rss_kib'] / 1024:.1f} | {r['per_connection_bytes'] / 1024:.1f} | "
+            f"| {r['server']} | {r['connections']} | {r['established']} | {r['processes_after']} | "
             f"{(r['pss_after_kib'] - r['pss_before_kib']) / 1024:.1f} | "
-            f"{(r['pss_after_kib'] - r['pss_before_kib']) / max(1, r['established']):.1f} | {r['processes_after']} | "
+            f"{(r['pss_after_kib'] - r['pss_before_kib']) / max(1, r['established']):.1f} | "
+            f"{r['extra_rss_kib'] / 1024:.1f} | {r['per_connection_bytes'] / 1024:.1f} | "
+            f"{r['rss_before_kib'] / 1024:.1f} | {r['rss_after_kib'] / 1024:.1f} | "
             f"{r['rss_after_close_kib'] / 1024:.1f} |")
-    return "\n".join(lines) + "\n"
+    return ("PSS: Pss from /proc/PID/smaps_rollup summed over the server's processes (shared pages divided "
+            "among the processes that map them). Σ RSS: VmRSS summed over the same processes, which counts "
+            "each shared page once per process and so overstates a server with a process per session.\n\n"
+            + "\n".join(lines) + "\n")
 
 
 def machine_lines(machine: dict) -> str:
