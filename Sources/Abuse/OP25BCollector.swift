@@ -11,8 +11,9 @@ import ServiceLifecycle
 ///
 /// Where the counters come from is the caller's: `nft -j list set` on this host, or a file the
 /// operator's tooling drops from a router. Each sample is read, parsed and turned into deltas
-/// by ``OP25BAttemptTracker``; a failed read is logged and the next sample tries again (the
-/// tracker keeps its baseline, so nothing is counted twice).
+/// by ``OP25BAttemptTracker``; a failed read or write is logged and the next sample tries again
+/// (the tracker keeps its baseline until the attempts are stored, so nothing is counted twice or
+/// lost).
 public struct OP25BCollector: Service {
     /// What one sample did.
     public struct Outcome: Sendable, Hashable {
@@ -70,12 +71,16 @@ public struct OP25BCollector: Service {
         let data = try await read()
         let readings = try OP25BAttemptReading.parse(nftJSON: data)
         let hadBaseline = tracker.hasBaseline
-        let deltas = tracker.record(readings)
+        // The tracker moves on only once the attempts are stored: a directory error leaves them
+        // to be counted at the next sample instead of losing them.
+        var next = tracker
+        let deltas = next.record(readings)
+        let now = clock.now()
+        try await store.recordAttempts(deltas, at: now)
+        tracker = next
         if !hadBaseline {
             logger.info("op25b: counter baseline taken", metadata: ["elements": .stringConvertible(readings.count)])
         }
-        let now = clock.now()
-        try await store.recordAttempts(deltas, at: now)
         let since = now.addingTimeInterval(-rule.window)
         try await store.pruneAttempts(before: since)
 

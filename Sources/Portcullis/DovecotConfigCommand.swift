@@ -29,7 +29,7 @@ struct DovecotConfigCommand: AsyncParsableCommand {
     @Option(name: .customLong("sql-path"), help: "Where the SQL settings file will be (default: /etc/dovecot/portcullis-sql.conf.ext, or in --output).")
     var sqlPath: String?
 
-    @Option(name: .customLong("mail-user"), help: "The system user owning the mail (default: [process] user, else mail).")
+    @Option(name: .customLong("mail-user"), help: "The system user owning the mail (default: [process] user, else the data directory's owner unless root, else mail).")
     var mailUser: String?
 
     @Option(name: .customLong("mail-root"), help: "Where the Maildirs are, DOMAIN/LOCALPART/Maildir below it (default: DATA/mailboxes with store = \"maildir\", /var/vmail with store = \"lmtp\").")
@@ -55,7 +55,8 @@ struct DovecotConfigCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try location.load()
-        let user = try Self.mailUser(named: mailUser ?? configuration.process.user ?? "mail")
+        let user = try Self.mailUser(named: mailUser ?? configuration.process.user
+                                     ?? Self.owner(of: configuration.dataDirectory) ?? "mail")
         let root: String
         if let mailRoot {
             root = mailRoot
@@ -93,6 +94,14 @@ struct DovecotConfigCommand: AsyncParsableCommand {
         // The database password is in it: Dovecot's auth process (group dovecot) reads it, nobody else.
         try write(dovecot.sql, to: dovecot.sqlPath, mode: 0o640, group: "dovecot")
         print("wrote \(outputDirectory)/portcullis.conf and \(dovecot.sqlPath)")
+    }
+
+    /// The user `serve` runs as when no `[process] user` is set: the data directory's owner
+    /// (the systemd unit's `User=`), unless that is root, whom Dovecot refuses as a mail user.
+    static func owner(of directory: String) -> String? {
+        var info = stat()
+        guard stat(directory, &info) == 0, info.st_uid != 0, let entry = getpwuid(info.st_uid) else { return nil }
+        return String(cString: entry.pointee.pw_name)
     }
 
     static func mailUser(named name: String) throws -> DovecotConfiguration.MailUser {

@@ -10,15 +10,40 @@ import Web
 /// with at least `[spool] min_free_space` free, the directory answering within 2 seconds (the
 /// database itself, not the cache), and every SMTP and POP3 listener bound and accepting (false
 /// from the start of a graceful shutdown).
-struct ServerReadiness: Sendable {
+///
+/// One check at a time, its answer kept for a second: `/readyz` is reachable by anyone on the
+/// customer web, and a flood of requests must not turn into a flood of directory queries.
+actor ServerReadiness {
     let spool: Spool
     let directory: any AccountDirectory
     let smtp: SMTPListener
     let pop3: POP3Listener?
+    private var last: (report: ReadinessReport, at: ContinuousClock.Instant)?
+    private var running: Task<ReadinessReport, Never>?
 
     static let directoryDeadline: Duration = .seconds(2)
+    static let reuse: Duration = .seconds(1)
 
+    init(spool: Spool, directory: any AccountDirectory, smtp: SMTPListener, pop3: POP3Listener?) {
+        self.spool = spool
+        self.directory = directory
+        self.smtp = smtp
+        self.pop3 = pop3
+    }
+
+    /// The latest report: a fresh one at most once a second; callers meanwhile share it.
     func check() async -> ReadinessReport {
+        if let last, ContinuousClock.now - last.at < Self.reuse { return last.report }
+        if let running { return await running.value }
+        let task = Task { await self.measure() }
+        running = task
+        let report = await task.value
+        running = nil
+        last = (report, .now)
+        return report
+    }
+
+    private func measure() async -> ReadinessReport {
         var report = ReadinessReport()
         report.record("listeners", problem: smtp.isListening && (pop3?.isListening ?? true) ? nil : "not accepting connections")
         let spoolProblem: String?

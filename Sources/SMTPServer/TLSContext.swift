@@ -3,19 +3,14 @@ import NIOCore
 import NIOSSL
 import Synchronization
 
-/// Loads the server certificate and key for STARTTLS and implicit TLS.
+/// Loading the server certificate and key for STARTTLS and implicit TLS.
 public enum TLSContext {
     public struct LoadError: Error, CustomStringConvertible {
         public var description: String
     }
-
-    /// TLS 1.2 minimum (RFC 8996 deprecates older versions; RFC 8314 §4.1).
-    public static func server(certificatePath: String, privateKeyPath: String) throws -> NIOSSLContext {
-        try ReloadableServerTLS(certificatePath: certificatePath, privateKeyPath: privateKeyPath).context
-    }
 }
 
-/// A server TLS context whose certificate and key can be replaced while it is in use
+/// A server TLS context (TLS 1.2 minimum: RFC 8996, RFC 8314 §4.1) whose certificate and key can be replaced while it is in use
 /// (`portcullis reload`, SIGHUP, after a renewal): handshakes that start afterwards present the
 /// new pair; connections already in TLS keep the one they negotiated.
 ///

@@ -19,6 +19,14 @@ public struct ReadinessReport: Sendable, Equatable {
 
     public var isReady: Bool { problems.isEmpty }
 
+    /// The same checks with every problem told only as "failing": for a listener anyone can
+    /// reach (the customer web), where a database URL or a spool path is nobody's business.
+    public var redacted: ReadinessReport {
+        var report = self
+        report.problems = problems.mapValues { _ in "failing" }
+        return report
+    }
+
     /// 200 when ready, 503 when not.
     public var httpStatus: Int { isReady ? 200 : 503 }
 

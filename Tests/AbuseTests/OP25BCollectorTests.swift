@@ -79,6 +79,27 @@ import Testing
         #expect(try fixture.queued().count == 2)
     }
 
+    @Test("attempts the directory could not store are counted at the next sample, not lost")
+    func failedWriteIsRetried() async throws {
+        let fixture = try await AbuseFixture()
+        defer { fixture.remove() }
+        let counters = Mutex(Self.listing([("198.51.100.7", "192.0.2.1", 1)]))
+        let store = FailingOnce(fixture.directory)
+        let collector = OP25BCollector(
+            read: { counters.withLock { $0 } }, store: store, rule: OP25BInfectionRule(), policy: try AbuseFixture.policy(),
+            notifier: InfectedLineNotifier(spool: fixture.spool, hostname: "mail.alato.example", contact: "abuse@alato.example"),
+            interval: .seconds(60), clock: fixture.clock.clock, logger: Logger(label: "test"))
+        var tracker = OP25BAttemptTracker()
+        _ = try await collector.sample(&tracker)   // the baseline
+        counters.withLock { $0 = Self.listing([("198.51.100.7", "192.0.2.1", 8)]) }
+        store.failNextWrite()
+        await #expect(throws: FailingOnce.Failure.self) { try await collector.sample(&tracker) }
+        let retried = try await collector.sample(&tracker)
+        #expect(retried.attempts == 7)
+        let summaries = try await fixture.directory.attemptSummaries(since: fixture.clock.now.addingTimeInterval(-86_400))
+        #expect(summaries.map(\.attempts) == [7])
+    }
+
     @Test("a listing that cannot be read is an error and leaves the baseline as it was")
     func unreadable() async throws {
         let fixture = try await AbuseFixture()
@@ -90,5 +111,33 @@ import Testing
         var tracker = OP25BAttemptTracker()
         await #expect(throws: OP25BStats.ParseError.notNFTablesJSON) { try await collector.sample(&tracker) }
         #expect(!tracker.hasBaseline)
+    }
+}
+
+/// The real directory, with one write refused on demand (a database that hiccups).
+private final class FailingOnce: OP25BAttemptStore, Sendable {
+    struct Failure: Error {}
+    private let base: any OP25BAttemptStore
+    private let failing = Mutex(false)
+
+    init(_ base: any OP25BAttemptStore) { self.base = base }
+
+    func failNextWrite() { failing.withLock { $0 = true } }
+
+    func recordAttempts(_ attempts: [OP25BAttemptTracker.Delta], at now: Date) async throws {
+        if failing.withLock({ failing in defer { failing = false }; return failing }) { throw Failure() }
+        try await base.recordAttempts(attempts, at: now)
+    }
+
+    func attemptSummaries(since: Date) async throws -> [OP25BAttemptSummary] { try await base.attemptSummaries(since: since) }
+
+    func attemptSummary(for subscriber: OP25BSubscriber, since: Date) async throws -> OP25BAttemptSummary? {
+        try await base.attemptSummary(for: subscriber, since: since)
+    }
+
+    func pruneAttempts(before: Date) async throws -> Int { try await base.pruneAttempts(before: before) }
+
+    func claimOffenderNotice(for subscriber: OP25BSubscriber, at now: Date, interval: TimeInterval) async throws -> Bool {
+        try await base.claimOffenderNotice(for: subscriber, at: now, interval: interval)
     }
 }

@@ -50,7 +50,9 @@ struct QueueAnnouncementTests {
 
     @Test("an operator request is carried out without waiting for the scan")
     func requestStartsAScan() async throws {
-        let port = SmtpSink.freePort()   // nothing listens: the message is deferred
+        let closed = SmtpSink.ClosedPort()   // nothing listens: the message is deferred
+        let port = closed.port
+        defer { withExtendedLifetime(closed) {} }
         let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(port)"]) { settings in
             settings.scanInterval = .seconds(3600)
         }
@@ -95,7 +97,9 @@ struct QueueAnnouncementTests {
 
     @Test("a deferred recipient is tried again when its next attempt comes, without a scan")
     func retryAtItsTime() async throws {
-        let port = SmtpSink.freePort()   // nothing listens: every attempt is deferred
+        let closed = SmtpSink.ClosedPort()   // nothing listens: every attempt is deferred
+        let port = closed.port
+        defer { withExtendedLifetime(closed) {} }
         let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(port)"]) { settings in
             settings.scanInterval = .seconds(3600)
             settings.retry = RetrySchedule(initialDelay: 0.3, multiplier: 1, maximumDelay: 0.3)
@@ -117,8 +121,10 @@ struct QueueAnnouncementTests {
     }
 
     /// Polls `condition` (the test's own polling; the server under test does not poll) for up to 10 s.
+    /// Up to 30 s: "at once" is a fraction of a second here, but a whole suite run in parallel
+    /// on two loaded cores can stall any task for seconds.
     private func eventually(_ condition: @escaping () -> Bool) async throws -> Bool {
-        for _ in 0..<1000 {
+        for _ in 0..<3000 {
             if condition() { return true }
             try await Task.sleep(for: .milliseconds(10))
         }

@@ -125,7 +125,9 @@ struct QueueManagerTests {
 
     @Test("A server that is down defers; the queue lifetime turns that into a bounce")
     func expiry() async throws {
-        let port = SmtpSink.freePort()   // nothing listens here
+        let closed = SmtpSink.ClosedPort()   // nothing listens here
+        let port = closed.port
+        defer { withExtendedLifetime(closed) {} }
         let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(port)"]) {
             $0.maximumQueueLifetime = 3600
         }
@@ -142,7 +144,9 @@ struct QueueManagerTests {
 
     @Test("A delay notice goes out once after the configured time")
     func delayNotice() async throws {
-        let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(SmtpSink.freePort())"]) {
+        let closed = SmtpSink.ClosedPort()
+        defer { withExtendedLifetime(closed) {} }
+        let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(closed.port)"]) {
             $0.delayNoticeAfter = 600
         }
         try await fixture.submit(from: "taro@alato.example", to: ["slow@example.net"], body: sampleMessage())

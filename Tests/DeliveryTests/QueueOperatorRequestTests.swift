@@ -79,7 +79,9 @@ struct QueueOperatorRequestTests {
 
     @Test("delete ID --bounce of a null-sender message removes it without a bounce")
     func noBounceForNullSender() async throws {
-        let port = SmtpSink.freePort()   // nothing listens: the message stays deferred
+        let closed = SmtpSink.ClosedPort()   // nothing listens: the message stays deferred
+        let port = closed.port
+        defer { withExtendedLifetime(closed) {} }
         let fixture = try await QueueFixture(routes: ["example.net": "127.0.0.1:\(port)"])
         let id = try await fixture.submit(from: "", to: ["postmaster@example.net"], body: sampleMessage())
         await fixture.manager.processQueue()

@@ -76,6 +76,28 @@ final class SmtpSink {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// A loopback port nothing listens on, reserved while the test runs: a socket bound to it
+    /// without listen(2) makes connections fail at once, and no other test (the suites run in
+    /// parallel) can take the port meanwhile, as one picked and released could be.
+    final class ClosedPort: @unchecked Sendable {
+        let port: Int
+        private let descriptor: Int32
+
+        init() {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+            descriptor = fd
+            port = Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        deinit { close(descriptor) }
+    }
+
     static func canConnect(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }

@@ -54,22 +54,21 @@ public struct LMTPMailStore: MailStore {
     }
 
     public func store(_ source: MessageSource, envelope: SpoolEnvelope, mailboxes: [String]) async -> [RecipientResult] {
-        guard !mailboxes.isEmpty else { return [] }
-        var recipients: [OutboundMessage.Recipient] = []
-        for (index, mailbox) in mailboxes.enumerated() {
-            guard let address = Mailbox(parsing: mailbox) else {
-                return mailboxes.map { RecipientResult(kind: .failed, reply: .noSuchLocalUser($0)) }
-            }
-            recipients.append(OutboundMessage.Recipient(address: address, index: index))
+        // A stored address that is not a mailbox fails alone; the others are delivered.
+        var results = mailboxes.map { RecipientResult(kind: .failed, reply: .noSuchLocalUser($0)) }
+        let recipients = mailboxes.enumerated().compactMap { index, mailbox in
+            Mailbox(parsing: mailbox).map { OutboundMessage.Recipient(address: $0, index: index) }
         }
+        guard !recipients.isEmpty else { return results }
         let sender = envelope.sender
         let message = OutboundMessage(
             sender: sender, recipients: recipients, source: source, size: envelope.size, body: envelope.body,
             requiresSMTPUTF8: envelope.smtputf8 || sender.needsSMTPUTF8 || recipients.contains { $0.address.needsSMTPUTF8 })
         let key = endpoint.description
         await limiter.acquire(key)
-        let results = await deliver(message)
+        let delivered = await deliver(message)
         await limiter.release(key)
+        for (recipient, result) in zip(recipients, delivered) { results[recipient.index] = result }
         return results
     }
 

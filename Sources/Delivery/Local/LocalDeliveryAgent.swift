@@ -63,10 +63,14 @@ public struct LocalDeliveryAgent: Sendable {
         for entry in reached {
             for mailbox in entry.mailboxes where !mailboxes.contains(mailbox) { mailboxes.append(mailbox) }
         }
-        let stored = await store.store(source, envelope: envelope, mailboxes: mailboxes)
+        let stored = mailboxes.isEmpty ? [] : await store.store(source, envelope: envelope, mailboxes: mailboxes)
         let results = Dictionary(zip(mailboxes, stored), uniquingKeysWith: { first, _ in first })
         for entry in reached {
-            let own = entry.mailboxes.compactMap { results[$0] }
+            // A mailbox the store gave no result for counts as not stored: deferred, never delivered.
+            let own = entry.mailboxes.map { mailbox in
+                results[mailbox] ?? RecipientResult(kind: .deferred, reply: .localDeliveryFailed(
+                    mailbox: mailbox, detail: "the mail store gave no result", storageFull: false))
+            }
             let worst = own.first { $0.kind == .failed } ?? own.first { $0.kind == .deferred }
             let result = worst ?? own.first ?? RecipientResult(kind: .delivered, reply: .deliveredLocally(to: "forward"))
             outcomes[entry.index] = Outcome(result: result, forwards: entry.forwards)
