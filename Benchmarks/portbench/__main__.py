@@ -81,6 +81,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _e2e(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate:.0f}"
+
+
 def _terminate(signum, frame):  # SIGTERM: unwind through the finally blocks that stop servers
     raise SystemExit(128 + signum)
 
@@ -105,11 +109,16 @@ def run_submission(args, servers: list[BenchServer], sasl_problem: str | None,
                                              if result["messages"] else float("nan"))
             result["server"] = server.name
             result["load"] = procfs.loadavg()
+            # Both generators end a session at its first error and report one error for it.
+            result["failed_sessions"] = len(result["errors"])
+            result["expected_messages"] = result["sessions"] * result["messages_per_session"]
+            every.append(result)
             return result
         finally:
             server.stop()
             server.remove()
 
+    every: list[dict] = []   # every run, in order, for the per-run table
     active = [s for s in servers if not (s.name == "postfix" and sasl_problem)]
     for server in servers:
         if server.name == "postfix" and sasl_problem:
@@ -119,6 +128,7 @@ def run_submission(args, servers: list[BenchServer], sasl_problem: str | None,
         for server in (active if run % 2 == 1 else list(reversed(active))):
             for generator in generators:
                 result = one(server, 0.0, generator)
+                result["run"] = f"unpaced {run}"
                 unpaced[server.name, generator.name].append(result)
                 log(f"  submission {server.name:<10} {generator.name:<18} run {run}: {result['rate']:.0f} msgs/s, "
                     f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
@@ -138,10 +148,11 @@ def run_submission(args, servers: list[BenchServer], sasl_problem: str | None,
             if rate <= 0:
                 continue
             paced = one(server, float(rate), primary)
+            paced["run"] = f"paced {rate}/s"
             results.append(paced)
             log(f"  submission {server.name:<10} {primary.name:<18} paced {rate}/s: {paced['rate']:.0f} msgs/s, "
                 f"p50 {paced['p50_ms']:.1f} ms, p99 {paced['p99_ms']:.1f} ms, errors {len(paced['errors'])}")
-    return results
+    return results, every
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,8 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         f"disk {facts['sync']}; load {facts['load_start']}")
     record: dict = {"machine": facts, "args": {k: str(v) for k, v in vars(args).items()}}
 
-    (pf_smtp, pf_sub, pc_smtp, pc_sub, pc_subs, pc_web, pf_sink_port, pc_sink_port) = free_ports(8)
-    sinks = [SmtpSink(pf_sink_port, work, "sink-postfix"), SmtpSink(pc_sink_port, work, "sink-portcullis")]
+    (pf_smtp, pf_sub, pc_smtp, pc_sub, pc_subs, pc_web, pf_sink_port, pc_sink_port, counting_port) = free_ports(9)
+    # The sinks dump each message to tmpfs, so the relay section counts distinct messages.
+    dumps = Path(tempfile.mkdtemp(prefix="portcullis-bench-sink.", dir="/dev/shm"))
+    dumps.chmod(0o755)   # the sinks run as postfix
+    sinks = [SmtpSink(pf_sink_port, work, "sink-postfix", dumps / "postfix"),
+             SmtpSink(pc_sink_port, work, "sink-portcullis", dumps / "portcullis"),
+             SmtpSink(counting_port, work, "sink-counting")]
     try:
         for sink in sinks:
             sink.start()
@@ -192,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         if "relay" in args.sections:
             points = [Point(int(s), int(z)) for z in args.sizes.split(",") for s in args.sessions.split(",")]
             log(f"relay: {len(points)} points x {args.runs} runs x {args.messages} messages, servers alternating")
-            bench = RelayBench(servers, args.messages, args.runs, settle=args.settle, log=log)
+            bench = RelayBench(servers, args.messages, args.runs, settle=args.settle, log=log,
+                               ceiling=(sinks[1], sinks[2]))
             summaries = bench.run(points)
             record["relay"] = {
                 "portcullis_delivers": bench.delivers.get("portcullis"),
@@ -210,11 +227,15 @@ def main(argv: list[str] | None = None) -> int:
         if "submission" in args.sections:
             log(f"submission: {args.submission_sessions} sessions x {args.submission_messages} messages, "
                 f"STARTTLS + AUTH PLAIN; load generator(s): {'; '.join(g.description for g in generators)}")
-            results = run_submission(args, servers, sasl_problem, generators)
+            results, every = run_submission(args, servers, sasl_problem, generators)
             record["submission"] = results
+            record["submission_runs"] = every
             record["submission_generators"] = [g.description for g in generators]
             text += ("\n## Authenticated submission (STARTTLS + AUTH PLAIN)\n\n"
-                     + report.generator_lines(generators) + "\n" + report.submission_table(results))
+                     + report.generator_lines(generators) + "\n" + report.submission_table(results)
+                     + "\nEvery run, with its failures (a failed session ends at its first error; the "
+                     "messages it did not send are missing from \"accepted\"):\n\n"
+                     + report.submission_runs_table(every))
 
         if "idle" in args.sections:
             log(f"idle: {args.idle} sessions against Portcullis, {args.idle_postfix} against Postfix")
@@ -267,10 +288,17 @@ def main(argv: list[str] | None = None) -> int:
             diagnostic = RelayBench([portcullis, plain], messages, args.runs, settle=args.settle, log=log)
             rows = diagnostic.run([point])
             record["profile"]["abuse_accounting"] = [dict(asdict(r), point=asdict(r.point)) for r in rows]
-            text += ("\nAbuse accounting (20 sessions × 4 KiB, accepted/s, medians of "
-                     f"{args.runs}): " + "; ".join(
-                         f"{'on' if r.server == 'portcullis' else 'off'} {r.accept_rate:.0f}/s, "
-                         f"{r.cpu_per_1000:.2f} CPU s/1k" for r in rows) + "\n")
+            by_name = {r.server: r for r in rows}
+            table = ["| abuse accounting | server | accepted/s | e2e/s | CPU s/1k msgs |", "|---|---|---:|---:|---:|"]
+            for name, label in ((portcullis.name, "**on**: every limit at 100,000,000 (counted, never reached)"),
+                                (plain.name, "**off**: every limit 0 (no counting)")):
+                r = by_name.get(name)
+                if r is None or not r.runs:
+                    table.append(f"| {label} | {name} | failed | | |")
+                    continue
+                table.append(f"| {label} | {name} | {r.accept_rate:.0f} | {_e2e(r.e2e_rate)} | {r.cpu_per_1000:.2f} |")
+            text += (f"\nAbuse accounting on and off, Portcullis only (20 sessions × 4 KiB, {messages} messages, "
+                     f"medians of {args.runs}):\n\n" + "\n".join(table) + "\n")
 
         facts["load_end"] = " ".join(f"{x:.2f}" for x in procfs.loadavg())
         facts["sync_end"] = machine.sync_rates(work)
@@ -283,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for sink in sinks:
             sink.stop()
+        shutil.rmtree(dumps, ignore_errors=True)
         if not args.keep_workdir and args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
 

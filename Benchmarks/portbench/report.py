@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .relay import Summary
+from .relay import CEILING, CEILING_COUNTING, Summary
 
 
 def _ratio(ours: float | None, theirs: float | None, digits: int = 2) -> str:
@@ -15,44 +15,83 @@ def _num(value: float | None, fmt: str = "{:.0f}") -> str:
     return "n/a" if value is None else fmt.format(value)
 
 
+def _fraction(value: float | None, ceiling: Summary | None) -> str:
+    if value is None or ceiling is None or not ceiling.runs or not ceiling.accept_rate:
+        return "n/a"
+    return f"{value / ceiling.accept_rate:.2f}"
+
+
 def relay_tables(summaries: list[Summary]) -> str:
     by_point: dict = {}
     for summary in summaries:
         by_point.setdefault((summary.point.sessions, summary.point.size), {})[summary.server] = summary
+    has_ceiling = any(CEILING in row for row in by_point.values())
     throughput = [
-        "| sessions × size | accepted/s Postfix | accepted/s Portcullis | ratio | e2e/s Postfix | e2e/s Portcullis | ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| sessions × size | accepted/s Postfix | accepted/s Portcullis | ratio | e2e/s Postfix | e2e/s Portcullis | ratio "
+        "| duplicates Postfix | Portcullis |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    ceiling_lines = [
+        "| sessions × size | ceiling msgs/s (sink dumping) | counting sink | sink CPU s/1k dumping | counting "
+        "| Postfix accepted | Postfix e2e | Portcullis accepted | Portcullis e2e |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     resources = [
-        "| sessions × size | peak RSS MiB Postfix | Portcullis | ratio | peak PSS MiB Postfix | Portcullis | ratio "
-        "| CPU s/1k msgs Postfix | Portcullis | ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| sessions × size | peak PSS MiB Postfix | Portcullis | ratio | Σ VmHWM MiB Postfix | Portcullis | ratio "
+        "| processes Postfix | Portcullis | CPU s/1k msgs Postfix | Portcullis | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     notes = []
     for (sessions, size), row in sorted(by_point.items()):
         label = f"{sessions} × {size // 1024} KiB"
         pf, pc = row.get("postfix"), row.get("portcullis")
+        ceiling, counting = row.get(CEILING), row.get(CEILING_COUNTING)
+        for summary in (pf, pc, ceiling, counting):
+            if summary is not None and summary.failures:
+                notes.append(f"{label} {summary.server}: {len(summary.failures)} failed run(s): {summary.failures[0]}")
         if pf is None or pc is None:
             continue
-        for summary in (pf, pc):
-            if summary.failures:
-                notes.append(f"{label} {summary.server}: {len(summary.failures)} failed run(s): {summary.failures[0]}")
         ok = pf.runs > 0 and pc.runs > 0
         throughput.append(
             f"| {label} | {_num(pf.accept_rate if pf.runs else None)} | {_num(pc.accept_rate if pc.runs else None)} | "
             f"{_ratio(pc.accept_rate, pf.accept_rate) if ok else 'n/a'} | {_num(pf.e2e_rate)} | {_num(pc.e2e_rate)} | "
-            f"{_ratio(pc.e2e_rate, pf.e2e_rate)} |")
+            f"{_ratio(pc.e2e_rate, pf.e2e_rate)} | {pf.duplicates if pf.e2e_rate else 'n/a'} | "
+            f"{pc.duplicates if pc.e2e_rate else 'n/a'} |")
+        if has_ceiling:
+            ceiling_lines.append(
+                f"| {label} | {_num(ceiling.accept_rate if ceiling and ceiling.runs else None)} | "
+                f"{_num(counting.accept_rate if counting and counting.runs else None)} | "
+                f"{_num(ceiling.cpu_per_1000 if ceiling and ceiling.runs else None, '{:.2f}')} | "
+                f"{_num(counting.cpu_per_1000 if counting and counting.runs else None, '{:.2f}')} | "
+                f"{_fraction(pf.accept_rate if pf.runs else None, ceiling)} | {_fraction(pf.e2e_rate, ceiling)} | "
+                f"{_fraction(pc.accept_rate if pc.runs else None, ceiling)} | {_fraction(pc.e2e_rate, ceiling)} |")
         cpu_mark = "" if pc.cpu_includes_delivery else "¹"
         resources.append(
-            f"| {label} | {pf.peak_hwm_kib / 1024:.1f} | {pc.peak_hwm_kib / 1024:.1f} | "
-            f"{_ratio(pc.peak_hwm_kib, pf.peak_hwm_kib) if ok else 'n/a'} | "
-            f"{pf.peak_pss_kib / 1024:.1f} | {pc.peak_pss_kib / 1024:.1f} | "
+            f"| {label} | {pf.peak_pss_kib / 1024:.1f} | {pc.peak_pss_kib / 1024:.1f} | "
             f"{_ratio(pc.peak_pss_kib, pf.peak_pss_kib) if ok else 'n/a'} | "
+            f"{pf.peak_hwm_kib / 1024:.1f} | {pc.peak_hwm_kib / 1024:.1f} | "
+            f"{_ratio(pc.peak_hwm_kib, pf.peak_hwm_kib) if ok else 'n/a'} | "
+            f"{pf.peak_processes} | {pc.peak_processes} | "
             f"{pf.cpu_per_1000:.2f} | {pc.cpu_per_1000:.2f}{cpu_mark} | "
             f"{_ratio(pc.cpu_per_1000, pf.cpu_per_1000) if ok else 'n/a'} |")
         if not pc.cpu_includes_delivery:
             notes.append("¹ Portcullis does not deliver yet: its CPU covers accepting only, Postfix's includes relaying.")
-    text = "\n".join(throughput) + "\n\n" + "\n".join(resources) + "\n"
+    text = ("Rates in messages/s. End to end (e2e) runs until the sink holds every message, each counted "
+            "once however often it was delivered; duplicates are the extra deliveries, over all runs.\n\n"
+            + "\n".join(throughput) + "\n")
+    if has_ceiling:
+        text += ("\nThe ceiling: the same smtp-source command straight into smtp-sink, no server between "
+                 "(medians of the same runs). \"sink dumping\" is the sink the servers deliver to (it writes "
+                 "each message to a tmpfs file so distinct messages can be counted); the counting sink only "
+                 "counts. The server columns are that server's rate as a fraction of the dumping sink's "
+                 "ceiling (0.34 = 34 % of what smtp-source and smtp-sink alone reach).\n\n"
+                 + "\n".join(ceiling_lines) + "\n")
+    text += ("\nMemory: peak PSS is the peak over 0.5 s samples of Pss (/proc/PID/smaps_rollup) summed over "
+             "the server's processes; shared pages are divided among the processes that map them, so for "
+             "Postfix (master, smtpd, cleanup, qmgr, smtp, …) the sum is its honest total. Σ VmHWM adds each "
+             "process's own peak RSS and counts every shared page once per process: it overstates a "
+             "multi-process server and is shown only for comparison with RSS figures elsewhere. Processes: "
+             "the most seen in one sample.\n\n" + "\n".join(resources) + "\n")
     if notes:
         text += "\n" + "\n".join(f"- {note}" for note in dict.fromkeys(notes)) + "\n"
     return text
@@ -69,7 +108,7 @@ def generator_lines(generators) -> str:
 def submission_table(results: list[dict]) -> str:
     lines = [
         "| server | generator | sessions × msgs | pacing | msgs/s | p50 ms | p99 ms | max ms | set-up s "
-        "| server CPU s/1k | client CPU s | errors |",
+        "| server CPU s/1k | client CPU s | failed sessions |",
         "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
@@ -82,14 +121,28 @@ def submission_table(results: list[dict]) -> str:
             f"{result['sessions']} × {result['messages_per_session']} | {pacing} | "
             f"{result['rate']:.0f} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} | {result['max_ms']:.1f} | "
             f"{result['setup_seconds']:.2f} | {result.get('server_cpu_per_1000', float('nan')):.2f} | "
-            f"{result['client_cpu_seconds']:.1f} | {len(result['errors'])} |")
+            f"{result['client_cpu_seconds']:.1f} | {len(result['errors'])} of {result['sessions']} |")
+    return "\n".join(lines) + "\n"
+
+
+def submission_runs_table(runs: list[dict]) -> str:
+    lines = [
+        "| server | generator | run | msgs/s | accepted / expected | failed sessions | first error |",
+        "|---|---|---|---:|---:|---:|---|",
+    ]
+    for r in runs:
+        first = r["errors"][0].replace("|", "\\|") if r["errors"] else ""
+        lines.append(
+            f"| {r['server']} | {r.get('generator', 'submission.py')} | {r.get('run', '')} | {r['rate']:.0f} | "
+            f"{r['messages']} / {r['expected_messages']} | {r['failed_sessions']} of {r['sessions']} | {first} |")
     return "\n".join(lines) + "\n"
 
 
 def idle_table(results: list[dict]) -> str:
+    """PSS first: summed over Postfix's smtpd processes, RSS counts its shared libraries once each."""
     lines = [
-        "| server | idle sessions | established | RSS before MiB | RSS after MiB | extra RSS MiB | per session KiB "
-        "| extra PSS MiB | PSS per session KiB | processes | RSS after close MiB |",
+        "| server | idle sessions | established | processes | extra PSS MiB | PSS per session KiB "
+        "| extra Σ RSS MiB | Σ RSS per session KiB | Σ RSS before MiB | Σ RSS after MiB | Σ RSS after close MiB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -97,12 +150,16 @@ def idle_table(results: list[dict]) -> str:
             lines.append(f"| {r['server']} | skipped: {r['skipped']} | | | | | | | | | |")
             continue
         lines.append(
-            f"| {r['server']} | {r['connections']} | {r['established']} | {r['rss_before_kib'] / 1024:.1f} | "
-            f"{r['rss_after_kib'] / 1024:.1f} | {r['extra_rss_kib'] / 1024:.1f} | {r['per_connection_bytes'] / 1024:.1f} | "
+            f"| {r['server']} | {r['connections']} | {r['established']} | {r['processes_after']} | "
             f"{(r['pss_after_kib'] - r['pss_before_kib']) / 1024:.1f} | "
-            f"{(r['pss_after_kib'] - r['pss_before_kib']) / max(1, r['established']):.1f} | {r['processes_after']} | "
+            f"{(r['pss_after_kib'] - r['pss_before_kib']) / max(1, r['established']):.1f} | "
+            f"{r['extra_rss_kib'] / 1024:.1f} | {r['per_connection_bytes'] / 1024:.1f} | "
+            f"{r['rss_before_kib'] / 1024:.1f} | {r['rss_after_kib'] / 1024:.1f} | "
             f"{r['rss_after_close_kib'] / 1024:.1f} |")
-    return "\n".join(lines) + "\n"
+    return ("PSS: Pss from /proc/PID/smaps_rollup summed over the server's processes (shared pages divided "
+            "among the processes that map them). Σ RSS: VmRSS summed over the same processes, which counts "
+            "each shared page once per process and so overstates a server with a process per session.\n\n"
+            + "\n".join(lines) + "\n")
 
 
 def machine_lines(machine: dict) -> str:
