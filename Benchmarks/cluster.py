@@ -17,6 +17,9 @@ Rows:
 - local delivery: smtp-source, 20 sessions, 2,000 messages of 4 KiB to one hosted account on
   port 25: seconds from the first message until the queue is empty (every message stored and
   fsync'd in the mail store).
+- relay with `[metrics]` off and on: smtp-source, 20 sessions, 5,000 messages of 4 KiB to a remote
+  recipient on port 25 (delivered to smtp-sink meanwhile): messages accepted per second, so the
+  cost of counting every event shows.
 """
 
 from __future__ import annotations
@@ -49,9 +52,10 @@ class BenchNode(LMTPNode):
     mail routed to smtp-sink and the limits out of the way."""
 
     def __init__(self, name: str, binary: Path, sink_port: int, directory_table: str | None = None,
-                 lmtp: str | None = None) -> None:
+                 lmtp: str | None = None, metrics_port: int | None = None) -> None:
         super().__init__(name, binary, lmtp=lmtp, directory_table=directory_table)
         self.sink_port = sink_port
+        self.metrics_port = metrics_port
 
     def config_text(self, access_prefixes):
         text = super().config_text(access_prefixes)
@@ -60,6 +64,8 @@ class BenchNode(LMTPNode):
         text = text.replace(routes, f'routes = {{ "*" = "{INSIDE}:{self.sink_port}" }}')
         text = text.replace("max_recipients = 3", "max_recipients = 100")
         text = text.replace("max_connections_per_client = 50", "max_connections_per_client = 1000")
+        if self.metrics_port is not None:
+            text += f'\n[metrics]\nlisten = ["{INSIDE}:{self.metrics_port}"]\n'
         return text + ("\n[abuse]\nmessages_per_hour = 100000000\nrecipients_per_day = 100000000\n"
                        "connections_per_minute = 100000000\nburst_min_recipients = 100000000\n")
 
@@ -88,12 +94,23 @@ def local_delivery(node: BenchNode, messages: int) -> float:
     return time.monotonic() - start
 
 
+def relay_accepted(node: BenchNode, messages: int) -> float:
+    """smtp-source, 20 sessions of 4 KiB to a remote recipient on port 25: accepted msgs/s."""
+    start = time.monotonic()
+    subprocess.run(["smtp-source", "-c", "-s", "20", "-m", str(messages), "-l", "4096", "-f", "sender@example.org",
+                    "-t", "someone@example.net", f"{INSIDE}:{node.smtp_port}"],
+                   check=True, capture_output=True, timeout=900)
+    return messages / (time.monotonic() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", type=Path, required=True)
     parser.add_argument("--loadgen", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--messages", type=int, default=2000, help="local delivery messages per run")
+    parser.add_argument("--only", choices=("all", "metrics"), default="all",
+                        help="metrics: only the relay rows with [metrics] off and on")
     args = parser.parse_args()
     os.environ["PORTCULLIS_BIN"] = str(args.binary)
     os.environ["PORTCULLIS_ARTIFACTS"] = str(ARTIFACTS)
@@ -113,6 +130,20 @@ def main() -> None:
 
     try:
         for run in range(args.runs):
+            for metrics in ("off", "on"):
+                node = BenchNode(f"metrics-{metrics}-{run}", args.binary, sink.port,
+                                 metrics_port=free_port() if metrics == "on" else None)
+                node.initialise()
+                node.provision()
+                node.cli("queue", "resume")
+                node.start()
+                try:
+                    record(f"relay accepted msgs/s (20 × 4 KiB), [metrics] {metrics}", relay_accepted(node, 5000))
+                finally:
+                    node.stop()
+                    shutil.rmtree(node.root, ignore_errors=True)
+            if args.only == "metrics":
+                continue
             for kind in ("SQLite", "PostgreSQL"):
                 table = None
                 if kind == "PostgreSQL":
