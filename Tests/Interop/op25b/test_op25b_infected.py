@@ -43,6 +43,8 @@ from pathlib import Path
 
 import pytest
 
+from commands import run
+
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = Path(os.environ.get("PORTCULLIS_ARTIFACTS", REPO / "test-artifacts")) / "op25b-infected"
 
@@ -101,15 +103,6 @@ ATTEMPTS = textwrap.dedent(
     print(json.dumps(outcomes))
     """
 )
-
-
-def run(cmd, *, input=None, check=True, timeout=120):
-    result = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout)
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"`{' '.join(map(str, cmd))}` exited {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}"
-        )
-    return result
 
 
 def wait_until(predicate, what: str, timeout: float = WAIT):
