@@ -1,6 +1,6 @@
 """`python3 -m portbench`: the whole comparison in one run (see Benchmarks/compare-postfix.sh).
 
-Sections (all by default, or pick with --only): relay, submission, idle, profile.
+Sections (all by default, or pick with --only): relay, mix, journal, submission, idle, profile, profile-100k.
 Results: a JSON record and summary.md under --out (default Benchmarks/results/<UTC stamp>/).
 """
 
@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from . import loadgen, machine, procfs, profiling, report
+from . import journal, loadgen, machine, mix, procfs, profile_large, profiling, report
 from .idle import measure_idle, raise_file_limit
 from .portcullis import PortcullisInstance, PortcullisPorts
 from .ports import free_ports
@@ -30,7 +30,7 @@ from .submission import LoadSpec
 REPO = Path(__file__).resolve().parents[2]
 USER = "taro@alato.example"
 PASSWORD = "bench-Kasumi-gaseki-7"
-SECTIONS = ("relay", "submission", "idle", "profile")
+SECTIONS = ("relay", "mix", "journal", "submission", "idle", "profile", "profile-100k")
 
 
 def log(text: str) -> None:
@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
                                       PortcullisPorts(pc_smtp, pc_sub, pc_subs, pc_web, pc_sink_port), template, sinks[1])
         servers: list[BenchServer] = [postfix, portcullis]
         text = ""
+        relay_summaries: list = []
 
         if "relay" in args.sections:
             points = [Point(int(s), int(z)) for z in args.sizes.split(",") for s in args.sessions.split(",")]
@@ -211,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             bench = RelayBench(servers, args.messages, args.runs, settle=args.settle, log=log,
                                ceiling=(sinks[1], sinks[2]))
             summaries = bench.run(points)
+            relay_summaries = summaries
             record["relay"] = {
                 "portcullis_delivers": bench.delivers.get("portcullis"),
                 "measurements": [m.to_json() for m in bench.measurements],
@@ -218,6 +220,21 @@ def main(argv: list[str] | None = None) -> int:
             }
             text += (f"\n## Relay: smtp-source → server → smtp-sink ({args.messages} messages a point, "
                      f"medians of {args.runs})\n\n" + report.relay_tables(summaries))
+
+        if "mix" in args.sections:
+            record["mix"], section = mix.run_section(servers, (sinks[1], sinks[2]), args.messages, args.runs,
+                                                     args.settle, log)
+            text += section
+
+        if "journal" in args.sections:
+            def servers_under(root: Path) -> list[BenchServer]:
+                return [PostfixServer(root / "postfix", pf_smtp, None, sinks[0], tls_files, []),
+                        PortcullisServer(args.binary, root / "portcullis",
+                                         PortcullisPorts(pc_smtp, pc_sub, pc_subs, pc_web, pc_sink_port), template,
+                                         sinks[1])]
+            record["journal"], section = journal.run_section(
+                servers_under, servers, work, relay_summaries, args.messages, args.runs, args.settle, log)
+            text += section
 
         generators: list[loadgen.Generator] = []
         if "submission" in args.sections or "profile" in args.sections:
@@ -299,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
                 table.append(f"| {label} | {name} | {r.accept_rate:.0f} | {_e2e(r.e2e_rate)} | {r.cpu_per_1000:.2f} |")
             text += (f"\nAbuse accounting on and off, Portcullis only (20 sessions × 4 KiB, {messages} messages, "
                      f"medians of {args.runs}):\n\n" + "\n".join(table) + "\n")
+
+        if "profile-100k" in args.sections:
+            record["profile_100k"], section = profile_large.run(servers, args.messages, args.settle, out, work, log)
+            text += section
 
         facts["load_end"] = " ".join(f"{x:.2f}" for x in procfs.loadavg())
         facts["sync_end"] = machine.sync_rates(work)

@@ -66,6 +66,51 @@ def sync_rates(directory: Path, seconds: float = 2.0) -> dict:
             "append_fdatasync_per_s": round(appends)}
 
 
+def filesystem_facts(path: Path) -> dict:
+    """The file system that holds `path`: type, device, mount options, and for ext4 whether it
+    has a journal and its data mode.
+
+    The journal is read from the superblock (`dumpe2fs -h`: has_journal) where the device can be
+    opened; in a VM or container that forbids it, from the kernel: every mounted ext4 with a
+    journal has a jbd2 entry (/proc/fs/jbd2/DEVICE-*), and /proc/fs/ext4/DEVICE/options names
+    its data= mode."""
+    source, fstype, options = (_run("findmnt", "-n", "-o", "SOURCE,FSTYPE,OPTIONS", "-T", str(path)).split() + ["", "", ""])[:3]
+    facts: dict = {"source": source, "type": fstype, "mount_options": options, "journal": None,
+                   "data_mode": None, "journal_evidence": ""}
+    if fstype != "ext4":
+        return facts
+    features = ""
+    for line in _run("dumpe2fs", "-h", source).splitlines():
+        if line.startswith("Filesystem features:"):
+            features = line.split(":", 1)[1]
+    device = Path(os.path.realpath(source)).name
+    if features:
+        facts["journal"] = "has_journal" in features.split()
+        facts["journal_evidence"] = "dumpe2fs -h: " + ("has_journal" if facts["journal"] else "no has_journal feature")
+    else:
+        jbd2 = sorted(p.name for p in Path("/proc/fs/jbd2").glob(f"{device}-*"))
+        facts["journal"] = bool(jbd2)
+        facts["journal_evidence"] = (f"/proc/fs/jbd2/{jbd2[0]}" if jbd2 else
+                                     f"no /proc/fs/jbd2/{device}-* (the superblock could not be read)")
+    try:
+        ext4_options = Path(f"/proc/fs/ext4/{device}/options").read_text().split()
+    except OSError:
+        ext4_options = []
+    modes = [o.split("=", 1)[1] for o in ext4_options if o.startswith("data=")]
+    facts["data_mode"] = modes[0] if modes else None
+    return facts
+
+
+def filesystem_line(facts: dict) -> str:
+    """"ext4 on /dev/vda, no journal (evidence); mount options …"."""
+    if facts.get("type") != "ext4":
+        return f"{facts.get('type') or '?'} on {facts.get('source') or '?'}; mount options {facts.get('mount_options')}"
+    journal = {True: "with a journal" + (f" (data={facts['data_mode']})" if facts.get("data_mode") else ""),
+               False: "without a journal", None: "journal unknown"}[facts.get("journal")]
+    return (f"ext4 on {facts['source']}, {journal} [{facts.get('journal_evidence')}]; "
+            f"mount options {facts['mount_options']}")
+
+
 def describe(work: Path, binary: Path) -> dict:
     model = ""
     for line in _run("lscpu").splitlines():
@@ -80,6 +125,7 @@ def describe(work: Path, binary: Path) -> dict:
         "cpu_model": model,
         "memory_gib": round(_meminfo_kib("MemTotal") / 1024 / 1024, 1),
         "disk": f"{mount} ({usage.total / 1e9:.0f} GB)",
+        "filesystem": filesystem_facts(work),
         "kernel": platform.release(),
         "debian": Path("/etc/debian_version").read_text().strip() if Path("/etc/debian_version").exists() else "",
         "postfix": _run("dpkg-query", "-W", "-f", "${Version}", "postfix"),

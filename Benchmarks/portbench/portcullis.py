@@ -127,6 +127,12 @@ mail_hosts = []
 
 [web]
 listen = ["127.0.0.1:{ports.web}"]
+
+[pop3]
+# Not measured here. Off, so that its fixed default ports cannot clash with another instance
+# (a second benchmark on the same machine).
+listen = []
+implicit_tls_listen = []
 """
 
     def start(self, timeout: float = 60) -> int:
@@ -142,7 +148,9 @@ listen = ["127.0.0.1:{ports.web}"]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"portcullis serve exited with {self.process.returncode}; see {self.log_path}")
+                # The directory may be gone by the time anyone looks: the log's last lines go with the error.
+                tail = " | ".join(self.log_path.read_text(errors="replace").strip().splitlines()[-3:])
+                raise RuntimeError(f"portcullis serve exited with {self.process.returncode}: {tail}")
             if b"ready" in self.stdout_path.read_bytes():
                 return self.process.pid
             time.sleep(0.05)

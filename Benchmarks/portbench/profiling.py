@@ -57,14 +57,16 @@ def _warm(server: BenchServer, point: Point) -> None:
 
 
 def profile_server(server: BenchServer, point: Point, messages: int, out: Path, work: Path,
-                   call_graph: str = "dwarf,16384", frequency: int = 199) -> dict:
+                   call_graph: str = "dwarf,16384", frequency: int = 199, tag: str = "") -> dict:
     """perf record on the server process tree while smtp-source sends `messages`.
 
     DWARF unwinding by default: glibc's syscall wrappers have no frame pointers, so with `fp`
     the kernel time (open, rename, write) could not be traced back to the Swift caller.
+    `tag` goes into the file names (e.g. "-20x100k"), so that several points can be kept.
     """
     out.mkdir(parents=True, exist_ok=True)
-    data = work / f"perf-{server.name}.data"
+    name = server.name + tag
+    data = work / f"perf-{name}.data"
     pid = server.start()
     try:
         _warm(server, point)
@@ -72,7 +74,7 @@ def profile_server(server: BenchServer, point: Point, messages: int, out: Path, 
         recorder = subprocess.Popen(
             ["perf", "record", "-e", "cpu-clock", "-F", str(frequency), "--call-graph", call_graph, "-p", pids,
              "-o", str(data)],
-            stdout=subprocess.DEVNULL, stderr=open(work / f"perf-{server.name}.log", "wb"))
+            stdout=subprocess.DEVNULL, stderr=open(work / f"perf-{name}.log", "wb"))
         time.sleep(1.0)
         seconds, error = smtp_source(server.smtp_port, point.sessions, messages, point.size, timeout=600)
         _stop(recorder)
@@ -80,7 +82,7 @@ def profile_server(server: BenchServer, point: Point, messages: int, out: Path, 
         server.stop()
         server.remove()
     return {"server": server.name, "messages": messages, "seconds": seconds, "rate": messages / seconds if seconds else 0,
-            "error": error, "reports": _perf_reports(data, out, server.name)}
+            "error": error, "reports": _perf_reports(data, out, name)}
 
 
 def _perf_reports(data: Path, out: Path, name: str) -> dict:
@@ -143,10 +145,10 @@ def system_profile(server: BenchServer, point: Point, messages: int, out: Path, 
     return {"server": server.name, "messages": messages, "seconds": seconds, "error": error, "report": str(path)}
 
 
-def syscall_counts(server: BenchServer, point: Point, messages: int, out: Path) -> dict:
+def syscall_counts(server: BenchServer, point: Point, messages: int, out: Path, tag: str = "") -> dict:
     """strace -c -f on the server tree during a short run; counts per message are what matter."""
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"strace-{server.name}.txt"
+    path = out / f"strace-{server.name}{tag}.txt"
     if shutil.which("strace") is None:
         return {"server": server.name, "error": "strace is not installed"}
     pid = server.start()
@@ -182,3 +184,17 @@ def parse_strace_counts(path: Path) -> dict[str, int]:
                 continue
     return counts
 
+
+
+def top_symbols(report: Path, count: int = 8) -> list[str]:
+    """The first `count` entries of a `perf report --no-children --sort dso,sym` listing:
+    "12.34%  dso  [.] symbol", the symbol shortened to 100 characters."""
+    entries = []
+    for line in report.read_text(encoding="utf-8", errors="replace").splitlines():
+        fields = line.split(None, 1)
+        if len(fields) == 2 and fields[0].endswith("%") and fields[0][:-1].replace(".", "", 1).isdigit():
+            text = " ".join(line.split())
+            entries.append(text if len(text) <= 100 else text[:99] + "…")
+            if len(entries) == count:
+                break
+    return entries

@@ -170,10 +170,14 @@ class RelayBench:
         self.delivers: dict[str, bool] = {}
         self.measurements: list[Measurement] = []
 
+    def send(self, port: int, point: Point, messages: int, timeout: float) -> tuple[float, str | None]:
+        """The load of a run or warm-up: its wall time and an error text (None when all went well)."""
+        return smtp_source(port, point.sessions, messages, point.size, timeout)
+
     def warm_up(self, server: BenchServer, point: Point) -> None:
         count = max(20, min(200, self.messages // 10))
         base = server.sink.messages
-        _, error = smtp_source(server.smtp_port, point.sessions, count, point.size, timeout=300)
+        _, error = self.send(server.smtp_port, point, count, timeout=300)
         if error:
             raise RuntimeError(f"{server.name} warm-up failed: {error}")
         if self.delivers.get(server.name, True):
@@ -200,7 +204,7 @@ class RelayBench:
             base = server.sink.messages
             timeout = 120 + self.messages / 20
             started_wall = time.time()
-            accept_seconds, error = smtp_source(server.smtp_port, point.sessions, self.messages, point.size, timeout)
+            accept_seconds, error = self.send(server.smtp_port, point, self.messages, timeout)
             cpu_accept = procfs.cpu_seconds(root)
             e2e_seconds = None
             delivered = duplicates = None
@@ -243,7 +247,7 @@ class RelayBench:
         cpu_start = procfs.cpu_seconds(sink.pid)
         base = sink.messages
         timeout = 120 + self.messages / 20
-        seconds, error = smtp_source(sink.port, point.sessions, self.messages, point.size, timeout)
+        seconds, error = self.send(sink.port, point, self.messages, timeout)
         if error is None and not sink.wait_for(base + self.messages, timeout=30, idle_timeout=10):
             error = f"the sink counted {sink.messages - base} of {self.messages}"
         delivered = sink.distinct().files if sink.dump_dir is not None else None

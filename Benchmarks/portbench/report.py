@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .machine import filesystem_line
 from .relay import CEILING, CEILING_COUNTING, Summary
 
 
@@ -164,17 +165,18 @@ def idle_table(results: list[dict]) -> str:
 
 def machine_lines(machine: dict) -> str:
     sync = machine.get("sync", {})
-    return "\n".join([
+    return "\n".join(line for line in [
         f"- date: {machine['date_utc']}; Portcullis commit {machine['portcullis_commit']}, release build",
         f"- CPU: {machine['nproc']} × {machine['cpu_model']}; memory {machine['memory_gib']} GiB",
         f"- disk: {machine['disk']}; {sync.get('create_per_s', '?')} file creations/s, "
         f"{sync.get('create_fsync_per_s', '?')} create+write+fsync+dir-fsync/s, "
         f"{sync.get('append_fdatasync_per_s', '?')} append+fdatasync/s (4 KiB)"
         + (f"; at the end {machine['sync_end'].get('create_per_s', '?')} creations/s" if machine.get("sync_end") else ""),
+        f"- work directory's file system: {filesystem_line(machine['filesystem'])}" if machine.get("filesystem") else "",
         f"- kernel {machine['kernel']}, Debian {machine['debian']}, Postfix {machine['postfix']}, "
         f"{machine['swift']}, Python {machine['python']}",
         f"- load average: {machine.get('load_start', '?')} at start, {machine.get('load_end', '?')} at end",
-    ]) + "\n"
+    ] if line) + "\n"
 
 
 SYSCALLS_OF_INTEREST = ("openat", "rename", "unlink", "fsync", "fdatasync", "syncfs", "write", "writev", "pwrite64",
