@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Portcullis vs Postfix on this machine, in one run. As root, on Debian 12:
 #
-#   Benchmarks/compare-postfix.sh            # the full run recorded in BENCHMARKS.md (about an hour)
+#   Benchmarks/compare-postfix.sh            # the full run recorded in BENCHMARKS.md (about 1.5 hours)
 #   Benchmarks/compare-postfix.sh --quick    # 1,000 messages a point, one run: for iteration
 #   Benchmarks/compare-postfix.sh --help     # every option (sections, sizes, sessions, counts)
 #
 # 1. installs what is missing from Debian: Postfix (smtp-source, smtp-sink, a private instance),
-#    Cyrus SASL sasldb tools for Postfix's submission service, perf and strace for the profiles;
+#    Cyrus SASL sasldb tools for Postfix's submission service, perf and strace for the profiles,
+#    mkfs.ext4 and losetup for the journaled file system (in Debian's base system anyway);
 # 2. builds the Portcullis release binary in .build-release (its own scratch path, so a debug
 #    .build is left alone), unless PORTCULLIS_BIN points at one; and, the same way, the
 #    submission load generator portcullis-loadgen (Swift, SwiftNIO) unless PORTCULLIS_LOADGEN_BIN
@@ -19,6 +20,8 @@
 #    servers deliver to dump each message to a directory under /dev/shm (tmpfs, removed at the
 #    end; up to one point's messages at a time, 2 GB for 20,000 of 100 KiB) so that end to end
 #    counts distinct messages.
+# Section journal (in the full run) also makes a 4 GiB file under /var/tmp, mounts it as a
+# journaled ext4 on a loop device, and unmounts, detaches and deletes it at the end.
 # All traffic stays on 127.0.0.0/8.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +39,8 @@ dpkg -s libsasl2-modules >/dev/null 2>&1 || need_apt+=(libsasl2-modules)
 command -v perf        >/dev/null || need_apt+=(linux-perf)
 command -v strace      >/dev/null || need_apt+=(strace)
 command -v openssl     >/dev/null || need_apt+=(openssl)
+command -v mkfs.ext4   >/dev/null || need_apt+=(e2fsprogs)
+command -v losetup     >/dev/null || need_apt+=(mount)
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive

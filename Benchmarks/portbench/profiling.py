@@ -70,12 +70,7 @@ def profile_server(server: BenchServer, point: Point, messages: int, out: Path, 
     pid = server.start()
     try:
         _warm(server, point)
-        pids = ",".join(str(p) for p in _tree(pid))
-        recorder = subprocess.Popen(
-            ["perf", "record", "-e", "cpu-clock", "-F", str(frequency), "--call-graph", call_graph, "-p", pids,
-             "-o", str(data)],
-            stdout=subprocess.DEVNULL, stderr=open(work / f"perf-{name}.log", "wb"))
-        time.sleep(1.0)
+        recorder = _record(["-F", str(frequency), "--call-graph", call_graph], pid, data, work / f"perf-{name}.log")
         seconds, error = smtp_source(server.smtp_port, point.sessions, messages, point.size, timeout=600)
         _stop(recorder)
     finally:
@@ -83,6 +78,22 @@ def profile_server(server: BenchServer, point: Point, messages: int, out: Path, 
         server.remove()
     return {"server": server.name, "messages": messages, "seconds": seconds, "rate": messages / seconds if seconds else 0,
             "error": error, "reports": _perf_reports(data, out, name)}
+
+
+def _record(options: list[str], root: int, data: Path, log: Path, attempts: int = 3) -> subprocess.Popen:
+    """perf record -p on the process tree of `root`, started once perf is attached.
+
+    perf exits at once when one of the PIDs it was given is gone by the time it attaches (a
+    Postfix daemon that ended after the warm-up), so it is tried again with the tree as it is then."""
+    for attempt in range(attempts):
+        pids = ",".join(str(p) for p in _tree(root))
+        recorder = subprocess.Popen(["perf", "record", "-e", "cpu-clock", *options, "-p", pids, "-o", str(data)],
+                                    stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+        time.sleep(1.0)
+        if recorder.poll() is None:
+            return recorder
+    tail = " | ".join(log.read_text(errors="replace").strip().splitlines()[-2:])
+    raise RuntimeError(f"perf record did not stay attached to {root}'s processes ({attempts} tries): {tail}")
 
 
 def _perf_reports(data: Path, out: Path, name: str) -> dict:
@@ -107,12 +118,8 @@ def profile_submission(server: BenchServer, run_load, spec, out: Path, work: Pat
     data = work / f"perf-submission-{server.name}.data"
     pid = server.start()
     try:
-        pids = ",".join(str(p) for p in _tree(pid))
-        recorder = subprocess.Popen(
-            ["perf", "record", "-e", "cpu-clock", "-F", str(frequency), "--call-graph", "dwarf,16384", "-p", pids,
-             "-o", str(data)],
-            stdout=subprocess.DEVNULL, stderr=open(work / f"perf-submission-{server.name}.log", "wb"))
-        time.sleep(1.0)
+        recorder = _record(["-F", str(frequency), "--call-graph", "dwarf,16384"], pid, data,
+                           work / f"perf-submission-{server.name}.log")
         result = run_load(spec)
         _stop(recorder)
     finally:
