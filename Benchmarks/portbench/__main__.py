@@ -63,6 +63,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--settle", type=float,
                         help="seconds of quiet (after sync) before each server start, so files deleted by the previous "
                              "run do not tax the next one on this journal-less ext4 (default 65; --quick 30)")
+    parser.add_argument("--milter-socket", choices=("unix", "inet"), default="unix",
+                        help="how Postfix reaches the OpenDKIM milter in the dkim section: a unix socket in the "
+                             "work directory, or TCP on a loopback port")
     parser.add_argument("--workdir", type=Path, help="scratch directory (default: a new one under /var/tmp)")
     parser.add_argument("--keep-workdir", action="store_true")
     parser.add_argument("--out", type=Path, help="where results go (default Benchmarks/results/<stamp>)")
@@ -163,7 +166,7 @@ def run_dkim(args, record: dict, generators: list[loadgen.Generator], template: 
         record["dkim"] = {"skipped": sasl_problem}
         return f"\n## DKIM on: authenticated submission, signed\n\nskipped: {sasl_problem}\n"
     generator = generators[0]
-    milter = dkim.OpenDkim(work / "opendkim", milter_port)
+    milter = dkim.OpenDkim(work / "opendkim", milter_port if args.milter_socket == "inet" else None)
     postfix = dkim.PostfixOpenDkimServer(work / "postfix-dkim", pf_smtp, pf_sub, sinks[0], tls_files,
                                          [SaslAccount(USER, PASSWORD)], milter)
     pc_ports = PortcullisPorts(pc_smtp, pc_sub, pc_subs, pc_web, pc_sink_port)
@@ -187,6 +190,7 @@ def run_dkim(args, record: dict, generators: list[loadgen.Generator], template: 
             + report.generator_lines(generators[:1])
             + f"{args.submission_sessions} sessions × {args.submission_messages} messages of 4 KiB, medians of "
             f"{args.runs} run(s), servers alternating. Postfix: submission service with a private OpenDKIM milter "
+            f"on a {'unix socket' if args.milter_socket == 'unix' else 'loopback TCP port'} "
             "(smtpd_milters on the submission service only, milter_default_action = tempfail), RSA-2048, "
             "relaxed/relaxed; its CPU is master's process tree plus the opendkim process. After each run a sample "
             f"of up to {dkim.SAMPLE} messages the sink received is verified with dkimpy against the generated keys' "

@@ -6,8 +6,8 @@ the login's own address in alato.example, recipient in a remote domain, so every
 signed and relayed to the server's smtp-sink):
 - **Postfix + OpenDKIM**: Postfix's submission service with `smtpd_milters` pointing at a
   private OpenDKIM (Debian's `opendkim`, run here as `opendkim -f -x CONF` and stopped by its
-  PID; config, key and socket of its own under the work directory, an inet socket on a loopback
-  port; the system service is never used). Only the submission service has the milter, and
+  PID; config, key and socket of its own under the work directory, a unix socket there by
+  default or an inet socket on a loopback port; the system service is never used). Only the submission service has the milter, and
   `milter_default_action = tempfail`, so a message the milter did not see is refused, never
   accepted unsigned. OpenDKIM signs RSA-2048 (`opendkim-genkey -b 2048`), relaxed/relaxed,
   selector `bench`.
@@ -90,9 +90,11 @@ def portcullis_template(binary: Path, base: Path, template: Path, keys: list[tup
 class OpenDkim:
     """A private OpenDKIM milter in signing mode, one process started and stopped by its PID."""
 
-    def __init__(self, root: Path, port: int, selector: str = "bench") -> None:
+    def __init__(self, root: Path, port: int | None = None, selector: str = "bench") -> None:
+        """A unix socket in `root` unless `port` asks for an inet socket on 127.0.0.1."""
         self.root = root
         self.port = port
+        self.socket_path = root / "opendkim.sock"
         self.selector = selector
         self.key_file = root / "keys" / f"{selector}.private"
         self.config_file = root / "opendkim.conf"
@@ -121,32 +123,50 @@ KeyFile             {self.key_file}
 Canonicalization    relaxed/relaxed
 SignatureAlgorithm  rsa-sha256
 OversignHeaders     From
-Socket              inet:{self.port}@127.0.0.1
+Socket              {f"inet:{self.port}@127.0.0.1" if self.port else f"local:{self.socket_path}"}
 PidFile             {self.root / 'opendkim.pid'}
 Syslog              no
-UMask               007
+# Postfix's smtpd (user postfix) connects to the unix socket; the key stays root's, 0600.
+UMask               000
 # The key is root's, 0600, in a 0700 directory; its path runs through /var/tmp, which is
 # world-writable (sticky), and OpenDKIM's safe-key check refuses any such ancestor.
 RequireSafeKeys     no
 """
 
+    @property
+    def postfix_address(self) -> str:
+        """The milter as Postfix's smtpd_milters names it."""
+        return f"inet:127.0.0.1:{self.port}" if self.port else f"unix:{self.socket_path}"
+
+    def _accepting(self) -> bool:
+        try:
+            if self.port:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return True
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.settimeout(1)
+                probe.connect(str(self.socket_path))
+                return True
+        except OSError:
+            return False
+
     def start(self, timeout: float = 30) -> int:
         if self.key is None:
             self.make_key()
         self.config_file.write_text(self.config_text(), encoding="ascii")
+        self.socket_path.unlink(missing_ok=True)
+        self.root.chmod(0o755)
         self.process = subprocess.Popen(["opendkim", "-f", "-x", str(self.config_file)], stdin=subprocess.DEVNULL,
                                         stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"opendkim exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self.process.pid
-            except OSError:
-                time.sleep(0.05)
+            if self._accepting():
+                return self.process.pid
+            time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"opendkim did not listen on {self.port} within {timeout} s; see {self.log_path}")
+        raise RuntimeError(f"opendkim did not listen on {self.postfix_address} within {timeout} s; see {self.log_path}")
 
     @property
     def pid(self) -> int | None:
@@ -170,7 +190,7 @@ class PostfixOpenDkimServer(PostfixServer):
     def __init__(self, root: Path, smtp_port: int, submission_port: int, sink, tls_files, sasl_accounts,
                  milter: OpenDkim) -> None:
         super().__init__(root, smtp_port, submission_port, sink, tls_files, sasl_accounts,
-                         submission_milter=f"inet:127.0.0.1:{milter.port}")
+                         submission_milter=milter.postfix_address)
         self.milter = milter
 
     def start(self) -> int:
