@@ -352,7 +352,8 @@ def table(summaries: list[dict]) -> str:
     for s in summaries:
         algorithms = " + ".join(s["algorithms"])
         if "failed" in s:
-            lines.append(f"| {s['row']} | {algorithms} | **failed**: {s['failed']} | | | | | | | | | | |")
+            problem = str(s["failed"]).replace("|", "\\|")
+            lines.append(f"| {s['row']} | {algorithms} | **failed**: {problem} | | | | | | | | | | |")
             continue
         ratio = cpu_ratio = "—" if s is base or base is None else None
         if ratio is None:
