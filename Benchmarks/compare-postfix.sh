@@ -7,16 +7,19 @@
 #
 # 1. installs what is missing from Debian: Postfix (smtp-source, smtp-sink, a private instance),
 #    Cyrus SASL sasldb tools for Postfix's submission service, perf and strace for the profiles,
-#    mkfs.ext4 and losetup for the journaled file system (in Debian's base system anyway);
+#    mkfs.ext4 and losetup for the journaled file system (in Debian's base system anyway),
+#    OpenDKIM (opendkim, opendkim-tools: a private milter for the DKIM rows, never the package's
+#    own service) and dkimpy with PyNaCl (python3-dkim, python3-nacl) to verify what was signed;
 # 2. builds the Portcullis release binary in .build-release (its own scratch path, so a debug
 #    .build is left alone), unless PORTCULLIS_BIN points at one; and, the same way, the
 #    submission load generator portcullis-loadgen (Swift, SwiftNIO) unless PORTCULLIS_LOADGEN_BIN
 #    points at one. If it cannot be built, the Python generator (portbench/submission.py) runs
 #    and the report says so;
 # 3. raises the open-file limit (10,000 idle sessions need as many descriptors on each side);
-# 4. runs Benchmarks/portbench (Python, standard library only), which starts a private Postfix
-#    (`postfix -c <tmp>/etc`, loopback ports, never the system instance) and Portcullis, drives
-#    both, stops every process it started by PID, and prints the tables. The smtp-sinks the
+# 4. runs Benchmarks/portbench (Python, standard library only; the DKIM check runs dkimpy in a
+#    child process), which starts a private Postfix (`postfix -c <tmp>/etc`, loopback ports,
+#    never the system instance) and Portcullis, drives both, stops every process it started by
+#    PID, and prints the tables. The smtp-sinks the
 #    servers deliver to dump each message to a directory under /dev/shm (tmpfs, removed at the
 #    end; up to one point's messages at a time, 2 GB for 20,000 of 100 KiB) so that end to end
 #    counts distinct messages.
@@ -41,6 +44,10 @@ command -v strace      >/dev/null || need_apt+=(strace)
 command -v openssl     >/dev/null || need_apt+=(openssl)
 command -v mkfs.ext4   >/dev/null || need_apt+=(e2fsprogs)
 command -v losetup     >/dev/null || need_apt+=(mount)
+command -v opendkim    >/dev/null || need_apt+=(opendkim)
+command -v opendkim-genkey >/dev/null || need_apt+=(opendkim-tools)
+dpkg -s python3-dkim >/dev/null 2>&1 || need_apt+=(python3-dkim)
+dpkg -s python3-nacl >/dev/null 2>&1 || need_apt+=(python3-nacl)
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive

@@ -12,6 +12,8 @@ covers one concern:
 - `relay`       the smtp-source matrix (1/20/100 sessions x 4 KiB/100 KiB, alternating servers)
 - `submission`  the STARTTLS + AUTH PLAIN load generator in Python (also runnable on its own)
 - `loadgen`     which generator runs: portcullis-loadgen (Swift, Benchmarks/Loadgen) if built, else `submission`
+- `dkim`        DKIM on: signed submission, Postfix + a private OpenDKIM milter vs Portcullis (dual, Ed25519)
+- `dkimverify`  dkimpy check of the sinks' dumps (run with a Python that has python3-dkim)
 - `idle`        10,000 idle sessions after EHLO, RSS before and after
 - `profiling`   perf (cpu-clock) and strace syscall counts at 20 sessions
 - `report`      tables and the JSON record of a run

@@ -1,6 +1,6 @@
 """`python3 -m portbench`: the whole comparison in one run (see Benchmarks/compare-postfix.sh).
 
-Sections (all by default, or pick with --only): relay, mix, journal, submission, idle, profile, profile-100k.
+Sections (all by default, or pick with --only): relay, mix, journal, submission, dkim, idle, profile, profile-100k.
 Results: a JSON record and summary.md under --out (default Benchmarks/results/<UTC stamp>/).
 """
 
@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from . import journal, loadgen, machine, mix, procfs, profile_large, profiling, report
+from . import dkim, journal, loadgen, machine, mix, procfs, profile_large, profiling, report
 from .idle import measure_idle, raise_file_limit
 from .portcullis import PortcullisInstance, PortcullisPorts
 from .ports import free_ports
@@ -30,7 +30,7 @@ from .submission import LoadSpec
 REPO = Path(__file__).resolve().parents[2]
 USER = "taro@alato.example"
 PASSWORD = "bench-Kasumi-gaseki-7"
-SECTIONS = ("relay", "mix", "journal", "submission", "idle", "profile", "profile-100k")
+SECTIONS = ("relay", "mix", "journal", "submission", "dkim", "idle", "profile", "profile-100k")
 
 
 def log(text: str) -> None:
@@ -63,6 +63,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--settle", type=float,
                         help="seconds of quiet (after sync) before each server start, so files deleted by the previous "
                              "run do not tax the next one on this journal-less ext4 (default 65; --quick 30)")
+    parser.add_argument("--milter-socket", choices=("unix", "inet"), default="unix",
+                        help="how Postfix reaches the OpenDKIM milter in the dkim section: a unix socket in the "
+                             "work directory, or TCP on a loopback port")
     parser.add_argument("--workdir", type=Path, help="scratch directory (default: a new one under /var/tmp)")
     parser.add_argument("--keep-workdir", action="store_true")
     parser.add_argument("--out", type=Path, help="where results go (default Benchmarks/results/<stamp>)")
@@ -155,6 +158,85 @@ def run_submission(args, servers: list[BenchServer], sasl_problem: str | None,
     return results, every
 
 
+def run_dkim(args, record: dict, generators: list[loadgen.Generator], template: Path, tls_files,
+             sasl_problem: str | None, ports: tuple, sinks: list[SmtpSink], work: Path, out: Path) -> str:
+    """The DKIM-on rows (portbench/dkim.py), then perf on Portcullis dual-signing and strace on both."""
+    pf_smtp, pf_sub, pc_smtp, pc_sub, pc_subs, pc_web, pc_sink_port, milter_port = ports
+    if sasl_problem:
+        record["dkim"] = {"skipped": sasl_problem}
+        return f"\n## DKIM on: authenticated submission, signed\n\nskipped: {sasl_problem}\n"
+    generator = generators[0]
+    milter = dkim.OpenDkim(work / "opendkim", milter_port if args.milter_socket == "inet" else None)
+    postfix = dkim.PostfixOpenDkimServer(work / "postfix-dkim", pf_smtp, pf_sub, sinks[0], tls_files,
+                                         [SaslAccount(USER, PASSWORD)], milter)
+    pc_ports = PortcullisPorts(pc_smtp, pc_sub, pc_subs, pc_web, pc_sink_port)
+    dual_keys = dkim.portcullis_template(args.binary, template, work / "portcullis-template-dkim-dual",
+                                         [("pcrsa", "rsa"), ("pced", "ed25519")])
+    ed_keys = dkim.portcullis_template(args.binary, template, work / "portcullis-template-dkim-ed25519",
+                                       [("pcedonly", "ed25519")])
+    dual = PortcullisServer(args.binary, work / "portcullis-dkim-dual", pc_ports,
+                            work / "portcullis-template-dkim-dual", sinks[1], name="portcullis-dkim-dual")
+    ed = PortcullisServer(args.binary, work / "portcullis-dkim-ed25519", pc_ports,
+                          work / "portcullis-template-dkim-ed25519", sinks[1], name="portcullis-dkim-ed25519")
+    rows = [dkim.Row(postfix, "Postfix + OpenDKIM (milter), RSA-2048", [milter.make_key()], baseline=True),
+            dkim.Row(dual, "Portcullis, RSA-2048 + Ed25519 (dual)", dual_keys),
+            dkim.Row(ed, "Portcullis, Ed25519", ed_keys)]
+    log(f"dkim: {len(rows)} rows x {args.runs} runs, {args.submission_sessions} sessions x "
+        f"{args.submission_messages} messages, STARTTLS + AUTH PLAIN, signed; {generator.description}")
+    summaries = dkim.run(rows, generator, USER, PASSWORD, args.submission_sessions, args.submission_messages,
+                         args.runs, args.settle, log)
+    record["dkim"] = {"generator": generator.description, "rows": summaries}
+    text = ("\n## DKIM on: authenticated submission (STARTTLS + AUTH PLAIN), signed\n\n"
+            + report.generator_lines(generators[:1])
+            + f"{args.submission_sessions} sessions × {args.submission_messages} messages of 4 KiB, medians of "
+            f"{args.runs} run(s), servers alternating. Postfix: submission service with a private OpenDKIM milter "
+            f"on a {'unix socket' if args.milter_socket == 'unix' else 'loopback TCP port'} "
+            "(smtpd_milters on the submission service only, milter_default_action = tempfail), RSA-2048, "
+            "relaxed/relaxed; its CPU is master's process tree plus the opendkim process. After each run a sample "
+            f"of up to {dkim.SAMPLE} messages the sink received is verified with dkimpy against the generated keys' "
+            "records (exactly the row's algorithms, every signature valid); a row with a failed sample has no rate.\n\n"
+            + dkim.table(summaries) + "\nFigures: " + dkim.figures(summaries) + "\n")
+
+    # Where the time goes: perf on the dual-signing Portcullis; syscalls per message on both.
+    profile: dict = {}
+    def spec(server, messages):
+        return dkim._spec(server, USER, PASSWORD, args.submission_sessions, messages)
+    if profiling.perf_available():
+        settle_filesystem(args.settle)
+        profile["perf"] = profiling.profile_submission(dual, generator.run, spec(dual, args.submission_messages),
+                                                       out, work)
+    strace_messages = min(args.submission_messages, 50)
+    traced = dkim.syscall_profiles([dual, postfix], generator.run,
+                                   {s.name: spec(s, strace_messages) for s in (dual, postfix)}, out, args.settle)
+    profile["strace"] = traced
+    counts: dict[str, dict[str, int]] = {}
+    messages: dict[str, int] = {}
+    for name, entry in traced.items():
+        if "reports" not in entry:
+            continue
+        total: dict[str, int] = {}
+        for comm, path in entry["reports"].items():
+            part = profiling.parse_strace_counts(Path(path))
+            for call, n in part.items():
+                total[call] = total.get(call, 0) + n
+            if len(entry["reports"]) > 1:   # the milter's share apart
+                counts[f"{name} ({comm})"], messages[f"{name} ({comm})"] = part, entry["messages"]
+        counts[name], messages[name] = total, entry["messages"]
+    profile["syscalls"] = counts
+    record["dkim"]["profile"] = profile
+    text += f"\n### Profiles, DKIM on ({args.submission_sessions} sessions × 4 KiB, submission)\n\n"
+    if counts:
+        text += (f"System calls per accepted message (strace -c -f, {args.submission_sessions} × {strace_messages} "
+                 "messages, until the sink had them all, so relaying is included; Postfix's total is master's tree "
+                 "and opendkim together, each also shown alone):\n\n" + report.syscall_table(counts, messages) + "\n")
+    if "perf" in profile:
+        text += (f"perf (cpu-clock, DWARF call graphs) on {dual.name} during an unpaced run "
+                 f"({profile['perf']['rate']:.0f} msgs/s under perf): "
+                 + ", ".join(Path(p).name for p in profile["perf"]["reports"].values()) + "\n")
+    text += "strace reports: " + ", ".join(Path(p).name for e in traced.values() for p in e.get("reports", {}).values()) + "\n"
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
@@ -181,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         f"disk {facts['sync']}; load {facts['load_start']}")
     record: dict = {"machine": facts, "args": {k: str(v) for k, v in vars(args).items()}}
 
-    (pf_smtp, pf_sub, pc_smtp, pc_sub, pc_subs, pc_web, pf_sink_port, pc_sink_port, counting_port) = free_ports(9)
+    (pf_smtp, pf_sub, pc_smtp, pc_sub, pc_subs, pc_web, pf_sink_port, pc_sink_port, counting_port,
+     milter_port) = free_ports(10)
     # The sinks dump each message to tmpfs, so the relay section counts distinct messages.
     dumps = Path(tempfile.mkdtemp(prefix="portcullis-bench-sink.", dir="/dev/shm"))
     dumps.chmod(0o755)   # the sinks run as postfix
@@ -237,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             text += section
 
         generators: list[loadgen.Generator] = []
-        if "submission" in args.sections or "profile" in args.sections:
+        if {"submission", "dkim", "profile"} & set(args.sections):
             generators = loadgen.choose(args.loadgen, args.loadgen_binary, args.submission_threads,
                                         args.submission_processes, log)
 
@@ -253,6 +336,11 @@ def main(argv: list[str] | None = None) -> int:
                      + "\nEvery run, with its failures (a failed session ends at its first error; the "
                      "messages it did not send are missing from \"accepted\"):\n\n"
                      + report.submission_runs_table(every))
+
+        if "dkim" in args.sections:
+            text += run_dkim(args, record, generators, template, tls_files, sasl_problem,
+                             (pf_smtp, pf_sub, pc_smtp, pc_sub, pc_subs, pc_web, pc_sink_port, milter_port),
+                             sinks, work, out)
 
         if "idle" in args.sections:
             log(f"idle: {args.idle} sessions against Portcullis, {args.idle_postfix} against Postfix")

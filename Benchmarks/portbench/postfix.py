@@ -11,7 +11,10 @@ The setup mirrors the Portcullis one:
 - optionally a submission service: STARTTLS required, Cyrus SASL with a sasldb (AUTH PLAIN),
   relay only when authenticated, and the sender must be the login (smtpd_sender_login_maps);
 - logging to a file through postlogd, as Portcullis logs every session to a file here;
-- no chroot (the Debian default chroots smtpd, which needs copies of /etc files in the queue).
+- no chroot (the Debian default chroots smtpd, which needs copies of /etc files in the queue);
+- optionally a milter on the submission service only (`smtpd_milters` there, e.g. a private
+  OpenDKIM that signs), with `milter_default_action = tempfail`: when the milter cannot be
+  reached or fails, the client gets a 4xx and the message is not accepted unsigned.
 
 Durability is Postfix's default: cleanup fsyncs the queue file before smtpd answers 250.
 """
@@ -40,7 +43,7 @@ class PostfixInstance:
 
     def __init__(self, root: Path, smtp_port: int, relay_port: int, submission_port: int | None = None,
                  tls_files: tuple[Path, Path] | None = None, sasl_accounts: list[SaslAccount] | None = None,
-                 process_limit: int = 100) -> None:
+                 process_limit: int = 100, submission_milter: str | None = None) -> None:
         self.root = root
         self.config_dir = root / "etc"
         self.queue_dir = root / "queue"
@@ -52,6 +55,7 @@ class PostfixInstance:
         self.tls_files = tls_files
         self.sasl_accounts = sasl_accounts or []
         self.process_limit = process_limit
+        self.submission_milter = submission_milter   # e.g. "inet:127.0.0.1:PORT"
         self.master_pid: int | None = None
 
     # -- configuration ---------------------------------------------------------------------
@@ -106,6 +110,10 @@ smtpd_sasl_type = cyrus
 smtpd_sasl_path = smtpd
 smtpd_sender_login_maps = texthash:{self.config_dir / 'sender_login'}
 """
+        if self.submission_milter is not None:
+            lines += """milter_protocol = 6
+milter_default_action = tempfail
+"""
         return lines
 
     def _master_cf(self) -> str:
@@ -123,7 +131,8 @@ smtpd_sender_login_maps = texthash:{self.config_dir / 'sender_login'}
                 "  -o smtpd_client_restrictions=\n"
                 "  -o smtpd_sender_restrictions=reject_sender_login_mismatch\n"
                 "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n"
-                "  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject")
+                "  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject"
+                + (f"\n  -o smtpd_milters={self.submission_milter}" if self.submission_milter else ""))
         services += [
             "cleanup   unix n - n - 0 cleanup",
             "qmgr      unix n - n 300 1 qmgr",

@@ -174,6 +174,40 @@ def syscall_counts(server: BenchServer, point: Point, messages: int, out: Path, 
     return {"server": server.name, "messages": messages, "error": error, "report": str(path)}
 
 
+def submission_syscall_counts(server: BenchServer, run_load, spec, out: Path) -> dict:
+    """strace -c -f on each of the server's process trees (Postfix's master, a milter) while the
+    submission load runs, until the sink has what was accepted (so relaying is counted too).
+
+    One strace, and one report, per tree: `strace-submission-<server>-<comm>.txt`."""
+    out.mkdir(parents=True, exist_ok=True)
+    if shutil.which("strace") is None:
+        return {"server": server.name, "error": "strace is not installed"}
+    server.start()
+    reports: dict[str, str] = {}
+    tracers = []
+    try:
+        for root in server.process_roots():
+            comm = Path(f"/proc/{root}/comm").read_text().strip()
+            path = out / f"strace-submission-{server.name}-{comm}.txt"
+            reports[comm] = str(path)
+            tracers.append(subprocess.Popen(
+                ["strace", "-c", "-f", "-o", str(path), *sum((["-p", str(p)] for p in _tree(root)), [])],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(1.0)
+        before = server.sink.messages
+        result = run_load(spec)
+        server.sink.wait_for(before + result["messages"], timeout=300, idle_timeout=30)
+        for tracer in tracers:
+            _stop(tracer)
+    finally:
+        for tracer in tracers:
+            _stop(tracer)
+        server.stop()
+        server.remove()
+    return {"server": server.name, "messages": result["messages"], "errors": len(result["errors"]),
+            "rate": result["rate"], "reports": reports}
+
+
 def _tree(pid: int) -> list[int]:
     from .procfs import process_tree
     return process_tree(pid)

@@ -183,13 +183,15 @@ SYSCALLS_OF_INTEREST = ("openat", "rename", "unlink", "fsync", "fdatasync", "syn
                         "read", "pread64", "futex", "epoll_wait", "poll", "accept4", "close")
 
 
-def syscall_table(per_server: dict[str, dict[str, int]], messages: int) -> str:
-    """System calls per accepted message, from strace -c over `messages` messages."""
+def syscall_table(per_server: dict[str, dict[str, int]], messages: int | dict[str, int]) -> str:
+    """System calls per accepted message, from strace -c over `messages` messages (or each column's own count)."""
     names = [n for n in SYSCALLS_OF_INTEREST if any(n in counts for counts in per_server.values())]
-    servers = sorted(per_server)
+    servers = list(per_server) if isinstance(messages, dict) else sorted(per_server)
+    count = messages if isinstance(messages, dict) else {s: messages for s in servers}
     lines = ["| syscall | " + " | ".join(f"{s} per message" for s in servers) + " |",
              "|---|" + "---:|" * len(servers)]
     for name in names:
-        lines.append(f"| {name} | " + " | ".join(f"{per_server[s].get(name, 0) / messages:.2f}" for s in servers) + " |")
-    lines.append("| all | " + " | ".join(f"{sum(per_server[s].values()) / messages:.1f}" for s in servers) + " |")
+        lines.append(f"| {name} | " + " | ".join(f"{per_server[s].get(name, 0) / max(1, count[s]):.2f}" for s in servers)
+                     + " |")
+    lines.append("| all | " + " | ".join(f"{sum(per_server[s].values()) / max(1, count[s]):.1f}" for s in servers) + " |")
     return "\n".join(lines) + "\n"

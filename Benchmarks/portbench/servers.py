@@ -53,20 +53,25 @@ class BenchServer:
         """Messages accepted and still queued, when the server's queue can be counted cheaply."""
         return None
 
+    def process_roots(self) -> list[int]:
+        """The roots of every process tree whose CPU is the server's (a milter is a tree of its own)."""
+        return [self.root_pid] if self.root_pid is not None else []
+
 
 class PostfixServer(BenchServer):
     name = "postfix"
 
     def __init__(self, root: Path, smtp_port: int, submission_port: int | None, sink: SmtpSink,
                  tls_files: tuple[Path, Path] | None, sasl_accounts: list[SaslAccount],
-                 process_limit: int = 100) -> None:
+                 process_limit: int = 100, submission_milter: str | None = None) -> None:
         self.sink = sink
         self.smtp_port = smtp_port
         self.submission_port = submission_port
         self.root_pid = None
         self.instance = PostfixInstance(root, smtp_port=smtp_port, relay_port=sink.port,
                                         submission_port=submission_port, tls_files=tls_files,
-                                        sasl_accounts=sasl_accounts, process_limit=process_limit)
+                                        sasl_accounts=sasl_accounts, process_limit=process_limit,
+                                        submission_milter=submission_milter)
 
     def start(self) -> int:
         self.instance.write_configuration()
@@ -85,7 +90,7 @@ class PortcullisServer(BenchServer):
     name = "portcullis"
 
     def __init__(self, binary: Path, root: Path, ports: PortcullisPorts, template: Path, sink: SmtpSink,
-                 abuse_accounting: bool = True) -> None:
+                 abuse_accounting: bool = True, name: str | None = None) -> None:
         self.sink = sink
         self.smtp_port = ports.smtp
         self.submission_port = ports.submission
@@ -93,6 +98,8 @@ class PortcullisServer(BenchServer):
         self.instance = PortcullisInstance(binary, root, ports, template, abuse_accounting=abuse_accounting)
         if not abuse_accounting:
             self.name = "portcullis-no-abuse-accounting"
+        if name is not None:
+            self.name = name
 
     def start(self) -> int:
         self.root_pid = self.instance.start()

@@ -92,7 +92,13 @@ public struct OP25BCollector: Service {
                   try await store.claimOffenderNotice(for: subscriber, at: now, interval: rule.window)
             else { continue }
             let network = policy.accessNetwork(containing: subscriber.prefix.address)?.name
-            try await notifier.notify(.init(summary: summary, accessNetwork: network, rule: rule, date: now))
+            do {
+                try await notifier.notify(.init(summary: summary, accessNetwork: network, rule: rule, date: now))
+            } catch {
+                // Unclaimed, the notice is tried again at the line's next sample with attempts.
+                try? await store.releaseOffenderNotice(for: subscriber, claimedAt: now)
+                throw error
+            }
             logger.notice("op25b: subscriber line probably infected", metadata: [
                 "subscriber": .string(subscriber.description), "attempts": .stringConvertible(summary.attempts),
                 "destinations": .stringConvertible(summary.destinations)])

@@ -78,4 +78,14 @@ extension SQLiteDirectory: OP25BAttemptStore {
             }
         }
     }
+
+    public func releaseOffenderNotice(for subscriber: OP25BSubscriber, claimedAt: Date) async throws {
+        let time = Self.seconds(claimedAt)
+        try await storage {
+            try await self.pool.write { db in
+                try db.execute(sql: "DELETE FROM op25b_notices WHERE subscriber = ? AND notified = ?",
+                               arguments: [subscriber.description, time])
+            }
+        }
+    }
 }

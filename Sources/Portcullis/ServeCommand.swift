@@ -123,9 +123,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Delivery routes through the graph's directory: its hosted-domain answers are cached.
         let queueManager: QueueManager
+        // Delivery's own threads, below the listeners' priority; they live as long as the process.
+        let deliveryThreads = DeliveryThreads()
         do {
             queueManager = try QueueManager(spool: spool, directory: graph.directory, settings: deliverySettings,
-                                            resolver: resolver, group: group, logger: logger,
+                                            resolver: resolver, group: deliveryThreads.group, executor: deliveryThreads,
+                                            logger: logger,
                                             instruments: instruments.delivery)
         } catch {
             throw CLIError("\(location.file): [delivery]: \(error)")

@@ -76,4 +76,13 @@ extension PostgresDirectory: OP25BAttemptStore {
                 """, logger) > 0
         }
     }
+
+    public func releaseOffenderNotice(for subscriber: OP25BSubscriber, claimedAt: Date) async throws {
+        let time = Self.seconds(claimedAt)
+        let key = subscriber.description
+        let logger = queryLogger
+        _ = try await withConnection { connection in
+            try await Self.changes(connection, "DELETE FROM op25b_notices WHERE subscriber = \(key) AND notified = \(time)", logger)
+        }
+    }
 }

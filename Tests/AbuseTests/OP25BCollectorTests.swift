@@ -100,6 +100,39 @@ import Testing
         #expect(summaries.map(\.attempts) == [7])
     }
 
+    @Test("a notice that cannot be spooled is not claimed: the next sample with attempts sends it")
+    func unspooledNoticeIsRetried() async throws {
+        let fixture = try await AbuseFixture()
+        defer { fixture.remove() }
+        let counters = Mutex(Self.listing([]))
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let collector = OP25BCollector(
+            read: { counters.withLock { $0 } }, store: fixture.directory, rule: OP25BInfectionRule(),
+            policy: try AbuseFixture.policy(),
+            notifier: InfectedLineNotifier(spool: fixture.spool, hostname: "mail.alato.example", contact: "abuse@alato.example"),
+            interval: .seconds(60), clock: fixture.clock.clock, logger: logger)
+        var tracker = OP25BAttemptTracker()
+        _ = try await collector.sample(&tracker)   // the baseline
+
+        var infected: [(String, String, Int)] = (1...20).map { ("198.51.100.7", "192.0.2.\($0)", 8) }
+        counters.withLock { $0 = Self.listing(infected) }
+        fixture.clock.advance(seconds: 60)
+        // The spool's directory is gone: the notice cannot be written.
+        let spoolPath = fixture.spool.directory
+        let aside = spoolPath + ".aside"
+        try FileManager.default.moveItem(atPath: spoolPath, toPath: aside)
+        await #expect(throws: (any Error).self) { try await collector.sample(&tracker) }
+        try FileManager.default.moveItem(atPath: aside, toPath: spoolPath)
+        #expect(try fixture.queued().isEmpty)
+
+        infected[0].2 += 1
+        counters.withLock { $0 = Self.listing(infected) }
+        fixture.clock.advance(seconds: 60)
+        #expect(try await collector.sample(&tracker).notified.map(\.description) == ["198.51.100.7"])
+        #expect(try fixture.queued().count == 1)
+    }
+
     @Test("a listing that cannot be read is an error and leaves the baseline as it was")
     func unreadable() async throws {
         let fixture = try await AbuseFixture()
@@ -139,5 +172,9 @@ private final class FailingOnce: OP25BAttemptStore, Sendable {
 
     func claimOffenderNotice(for subscriber: OP25BSubscriber, at now: Date, interval: TimeInterval) async throws -> Bool {
         try await base.claimOffenderNotice(for: subscriber, at: now, interval: interval)
+    }
+
+    func releaseOffenderNotice(for subscriber: OP25BSubscriber, claimedAt: Date) async throws {
+        try await base.releaseOffenderNotice(for: subscriber, claimedAt: claimedAt)
     }
 }

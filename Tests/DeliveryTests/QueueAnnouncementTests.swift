@@ -119,15 +119,4 @@ struct QueueAnnouncementTests {
         let id = try await fixture.submit(from: "taro@alato.example", to: ["later@example.net"], body: sampleMessage())
         #expect(try await eventually { ((try? fixture.spool.envelope(of: id).recipients[0].attempts) ?? 0) >= 3 })
     }
-
-    /// Polls `condition` (the test's own polling; the server under test does not poll) for up to 10 s.
-    /// Up to 30 s: "at once" is a fraction of a second here, but a whole suite run in parallel
-    /// on two loaded cores can stall any task for seconds.
-    private func eventually(_ condition: @escaping () -> Bool) async throws -> Bool {
-        for _ in 0..<3000 {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
 }

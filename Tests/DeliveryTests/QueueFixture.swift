@@ -32,6 +32,7 @@ final class QueueFixture: @unchecked Sendable {
 
     init(routes: [String: String], resolver: any DNSResolving = FakeResolver(),
          instruments: DeliveryInstruments = PortcullisInstruments.disabled.delivery,
+         threads: DeliveryThreads? = nil,
          configure: (inout DeliverySettings) -> Void = { _ in }) async throws {
         dataDirectory = NSTemporaryDirectory() + "portcullis-queue-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
@@ -48,7 +49,7 @@ final class QueueFixture: @unchecked Sendable {
         let clock = TestClock()
         self.clock = clock
         manager = try QueueManager(spool: spool, directory: directory, settings: settings, resolver: resolver,
-                                   group: MultiThreadedEventLoopGroup.singleton,
+                                   group: threads?.group ?? MultiThreadedEventLoopGroup.singleton, executor: threads,
                                    logger: Logger(label: "test", factory: { [log] _ in log }),
                                    clock: { clock.read() }, instruments: instruments)
     }
@@ -117,4 +118,15 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
 func mailbox(_ text: String) -> Mailbox {
     guard let mailbox = Mailbox(parsing: text) else { fatalError("not a mailbox: \(text)") }
     return mailbox
+}
+
+/// Polls `condition` (the test's own polling; the server under test does not poll) for up to
+/// 30 s: "at once" is a fraction of a second here, but a whole suite run in parallel on two
+/// loaded cores can stall any task for seconds.
+func eventually(_ condition: @escaping () -> Bool) async throws -> Bool {
+    for _ in 0..<3000 {
+        if condition() { return true }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
 }

@@ -75,4 +75,17 @@ import Testing
             #expect(try await !store.claimOffenderNotice(for: subscriber, at: Self.t0.addingTimeInterval(86_401), interval: 86_400))
         }
     }
+
+    @Test("a released claim can be taken again; releasing an older claim leaves a newer one", arguments: Backend.allCases)
+    func noticeRelease(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let subscriber = OP25BSubscriber(address: try IPAddress("192.0.2.10"))
+            #expect(try await store.claimOffenderNotice(for: subscriber, at: Self.t0, interval: 86_400))
+            try await store.releaseOffenderNotice(for: subscriber, claimedAt: Self.t0)
+            let later = Self.t0.addingTimeInterval(60)
+            #expect(try await store.claimOffenderNotice(for: subscriber, at: later, interval: 86_400))
+            try await store.releaseOffenderNotice(for: subscriber, claimedAt: Self.t0)
+            #expect(try await !store.claimOffenderNotice(for: subscriber, at: later.addingTimeInterval(60), interval: 86_400))
+        }
+    }
 }

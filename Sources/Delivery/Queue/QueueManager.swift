@@ -50,19 +50,23 @@ public final class QueueManager: Service {
     private let instruments: DeliveryInstruments
     /// The `transport` label of local deliveries.
     private let localTransport: DeliveryTransport
+    /// Where the delivery jobs run; nil: the default executor.
+    private let executor: (any TaskExecutor)?
 
     /// Creates the manager.
     ///
     /// - Parameters:
     ///   - resolver: DNS for MX and address lookups (a ``DNSResolver`` in production).
     ///   - group: event loops for SMTP client connections.
+    ///   - executor: where the delivery jobs run (``DeliveryThreads`` in `serve`); nil: the default.
     ///   - clock: the current time (tests move it forward).
     ///   - instruments: counts each recipient's attempt, times each message's, counts DSNs.
     public init(spool: Spool, directory: any AccountDirectory, settings: DeliverySettings,
-                resolver: any DNSResolving, group: any EventLoopGroup, logger: Logger,
-                clock: @escaping @Sendable () -> Date = { Date() },
+                resolver: any DNSResolving, group: any EventLoopGroup, executor: (any TaskExecutor)? = nil,
+                logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
                 instruments: DeliveryInstruments = PortcullisInstruments.disabled.delivery) throws {
         self.instruments = instruments
+        self.executor = executor
         self.spool = spool
         self.directory = directory
         self.settings = settings
@@ -114,7 +118,7 @@ public final class QueueManager: Service {
                     jobs = await plan(committed: work.committed)
                 }
                 for job in jobs {
-                    group.addTask { await self.execute(job) }
+                    group.addTask(executorPreference: executor) { await self.execute(job) }
                 }
                 let deadline = nextScan
                 await cancelWhenGracefulShutdown {
@@ -133,7 +137,7 @@ public final class QueueManager: Service {
     public func processQueue() async {
         let jobs = await scan()
         await withDiscardingTaskGroup { group in
-            for job in jobs { group.addTask { await self.execute(job) } }
+            for job in jobs { group.addTask(executorPreference: executor) { await self.execute(job) } }
         }
     }
 

@@ -23,6 +23,9 @@ public protocol OP25BAttemptStore: Sendable {
     /// when none was claimed after `now - interval`; false otherwise. Atomic, so servers
     /// sharing the directory send one notice between them.
     func claimOffenderNotice(for subscriber: OP25BSubscriber, at now: Date, interval: TimeInterval) async throws -> Bool
+    /// Gives back the claim taken at `claimedAt` (the notice could not be spooled), so that a
+    /// later sample claims it again; a newer claim is left as it is.
+    func releaseOffenderNotice(for subscriber: OP25BSubscriber, claimedAt: Date) async throws
 }
 
 /// The bucket length of ``OP25BAttemptStore``: ten minutes.
