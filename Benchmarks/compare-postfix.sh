@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Portcullis vs Postfix on this machine, in one run. As root, on Debian 12:
 #
-#   Benchmarks/compare-postfix.sh            # the full run recorded in BENCHMARKS.md (about 1.5 hours)
+#   Benchmarks/compare-postfix.sh            # every section at full length (about 1.5 hours)
+#   Benchmarks/compare-postfix.sh --messages 10000 --sessions 1,20 --settle 20   # the run in BENCHMARKS.md (an hour)
 #   Benchmarks/compare-postfix.sh --quick    # 1,000 messages a point, one run: for iteration
 #   Benchmarks/compare-postfix.sh --help     # every option (sections, sizes, sessions, counts)
 #
