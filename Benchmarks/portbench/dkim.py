@@ -32,7 +32,6 @@ import json
 import random
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -173,14 +172,7 @@ RequireSafeKeys     no
         return self.process.pid if self.process is not None and self.process.poll() is None else None
 
     def stop(self, timeout: float = 15) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        procfs.terminate(self.process, timeout)
 
 
 class PostfixOpenDkimServer(PostfixServer):

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import procfs
 
 HOSTNAME = "mail.alato.example"
 
@@ -171,14 +172,7 @@ implicit_tls_listen = []
 
     def stop(self, timeout: float = 30) -> None:
         """SIGTERM (sessions get shutdown_grace), then SIGKILL to this PID if it lingers."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        procfs.terminate(self.process, timeout)
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

@@ -17,6 +17,8 @@ is sampled the same way, because summing RSS counts the shared libraries once pe
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -181,3 +183,15 @@ def wait_for_exit(pid: int, timeout: float) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def terminate(process: subprocess.Popen | None, timeout: float) -> None:
+    """SIGTERM to a process this benchmark started, then SIGKILL to its PID if it lingers."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

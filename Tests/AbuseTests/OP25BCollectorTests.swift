@@ -20,18 +20,23 @@ import Testing
             """.utf8)
     }
 
+    /// A collector on the fixture's directory (or `store`), spool and clock, sampling `read`.
+    static func collector(_ fixture: AbuseFixture, store: (any OP25BAttemptStore)? = nil,
+                          read: @escaping @Sendable () async throws -> Data) throws -> OP25BCollector {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return OP25BCollector(
+            read: read, store: store ?? fixture.directory, rule: OP25BInfectionRule(), policy: try AbuseFixture.policy(),
+            notifier: InfectedLineNotifier(spool: fixture.spool, hostname: "mail.alato.example", contact: "abuse@alato.example"),
+            interval: .seconds(60), clock: fixture.clock.clock, logger: logger)
+    }
+
     @Test("150 attempts to 20 destinations flag the line and notify once; 5 attempts do not")
     func flagsAndNotifiesOnce() async throws {
         let fixture = try await AbuseFixture()
         defer { fixture.remove() }
         let counters = Mutex(Self.listing([]))
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let collector = OP25BCollector(
-            read: { counters.withLock { $0 } }, store: fixture.directory, rule: OP25BInfectionRule(),
-            policy: try AbuseFixture.policy(),
-            notifier: InfectedLineNotifier(spool: fixture.spool, hostname: "mail.alato.example", contact: "abuse@alato.example"),
-            interval: .seconds(60), clock: fixture.clock.clock, logger: logger)
+        let collector = try Self.collector(fixture, read: { counters.withLock { $0 } })
         var tracker = OP25BAttemptTracker()
         #expect(try await collector.sample(&tracker).attempts == 0)
 
@@ -85,10 +90,7 @@ import Testing
         defer { fixture.remove() }
         let counters = Mutex(Self.listing([("198.51.100.7", "192.0.2.1", 1)]))
         let store = FailingOnce(fixture.directory)
-        let collector = OP25BCollector(
-            read: { counters.withLock { $0 } }, store: store, rule: OP25BInfectionRule(), policy: try AbuseFixture.policy(),
-            notifier: InfectedLineNotifier(spool: fixture.spool, hostname: "mail.alato.example", contact: "abuse@alato.example"),
-            interval: .seconds(60), clock: fixture.clock.clock, logger: Logger(label: "test"))
+        let collector = try Self.collector(fixture, store: store, read: { counters.withLock { $0 } })
         var tracker = OP25BAttemptTracker()
         _ = try await collector.sample(&tracker)   // the baseline
         counters.withLock { $0 = Self.listing([("198.51.100.7", "192.0.2.1", 8)]) }
@@ -105,13 +107,7 @@ import Testing
         let fixture = try await AbuseFixture()
         defer { fixture.remove() }
         let counters = Mutex(Self.listing([]))
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let collector = OP25BCollector(
-            read: { counters.withLock { $0 } }, store: fixture.directory, rule: OP25BInfectionRule(),
-            policy: try AbuseFixture.policy(),
-            notifier: InfectedLineNotifier(spool: fixture.spool, hostname: "mail.alato.example", contact: "abuse@alato.example"),
-            interval: .seconds(60), clock: fixture.clock.clock, logger: logger)
+        let collector = try Self.collector(fixture, read: { counters.withLock { $0 } })
         var tracker = OP25BAttemptTracker()
         _ = try await collector.sample(&tracker)   // the baseline
 
@@ -137,10 +133,7 @@ import Testing
     func unreadable() async throws {
         let fixture = try await AbuseFixture()
         defer { fixture.remove() }
-        let collector = OP25BCollector(
-            read: { Data("nonsense".utf8) }, store: fixture.directory, rule: OP25BInfectionRule(), policy: try AbuseFixture.policy(),
-            notifier: InfectedLineNotifier(spool: fixture.spool, hostname: "mail.alato.example", contact: "abuse@alato.example"),
-            interval: .seconds(60), clock: fixture.clock.clock, logger: Logger(label: "test"))
+        let collector = try Self.collector(fixture, read: { Data("nonsense".utf8) })
         var tracker = OP25BAttemptTracker()
         await #expect(throws: OP25BStats.ParseError.notNFTablesJSON) { try await collector.sample(&tracker) }
         #expect(!tracker.hasBaseline)
