@@ -185,11 +185,11 @@ def wait_for_exit(pid: int, timeout: float) -> bool:
     return False
 
 
-def terminate(process: subprocess.Popen | None, timeout: float) -> None:
-    """SIGTERM to a process this benchmark started, then SIGKILL to its PID if it lingers."""
+def terminate(process: subprocess.Popen | None, timeout: float, stop_signal: int = signal.SIGTERM) -> None:
+    """`stop_signal` to a process this benchmark started, then SIGKILL to its PID if it lingers."""
     if process is None or process.poll() is not None:
         return
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(stop_signal)
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:

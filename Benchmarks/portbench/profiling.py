@@ -19,6 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from . import procfs
 from .relay import Point, smtp_source
 from .servers import BenchServer
 
@@ -41,13 +42,7 @@ def _demangle(text: str) -> str:
 
 def _stop(process: subprocess.Popen, timeout: float = 60) -> None:
     """perf and strace write their results on SIGINT."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+    procfs.terminate(process, timeout, signal.SIGINT)
 
 
 def _warm(server: BenchServer, point: Point) -> None:
