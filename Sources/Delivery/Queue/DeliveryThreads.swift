@@ -12,7 +12,7 @@ import NIOPosix
 /// fast as the commit allows, and the queue drains as soon as the burst ends. A lower
 /// priority is a smaller share under contention, never a stop: delivery keeps about
 /// `1 / (1 + 1.25^niceness)` of a contended core (Linux' weights), all of an idle one.
-public final class DeliveryThreads: TaskExecutor, @unchecked Sendable {
+public final class DeliveryThreads: TaskExecutor, Sendable {
     /// The event loops delivery's connections use.
     public let group: MultiThreadedEventLoopGroup
 
