@@ -65,15 +65,21 @@ final class SmtpSink {
     }
 
     static func freePort() -> Int {
+        let bound = boundLoopbackSocket()
+        close(bound.descriptor)
+        return bound.port
+    }
+
+    /// A TCP socket bound to a free loopback port (not listening), and the port.
+    static func boundLoopbackSocket() -> (descriptor: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// A loopback port nothing listens on, reserved while the test runs: a socket bound to it
@@ -84,15 +90,7 @@ final class SmtpSink {
         private let descriptor: Int32
 
         init() {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-            descriptor = fd
-            port = Int(UInt16(bigEndian: address.sin_port))
+            (descriptor, port) = SmtpSink.boundLoopbackSocket()
         }
 
         deinit { close(descriptor) }

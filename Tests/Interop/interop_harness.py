@@ -62,6 +62,16 @@ def portcullis_binary() -> Path:
     return Path(os.environ.get("PORTCULLIS_BIN", REPO / ".build" / "debug" / "portcullis"))
 
 
+def maildir_messages(data_dir: Path, account: str) -> list[str]:
+    """The messages in `account`'s Maildir `new/` under the data directory, by file name
+    (none before the first delivery)."""
+    local, domain = account.split("@")
+    new = data_dir / "mailboxes" / domain / local / "Maildir" / "new"
+    if not new.is_dir():
+        return []
+    return [path.read_text(encoding="utf-8", errors="replace") for path in sorted(new.iterdir())]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now (bound, read, released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

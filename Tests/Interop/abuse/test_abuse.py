@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from interop_harness import INSIDE, JIRO, PortcullisServer, ServerError, portcullis_binary, wait_until
+from interop_harness import INSIDE, JIRO, PortcullisServer, ServerError, maildir_messages, portcullis_binary, wait_until
 from smtp_dialog import SMTPDialog
 
 PASSWORD = "Abuse-test passw0rd"
@@ -56,11 +56,7 @@ clock_offset_file = "clock-offset"
         return {line.split()[0]: line for line in lines if line.strip() and not line[0].isspace()}
 
     def maildir(self, account: str) -> list[str]:
-        local, domain = account.split("@")
-        new = self.data_dir / "mailboxes" / domain / local / "Maildir" / "new"
-        if not new.is_dir():
-            return []
-        return [path.read_text(encoding="utf-8", errors="replace") for path in sorted(new.iterdir())]
+        return maildir_messages(self.data_dir, account)
 
 
 @pytest.fixture(scope="module")

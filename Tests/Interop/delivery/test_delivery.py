@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from interop_harness import INSIDE, TARO, PortcullisServer, ServerError, portcullis_binary
+from interop_harness import INSIDE, TARO, PortcullisServer, ServerError, maildir_messages, portcullis_binary
 from delivery_peers import Dnsmasq, ScriptedServer, SmtpSink, free_port, require
 
 WAIT = 60.0
@@ -70,11 +70,7 @@ connections_per_minute = 100000
         return text
 
     def maildir(self, account: str) -> list[str]:
-        local, domain = account.split("@")
-        new = self.data_dir / "mailboxes" / domain / local / "Maildir" / "new"
-        if not new.is_dir():
-            return []
-        return [path.read_text(encoding="utf-8", errors="replace") for path in sorted(new.iterdir())]
+        return maildir_messages(self.data_dir, account)
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,9 @@ from pathlib import Path
 
 import pytest
 
+import commands
 from commands import run
+from interop_harness import maildir_messages
 
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = Path(os.environ.get("PORTCULLIS_ARTIFACTS", REPO / "test-artifacts")) / "op25b-infected"
@@ -117,20 +119,8 @@ def wait_until(predicate, what: str, timeout: float = WAIT):
 
 
 def require_tools() -> str:
-    problems = []
-    if os.geteuid() != 0:
-        problems.append("must run as root (network namespaces, nft)")
-    for tool, package in [("ip", "iproute2"), ("nft", "nftables"), ("curl", "curl"), ("chromium", "chromium")]:
-        if shutil.which(tool) is None:
-            problems.append(f"{tool} missing (apt-get install -y {package})")
-    binary = os.environ.get("PORTCULLIS_BIN")
-    if not binary:
-        problems.append("PORTCULLIS_BIN is not set: build the CLI (swift build) and point PORTCULLIS_BIN at it")
-    elif not os.access(binary, os.X_OK):
-        problems.append(f"PORTCULLIS_BIN={binary} is not an executable file")
-    if problems:
-        pytest.fail("infected-line test cannot run: " + "; ".join(problems))
-    return os.path.abspath(binary)
+    return commands.require_tools("infected-line test", "network namespaces, nft",
+                                  [("ip", "iproute2"), ("nft", "nftables"), ("curl", "curl"), ("chromium", "chromium")])
 
 
 class Scenario:
@@ -253,11 +243,7 @@ class Scenario:
         return json.loads(self.cli("op25b", "offenders", "--json", *args).stdout)
 
     def maildir(self, account: str) -> list[str]:
-        local, domain = account.split("@")
-        new = self.data_dir / "mailboxes" / domain / local / "Maildir" / "new"
-        if not new.is_dir():
-            return []
-        return [path.read_text(encoding="utf-8", errors="replace") for path in sorted(new.iterdir())]
+        return maildir_messages(self.data_dir, account)
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,6 @@ import datetime
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -45,6 +44,7 @@ from pathlib import Path
 
 import pytest
 
+import commands
 from commands import run
 
 REPO = Path(__file__).resolve().parents[3]
@@ -151,22 +151,10 @@ PROBE = textwrap.dedent(
 )
 
 
-def require_tools():
-    problems = []
-    if os.geteuid() != 0:
-        problems.append("must run as root (network namespaces, nft, iptables)")
-    for tool, package in [("ip", "iproute2"), ("nft", "nftables"), ("iptables-restore", "iptables"),
-                          ("ip6tables-restore", "iptables")]:
-        if shutil.which(tool) is None:
-            problems.append(f"{tool} missing (apt-get install -y {package})")
-    binary = os.environ.get("PORTCULLIS_BIN")
-    if not binary:
-        problems.append("PORTCULLIS_BIN is not set: build the CLI (swift build) and point PORTCULLIS_BIN at it")
-    elif not os.access(binary, os.X_OK):
-        problems.append(f"PORTCULLIS_BIN={binary} is not an executable file")
-    if problems:
-        pytest.fail("OP25B live test cannot run: " + "; ".join(problems))
-    return binary
+def require_tools() -> str:
+    return commands.require_tools("OP25B live test", "network namespaces, nft, iptables",
+                                  [("ip", "iproute2"), ("nft", "nftables"), ("iptables-restore", "iptables"),
+                                   ("ip6tables-restore", "iptables")])
 
 
 class Topology:
